@@ -1,0 +1,1 @@
+"""Birdhouse: connect bot accounts on X to the programs that drive them."""

@@ -1,0 +1,48 @@
+"""The account secret: the four-key layout bot jobs already use, plus who and when."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+
+
+@dataclass(frozen=True)
+class AccountSecret:
+    """One onboarded account's tokens; repr never shows a secret."""
+
+    screen_name: str
+    user_id: str
+    authorized_at: str
+    consumer_key: str = field(repr=False)
+    consumer_secret: str = field(repr=False)
+    access_token: str = field(repr=False)
+    access_token_secret: str = field(repr=False)
+
+    def as_secret_dict(self) -> dict[str, str]:
+        """The JSON stored in Secrets Manager, four credential keys first."""
+        return {
+            "consumer_key": self.consumer_key,
+            "consumer_secret": self.consumer_secret,
+            "access_token": self.access_token,
+            "access_token_secret": self.access_token_secret,
+            "screen_name": self.screen_name,
+            "user_id": self.user_id,
+            "authorized_at": self.authorized_at,
+        }
+
+    @classmethod
+    def from_secret_dict(cls, data: dict[str, Any]) -> "AccountSecret":
+        return cls(
+            screen_name=str(data["screen_name"]),
+            user_id=str(data["user_id"]),
+            authorized_at=str(data["authorized_at"]),
+            consumer_key=str(data["consumer_key"]),
+            consumer_secret=str(data["consumer_secret"]),
+            access_token=str(data["access_token"]),
+            access_token_secret=str(data["access_token_secret"]),
+        )
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -1,0 +1,33 @@
+"""The FastAPI app, and the Lambda entry point that serves it through Mangum."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from mangum import Mangum
+
+from app.errors import BirdhouseError, NotAuthenticated
+from app.logging_setup import configure_logging
+from app.routes import health, invites, onboarding
+
+
+def _json_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BirdhouseError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+
+
+def create_app() -> FastAPI:
+    configure_logging()
+    app = FastAPI(
+        title="Birdhouse",
+        summary="Connect bot accounts on X to the programs that drive them.",
+        version="0.1.0",
+    )
+    app.include_router(health.router)
+    app.include_router(invites.router)
+    app.include_router(onboarding.router)
+    app.add_exception_handler(BirdhouseError, _json_error)
+    return app
+
+
+app = create_app()
+handler = Mangum(app, lifespan="off")

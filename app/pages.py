@@ -1,0 +1,78 @@
+"""HTML pages for the bot owner's browser, with the headers every such page needs."""
+
+import base64
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import Response
+
+from app.errors import BirdhouseError
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+@lru_cache
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
+
+
+@lru_cache
+def _stylesheet() -> str:
+    return (_TEMPLATES / "style.css").read_text().strip()
+
+
+@lru_cache
+def browser_headers() -> dict[str, str]:
+    """No caching, no referrer (the callback URL holds the verifier), no framing, no scripts."""
+    style_hash = base64.b64encode(hashlib.sha256(_stylesheet().encode()).digest()).decode()
+    return {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": (
+            f"default-src 'none'; style-src 'sha256-{style_hash}'; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        ),
+    }
+
+
+def render_page(
+    *,
+    title: str,
+    message: str,
+    status_code: int = 200,
+    hint: str | None = None,
+    tone: str = "ok",
+    badge: str = "Done",
+) -> HTMLResponse:
+    html = (
+        _environment()
+        .get_template("page.html")
+        .render(
+            title=title,
+            message=message,
+            hint=hint,
+            tone=tone,
+            badge=badge,
+            stylesheet=_stylesheet(),
+        )
+    )
+    return HTMLResponse(html, status_code=status_code, headers=browser_headers())
+
+
+def error_page(error: BirdhouseError) -> HTMLResponse:
+    return render_page(
+        title=error.title,
+        message=error.message,
+        hint=error.hint,
+        status_code=error.status_code,
+        tone="error",
+        badge=f"Error {error.status_code}",
+    )
+
+
+def redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303, headers=browser_headers())

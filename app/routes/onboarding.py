@@ -1,0 +1,121 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from app.browser_route import BrowserRoute
+from app.deps import AppSecretDep, PublicBaseUrlDep, StoreDep, XClientDep
+from app.errors import OnboardingSessionError
+from app.invites import MAX_INVITE_TOKEN_LENGTH
+from app.onboarding import complete_onboarding, start_onboarding
+from app.onboarding_state import (
+    OAUTH_TOKEN_PATTERN,
+    STATE_MAX_AGE_SECONDS,
+    open_state,
+    seal_state,
+    state_cookie_name,
+)
+from app.pages import redirect, render_page
+
+router = APIRouter(tags=["onboarding"], route_class=BrowserRoute)
+
+OAuthParam = Annotated[str | None, Query(max_length=256)]
+
+
+@router.get("/onboard", response_class=Response, responses={303: {"description": "To X"}})
+def onboard(
+    app_secret: AppSecretDep,
+    x_client: XClientDep,
+    base_url: PublicBaseUrlDep,
+    invite: Annotated[str, Query(max_length=MAX_INVITE_TOKEN_LENGTH)] = "",
+) -> Response:
+    """The link a bot owner opens: sends them to X to authorize the bot account."""
+    start = start_onboarding(
+        invite_token=invite,
+        app_secret=app_secret,
+        x_client=x_client,
+        callback_url=f"{base_url}/callback",
+    )
+    response = redirect(start.authorize_url)
+    response.set_cookie(
+        state_cookie_name(start.state.oauth_token),
+        seal_state(start.state, signing_key=app_secret.signing_key),
+        max_age=STATE_MAX_AGE_SECONDS,
+        path=_callback_path(base_url),
+        secure=True,
+        httponly=True,
+        # Lax, not Strict: X's redirect back is a cross-site top-level navigation.
+        samesite="lax",
+    )
+    return response
+
+
+@router.get("/callback", response_class=Response)
+def callback(
+    request: Request,
+    app_secret: AppSecretDep,
+    x_client: XClientDep,
+    store: StoreDep,
+    base_url: PublicBaseUrlDep,
+    oauth_token: OAuthParam = None,
+    oauth_verifier: OAuthParam = None,
+    denied: OAuthParam = None,
+) -> Response:
+    """Where X sends the owner back, with a verifier or with `denied`."""
+    if denied is not None:
+        response = render_page(
+            title="Nothing was saved",
+            message="You cancelled the authorization on X, so Birdhouse did not connect "
+            "any account.",
+            hint="Changed your mind? Open your invite link again.",
+            tone="notice",
+            badge="Cancelled",
+        )
+        if OAUTH_TOKEN_PATTERN.fullmatch(denied):
+            _forget_state(response, denied, base_url)
+        return response
+    if not oauth_token or not oauth_verifier:
+        raise OnboardingSessionError(
+            "This page is where X sends you back after you authorize, and the details X "
+            "adds are missing.",
+            hint="Start from your invite link.",
+        )
+    cookie_name = state_cookie_name(oauth_token)
+    state = open_state(
+        request.cookies.get(cookie_name),
+        oauth_token=oauth_token,
+        signing_key=app_secret.signing_key,
+    )
+    connected = complete_onboarding(
+        state=state,
+        verifier=oauth_verifier,
+        app_secret=app_secret,
+        x_client=x_client,
+        store=store,
+    )
+    response = render_page(
+        title=f"@{connected.screen_name} is connected",
+        message=f"Birdhouse saved the keys for @{connected.screen_name}. "
+        "Its bot can start posting; you can close this page.",
+        hint="You can log out of the bot account on X now. To disconnect the bot later, "
+        "revoke Birdhouse's access in the account's X settings.",
+        badge="Connected",
+    )
+    _forget_state(response, oauth_token, base_url)
+    return response
+
+
+def _callback_path(base_url: str) -> str:
+    # Scope the cookie to the callback, so no other request carries it.
+    path_start = base_url.find("/", len("https://"))
+    return (base_url[path_start:] if path_start != -1 else "") + "/callback"
+
+
+def _forget_state(response: Response, oauth_token: str, base_url: str) -> None:
+    response.delete_cookie(
+        state_cookie_name(oauth_token),
+        path=_callback_path(base_url),
+        secure=True,
+        httponly=True,
+        samesite="lax",
+    )

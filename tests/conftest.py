@@ -1,0 +1,144 @@
+"""Fixtures: moto for Secrets Manager, the X stand-in on loopback, settings from the environment."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from app.app_secret import clear_app_secret_cache
+from app.config import get_settings
+from app.sandbox.serve import RunningServer, serve_in_background
+from app.sandbox.x_standin import XStandin
+from app.store import create_secrets_client
+from tests.lambda_browser import FRONT_DOORS, LambdaBrowser
+from tests.lambda_events import REGION
+
+CONSUMER_KEY = "ck-birdhouse-tests-3f9a1c"
+CONSUMER_SECRET = "cs-birdhouse-tests-e8b27d41a6c94f0b9d3e"
+ADMIN_TOKEN = "admin-birdhouse-tests-5c0e7a9b2d4f6813"
+SIGNING_KEY = "sign-birdhouse-tests-91d2b7e4c6a80f35"
+APP_SECRET_ID = "twitter-bots/app"
+
+_SETTINGS_VARIABLES = (
+    "SECRETS_PREFIX",
+    "X_API_BASE_URL",
+    "PUBLIC_BASE_URL",
+    "X_TIMEOUT_SECONDS",
+    "CONSUMER_KEY",
+    "CONSUMER_SECRET",
+    "ADMIN_TOKEN",
+    "SIGNING_KEY",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "AWS_PROFILE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+)
+
+
+class _SwappableApp:
+    """One loopback server for the session; each test plugs in a fresh stand-in."""
+
+    def __init__(self) -> None:
+        self.current: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.current(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def _x_server() -> Iterator[tuple[_SwappableApp, RunningServer]]:
+    swappable = _SwappableApp()
+    server = serve_in_background(swappable)
+    yield swappable, server
+    server.stop()
+
+
+@pytest.fixture
+def x_standin(_x_server: tuple[_SwappableApp, RunningServer]) -> XStandin:
+    swappable, _server = _x_server
+    standin = XStandin(consumers={CONSUMER_KEY: CONSUMER_SECRET})
+    swappable.current = standin.app
+    return standin
+
+
+@pytest.fixture
+def x_url(_x_server: tuple[_SwappableApp, RunningServer]) -> str:
+    return _x_server[1].url
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
+    """Fake AWS credentials, no stray settings, and fresh per-container caches."""
+    for name in _SETTINGS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("X_TIMEOUT_SECONDS", "2")
+    # Settings must not pick up a developer's .env.
+    monkeypatch.chdir(tmp_path)
+    _clear_caches()
+    yield
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    get_settings.cache_clear()
+    clear_app_secret_cache()
+    create_secrets_client.cache_clear()
+
+
+@pytest.fixture
+def aws() -> Iterator[Any]:
+    """moto's Secrets Manager, active before any client exists."""
+    with mock_aws():
+        yield boto3.client("secretsmanager", region_name=REGION)
+
+
+@pytest.fixture
+def app_secret_stored(aws: Any) -> dict[str, str]:
+    value = {
+        "consumer_key": CONSUMER_KEY,
+        "consumer_secret": CONSUMER_SECRET,
+        "admin_token": ADMIN_TOKEN,
+        "signing_key": SIGNING_KEY,
+    }
+    aws.create_secret(Name=APP_SECRET_ID, SecretString=json.dumps(value))
+    return value
+
+
+@pytest.fixture
+def birdhouse(
+    app_secret_stored: dict[str, str],
+    x_standin: XStandin,
+    x_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> XStandin:
+    """Birdhouse configured against moto and the stand-in; returns the stand-in."""
+    monkeypatch.setenv("X_API_BASE_URL", x_url)
+    return x_standin
+
+
+@pytest.fixture
+def handler() -> Any:
+    from app.main import handler
+
+    return handler
+
+
+@pytest.fixture(params=sorted(FRONT_DOORS))
+def front_door_browser(request: pytest.FixtureRequest, handler: Any) -> LambdaBrowser:
+    return LambdaBrowser(handler, FRONT_DOORS[request.param])
+
+
+@pytest.fixture
+def browser(handler: Any) -> LambdaBrowser:
+    return LambdaBrowser(handler, FRONT_DOORS["http_api"])
+
+
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
