@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.secretsmanager.models import secretsmanager_backends
 
 from app.app_secret import clear_app_secret_cache
 from app.config import get_settings
@@ -87,16 +88,26 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None
 
 
 def _clear_caches() -> None:
+    # The Secrets Manager client stays: it is made inside the session's moto mock, and
+    # building one costs ~0.1 s. Tests that point boto3 elsewhere clear it themselves.
     get_settings.cache_clear()
     clear_app_secret_cache()
+
+
+@pytest.fixture(scope="session")
+def _moto_session() -> Iterator[Any]:
+    """moto's Secrets Manager for the whole run, active before any client exists."""
+    with mock_aws():
+        yield boto3.client("secretsmanager", region_name=REGION)
     create_secrets_client.cache_clear()
 
 
 @pytest.fixture
-def aws() -> Iterator[Any]:
-    """moto's Secrets Manager, active before any client exists."""
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name=REGION)
+def aws(_moto_session: Any) -> Iterator[Any]:
+    """An empty moto Secrets Manager, and a boto3 client to look inside it."""
+    secretsmanager_backends.reset()
+    yield _moto_session
+    secretsmanager_backends.reset()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """A minimal browser: Birdhouse through the Lambda handler, X over real HTTP, one cookie jar."""
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -62,6 +63,11 @@ class Page:
     headers: dict[str, str]
     body: str
     set_cookies: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The body as a person reads it: HTML entities decoded."""
+        return html.unescape(self.body)
 
     @property
     def location(self) -> str:

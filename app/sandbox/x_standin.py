@@ -127,6 +127,13 @@ class XStandin:
             pending = self._request_tokens.pop(oauth_token)
             return _with_query(pending.callback, denied=oauth_token)
 
+    def revoke_all(self, screen_name: str) -> None:
+        """What the account owner does in X's "Connected apps" settings."""
+        with self._lock:
+            for issued in self._access_tokens.values():
+                if issued.account.screen_name.lower() == screen_name.lower():
+                    issued.revoked = True
+
     def access_token_for(self, screen_name: str) -> tuple[str, str] | None:
         with self._lock:
             for issued in self._access_tokens.values():
