@@ -3,7 +3,7 @@
 import enum
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -73,6 +73,10 @@ def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+def _tag_pairs(tags: "Sequence[TagTypeDef]") -> set[tuple[str, str]]:
+    return {(tag.get("Key", ""), tag.get("Value", "")) for tag in tags}
+
+
 class SecretsManagerStore:
     """Account secrets at `{prefix}/accounts/{screen name in lower case}`."""
 
@@ -114,20 +118,18 @@ class SecretsManagerStore:
                 )
                 return SaveOutcome.CREATED
             except ClientError as exc:
-                # Exists already: re-onboarding, or a second callback racing this one.
-                if _error_code(
-                    exc
-                ) == "InvalidRequestException" and self._is_scheduled_for_deletion(secret_id):
-                    self._client.restore_secret(SecretId=secret_id)
-                elif _error_code(exc) != "ResourceExistsException":
+                # Exists already (re-onboarding, or a second callback racing this one), or is
+                # scheduled for deletion (AWS says InvalidRequest, moto says ResourceExists).
+                if _error_code(exc) not in ("ResourceExistsException", "InvalidRequestException"):
                     raise
+            description = self._client.describe_secret(SecretId=secret_id)
+            if "DeletedDate" in description:
+                log.info("restoring %s, which was scheduled for deletion", secret_id)
+                self._client.restore_secret(SecretId=secret_id)
             self._client.put_secret_value(SecretId=secret_id, SecretString=secret_string)
-        self._update_tags(secret_id, tags)
+        if _tag_pairs(description.get("Tags", [])) != _tag_pairs(tags):
+            self._update_tags(secret_id, tags)
         return SaveOutcome.UPDATED
-
-    def _is_scheduled_for_deletion(self, secret_id: str) -> bool:
-        description = self._client.describe_secret(SecretId=secret_id)
-        return "DeletedDate" in description
 
     def _update_tags(self, secret_id: str, tags: "list[TagTypeDef]") -> None:
         # The value is already written; stale tags are not worth failing the owner's page.
