@@ -84,6 +84,8 @@ class XStandin:
         self.accounts: dict[str, StandinAccount] = {}
         self.tweets: list[dict[str, str]] = []
         self.calls: list[tuple[str, int]] = []
+        # Every token secret ever handed out, so tests can look for them where they must not be.
+        self.issued_secrets: list[str] = []
         self._request_tokens: dict[str, _RequestToken] = {}
         self._access_tokens: dict[str, _AccessToken] = {}
         self._seen_nonces: set[tuple[str, str, str]] = set()
@@ -198,6 +200,7 @@ class XStandin:
         )
         with self._lock:
             self._request_tokens[token.token] = token
+            self.issued_secrets.append(token.secret)
         return _form(
             oauth_token=token.token,
             oauth_token_secret=token.secret,
@@ -396,6 +399,7 @@ class XStandin:
             account=account,
         )
         self._access_tokens[issued.token] = issued
+        self.issued_secrets.extend([issued.token, issued.secret])
         return issued
 
     def _page(self, title: str, *, status: int = 200, **context: Any) -> HTMLResponse:
