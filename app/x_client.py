@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 
 # Read at most this much of an error body: enough for X's JSON error, not a flood.
 _MAX_ERROR_BODY = 2000
+# Connecting to X takes milliseconds when it works; don't spend the whole budget on it.
+_MAX_CONNECT_SECONDS = 3.05
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,11 @@ class OAuth1XClient:
         url = f"{self._base_url}{path}"
         try:
             response = self._session.request(
-                method, url, params=params, auth=auth, timeout=self._timeout
+                method,
+                url,
+                params=params,
+                auth=auth,
+                timeout=(min(_MAX_CONNECT_SECONDS, self._timeout), self._timeout),
             )
         except requests.Timeout as exc:
             log.warning("X %s %s timed out after %ss", method, path, self._timeout)
