@@ -21,6 +21,8 @@ def create_app() -> FastAPI:
         title="Birdhouse",
         summary="Connect bot accounts on X to the programs that drive them.",
         version="0.1.0",
+        # Its 307 to the slash-less path is built without the REST API stage prefix.
+        redirect_slashes=False,
     )
     app.include_router(health.router)
     app.include_router(invites.router)

@@ -21,6 +21,12 @@ def test_unknown_path_is_a_json_404(browser: LambdaBrowser) -> None:
     assert page.headers["content-type"] == "application/json"
 
 
+def test_trailing_slash_is_not_redirected_off_the_stage(front_door_browser: LambdaBrowser) -> None:
+    page = front_door_browser.open(f"{front_door_browser.front_door.base_url}/healthz/")
+
+    assert page.status == 404
+
+
 def test_invites_route_is_secured_in_the_schema() -> None:
     schema: dict[str, Any] = app.openapi()
 
