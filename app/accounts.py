@@ -44,5 +44,14 @@ class AccountSecret:
         )
 
 
+@dataclass(frozen=True)
+class AccountSummary:
+    """What the operator may see of an account: who and when, never a token."""
+
+    screen_name: str
+    user_id: str
+    authorized_at: str
+
+
 def utc_now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     # Every X call gives up after this long, so an owner sees an answer within ~10 s.
     x_timeout_seconds: float = Field(default=8.0, gt=0, le=25)
+    # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).
+    deletion_recovery_days: int = Field(default=7, ge=7, le=30)
 
     # Local overrides for the app secret in Secrets Manager (`{secrets_prefix}/app`).
     consumer_key: SecretStr | None = None

@@ -6,6 +6,8 @@ class BirdhouseError(Exception):
 
     status_code = 500
     title = "Something went wrong"
+    # A stable, machine-readable name for API clients; None where the status says enough.
+    code: str | None = None
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -97,9 +99,61 @@ class XRejected(XError):
     """X answered 4xx; `x_status` is what X said."""
 
     title = "X refused the request"
+    code = "x_refused"
 
     def __init__(self, message: str, *, x_status: int, x_body: str = "", hint: str | None = None):
         super().__init__(message, hint=hint)
         self.x_status = x_status
         # X's own error text (never contains our secrets: X does not echo signatures back).
         self.x_body = x_body[:500]
+
+
+class XTokenRevoked(XRejected):
+    """X answered 401 to an account's token: revoked, or the password changed."""
+
+    status_code = 410
+    title = "The account's token no longer works"
+    code = "token_revoked"
+
+
+class XPermissionMissing(XRejected):
+    """X answered 403 oauth1-permissions: the token lacks write access."""
+
+    status_code = 403
+    title = "The token may not post"
+    code = "missing_write_permission"
+
+
+class XDuplicateContent(XRejected):
+    """X refused a post identical to an earlier one."""
+
+    status_code = 409
+    title = "Duplicate post"
+    code = "duplicate_content"
+
+
+class XForbidden(XRejected):
+    """X answered 403 for another reason (suspended or locked account, for instance)."""
+
+    status_code = 403
+    code = "x_forbidden"
+
+
+class XRateLimited(XRejected):
+    """X answered 429; `retry_after_seconds` comes from x-rate-limit-reset."""
+
+    status_code = 429
+    title = "X is rate-limiting this account"
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, x_status: int, retry_after_seconds: int, x_body: str = ""):
+        super().__init__(message, x_status=x_status, x_body=x_body)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class AccountNotFound(BirdhouseError):
+    """No onboarded account has this screen name."""
+
+    status_code = 404
+    title = "Unknown account"
+    code = "account_not_found"

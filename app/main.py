@@ -4,15 +4,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from mangum import Mangum
 
-from app.errors import BirdhouseError, NotAuthenticated
+from app.errors import BirdhouseError, NotAuthenticated, XRateLimited
 from app.logging_setup import configure_logging
-from app.routes import health, invites, onboarding
+from app.responses import ErrorBody
+from app.routes import accounts, health, invites, onboarding
 
 
 def _json_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Every BirdhouseError outside the browser routes: {"detail", "code"} and its status."""
     assert isinstance(exc, BirdhouseError)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
-    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+    headers = {}
+    if isinstance(exc, NotAuthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, XRateLimited):
+        headers["Retry-After"] = str(exc.retry_after_seconds)
+    body = ErrorBody(detail=exc.message, code=exc.code)
+    return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=headers)
 
 
 def create_app() -> FastAPI:
@@ -26,6 +33,7 @@ def create_app() -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(invites.router)
+    app.include_router(accounts.router)
     app.include_router(onboarding.router)
     app.add_exception_handler(BirdhouseError, _json_error)
     return app

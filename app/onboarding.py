@@ -11,6 +11,7 @@ from app.errors import (
     OnboardingSessionError,
     StoreUnavailable,
     XError,
+    XRateLimited,
     XRejected,
 )
 from app.invites import read_invite
@@ -42,6 +43,8 @@ def start_onboarding(
     invite = read_invite(invite_token, signing_key=app_secret.signing_key)
     try:
         request_token = x_client.fetch_request_token(callback_url=callback_url)
+    except XRateLimited:
+        raise
     except XRejected as exc:
         # The owner can't fix this: the consumer keys are wrong or the callback isn't registered.
         log.error("X refused a request token (%s): %s", exc.x_status, exc.x_body)
@@ -79,6 +82,8 @@ def complete_onboarding(
             request_token_secret=state.request_token_secret,
             verifier=verifier,
         )
+    except XRateLimited:
+        raise  # reloading the page later can still complete this authorization
     except XRejected as exc:
         log.warning("X refused the access token exchange (%s)", exc.x_status)
         raise OnboardingSessionError(

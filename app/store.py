@@ -3,8 +3,9 @@
 import enum
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -12,19 +13,23 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from app.accounts import AccountSecret
+from app.accounts import AccountSecret, AccountSummary
 from app.errors import StoreUnavailable
 from app.screen_names import normalise_screen_name
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
-    from mypy_boto3_secretsmanager.type_defs import TagTypeDef
+    from mypy_boto3_secretsmanager.type_defs import DescribeSecretResponseTypeDef, TagTypeDef
 
 log = logging.getLogger(__name__)
 
 # An owner waits on the callback page while we write: three tries of at most 1 s to connect
 # and 3 s to answer (Secrets Manager usually answers in tens of ms) fit, after X's share,
 # inside the Lambda timeout. Standard mode backs off between tries and retries throttling.
+_TAG_SCREEN_NAME = "birdhouse:screen_name"
+_TAG_USER_ID = "birdhouse:user_id"
+_TAG_AUTHORIZED_AT = "birdhouse:authorized_at"
+
 _CLIENT_CONFIG = Config(
     connect_timeout=1,
     read_timeout=3,
@@ -45,6 +50,14 @@ class CredentialStore(Protocol):
     def get_account(self, screen_name: str) -> AccountSecret | None: ...
 
     def save_account(self, account: AccountSecret) -> SaveOutcome: ...
+
+    def list_accounts(self) -> Iterator[AccountSummary]: ...
+
+    def describe_account(self, screen_name: str) -> AccountSummary | None: ...
+
+    def schedule_deletion(self, screen_name: str, *, recovery_window_days: int) -> datetime: ...
+
+    def restore_account(self, screen_name: str) -> AccountSummary | None: ...
 
 
 @lru_cache
@@ -73,6 +86,18 @@ def _translated_errors(action: str, secret_id: str) -> Iterator[None]:
 
 def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _summary(secret_id: str, entry: "Mapping[str, Any]") -> AccountSummary:
+    tags = {tag.get("Key", ""): tag.get("Value", "") for tag in entry.get("Tags", [])}
+    changed = entry.get("LastChangedDate") or entry.get("CreatedDate")
+    return AccountSummary(
+        screen_name=tags.get(_TAG_SCREEN_NAME) or secret_id.rsplit("/", 1)[-1],
+        user_id=tags.get(_TAG_USER_ID, ""),
+        # Secrets written before the tag existed: the last change is the best guess.
+        authorized_at=tags.get(_TAG_AUTHORIZED_AT)
+        or (changed.replace(microsecond=0).isoformat() if changed else ""),
+    )
 
 
 def _tag_pairs(tags: "Sequence[TagTypeDef]") -> set[tuple[str, str]]:
@@ -106,9 +131,11 @@ class SecretsManagerStore:
         """Create the secret, or put a new version so the old tokens stay as AWSPREVIOUS."""
         secret_id = self.account_secret_name(account.screen_name)
         secret_string = json.dumps(account.as_secret_dict())
+        # Tags let the operator list thousands of accounts without reading one secret.
         tags: list[TagTypeDef] = [
-            {"Key": "birdhouse:screen_name", "Value": account.screen_name},
-            {"Key": "birdhouse:user_id", "Value": account.user_id},
+            {"Key": _TAG_SCREEN_NAME, "Value": account.screen_name},
+            {"Key": _TAG_USER_ID, "Value": account.user_id},
+            {"Key": _TAG_AUTHORIZED_AT, "Value": account.authorized_at},
         ]
         with _translated_errors("save", secret_id):
             try:
@@ -133,6 +160,57 @@ class SecretsManagerStore:
             self._update_tags(secret_id, tags)
         return SaveOutcome.UPDATED
 
+    def list_accounts(self) -> Iterator[AccountSummary]:
+        """Every account not scheduled for deletion, a ListSecrets page (100) at a time."""
+        prefix = f"{self._prefix}/accounts/"
+        paginator = self._client.get_paginator("list_secrets")
+        # The name filter is a case-insensitive prefix match: check the exact prefix too.
+        pages = paginator.paginate(
+            Filters=[{"Key": "name", "Values": [prefix]}],
+            PaginationConfig={"PageSize": 100},
+        )
+        with _translated_errors("list", f"{prefix}*"):
+            for page in pages:
+                for entry in page.get("SecretList", []):
+                    name = entry.get("Name", "")
+                    if name.startswith(prefix) and "DeletedDate" not in entry:
+                        yield _summary(name, entry)
+
+    def describe_account(self, screen_name: str) -> AccountSummary | None:
+        secret_id = self.account_secret_name(screen_name)
+        description = self._describe(secret_id)
+        if description is None or "DeletedDate" in description:
+            return None
+        return _summary(secret_id, description)
+
+    def schedule_deletion(self, screen_name: str, *, recovery_window_days: int) -> datetime:
+        """Delete after the recovery window; `restore_account` undoes it until then."""
+        secret_id = self.account_secret_name(screen_name)
+        with _translated_errors("delete", secret_id):
+            answer = self._client.delete_secret(
+                SecretId=secret_id, RecoveryWindowInDays=recovery_window_days
+            )
+        log.info("scheduled %s for deletion in %s days", secret_id, recovery_window_days)
+        return answer["DeletionDate"]
+
+    def restore_account(self, screen_name: str) -> AccountSummary | None:
+        secret_id = self.account_secret_name(screen_name)
+        if self._describe(secret_id) is None:
+            return None
+        with _translated_errors("restore", secret_id):
+            self._client.restore_secret(SecretId=secret_id)
+        log.info("restored %s", secret_id)
+        return self.describe_account(screen_name)
+
+    def _describe(self, secret_id: str) -> "DescribeSecretResponseTypeDef | None":
+        with _translated_errors("describe", secret_id):
+            try:
+                return self._client.describe_secret(SecretId=secret_id)
+            except ClientError as exc:
+                if _error_code(exc) == "ResourceNotFoundException":
+                    return None
+                raise
+
     def _update_tags(self, secret_id: str, tags: "list[TagTypeDef]") -> None:
         # The value is already written; stale tags are not worth failing the owner's page.
         try:
@@ -145,7 +223,8 @@ class SecretsManagerStore:
             try:
                 answer = self._client.get_secret_value(SecretId=secret_id)
             except ClientError as exc:
-                if _error_code(exc) == "ResourceNotFoundException":
+                # InvalidRequest: scheduled for deletion, which for us means gone.
+                if _error_code(exc) in ("ResourceNotFoundException", "InvalidRequestException"):
                     return None
                 raise
         try:

@@ -1,6 +1,8 @@
-"""X's OAuth 1.0a endpoints, signed by requests-oauthlib, behind a small interface."""
+"""X's OAuth 1.0a and v2 endpoints, signed by requests-oauthlib, behind a small interface."""
 
+import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
@@ -8,7 +10,17 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 from requests_oauthlib import OAuth1
 
-from app.errors import XBadResponse, XRejected, XTimeout, XUnavailable
+from app.errors import (
+    XBadResponse,
+    XDuplicateContent,
+    XForbidden,
+    XPermissionMissing,
+    XRateLimited,
+    XRejected,
+    XTimeout,
+    XTokenRevoked,
+    XUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +28,8 @@ log = logging.getLogger(__name__)
 _MAX_ERROR_BODY = 2000
 # Connecting to X takes milliseconds when it works; don't spend the whole budget on it.
 _MAX_CONNECT_SECONDS = 3.05
+# X's rate-limit windows are 15 minutes; the wait to suggest when X does not say.
+_DEFAULT_RETRY_AFTER_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,26 @@ class AccessToken:
     screen_name: str
 
 
+@dataclass(frozen=True)
+class XUser:
+    user_id: str
+    screen_name: str
+
+
+@dataclass(frozen=True)
+class Tweet:
+    tweet_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class UserTokens:
+    """An account's access token pair, to sign calls made as that account."""
+
+    access_token: str = field(repr=False)
+    access_token_secret: str = field(repr=False)
+
+
 class XClient(Protocol):
     """What Birdhouse asks of X."""
 
@@ -44,6 +78,10 @@ class XClient(Protocol):
     ) -> AccessToken: ...
 
     def invalidate_token(self, *, access_token: str, access_token_secret: str) -> None: ...
+
+    def get_me(self, tokens: UserTokens) -> XUser: ...
+
+    def create_tweet(self, tokens: UserTokens, *, text: str) -> Tweet: ...
 
 
 class OAuth1XClient:
@@ -113,7 +151,28 @@ class OAuth1XClient:
             resource_owner_key=access_token,
             resource_owner_secret=access_token_secret,
         )
-        self._send("POST", "/1.1/oauth/invalidate_token", auth)
+        self._send("POST", "/1.1/oauth/invalidate_token", auth, as_account=True)
+
+    def get_me(self, tokens: UserTokens) -> XUser:
+        response = self._send("GET", "/2/users/me", self._user_auth(tokens), as_account=True)
+        data = _json_data(response, "/2/users/me")
+        return XUser(user_id=_text(data, "id"), screen_name=_text(data, "username"))
+
+    def create_tweet(self, tokens: UserTokens, *, text: str) -> Tweet:
+        # JSON bodies are not part of an OAuth 1.0a signature; X signs the URL and headers.
+        response = self._send(
+            "POST", "/2/tweets", self._user_auth(tokens), json_body={"text": text}, as_account=True
+        )
+        data = _json_data(response, "/2/tweets")
+        return Tweet(tweet_id=_text(data, "id"), text=_text(data, "text"))
+
+    def _user_auth(self, tokens: UserTokens) -> OAuth1:
+        return OAuth1(
+            self._consumer_key,
+            self._consumer_secret,
+            resource_owner_key=tokens.access_token,
+            resource_owner_secret=tokens.access_token_secret,
+        )
 
     def _post_form(
         self, path: str, auth: OAuth1, params: dict[str, str] | None = None
@@ -122,14 +181,23 @@ class OAuth1XClient:
         return dict(parse_qsl(response.text, keep_blank_values=True))
 
     def _send(
-        self, method: str, path: str, auth: OAuth1, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        auth: OAuth1,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: dict[str, str] | None = None,
+        as_account: bool = False,
     ) -> requests.Response:
+        """One signed call; `as_account` when signed with an account's access token."""
         url = f"{self._base_url}{path}"
         try:
             response = self._session.request(
                 method,
                 url,
                 params=params,
+                json=json_body,
                 auth=auth,
                 timeout=(min(_MAX_CONNECT_SECONDS, self._timeout), self._timeout),
             )
@@ -143,12 +211,90 @@ class OAuth1XClient:
         if response.status_code >= 500:
             raise XUnavailable(f"X answered {path} with {response.status_code}.")
         if response.status_code >= 400:
-            raise XRejected(
-                f"X refused {path} with {response.status_code}.",
-                x_status=response.status_code,
-                x_body=response.text[:_MAX_ERROR_BODY],
-            )
+            raise _refusal(path, response, as_account=as_account)
         return response
+
+
+def _refusal(path: str, response: requests.Response, *, as_account: bool) -> XRejected:
+    """X's 4xx, named for what it means to the operator."""
+    status, body = response.status_code, response.text[:_MAX_ERROR_BODY]
+    detail = _x_detail(body)
+    said = f" X said: {detail}" if detail else ""
+    if status == 429:
+        wait = _retry_after_seconds(response.headers.get("x-rate-limit-reset"))
+        return XRateLimited(
+            f"X is rate-limiting {path}; try again in {wait} seconds.{said}",
+            x_status=status,
+            retry_after_seconds=wait,
+            x_body=body,
+        )
+    if as_account and status == 401:
+        return XTokenRevoked(
+            "X no longer accepts this account's token: it was revoked (in the account's "
+            "settings, or by a password change). Onboard the account again." + said,
+            x_status=status,
+            x_body=body,
+        )
+    if as_account and status == 403:
+        lowered = body.lower()
+        if "oauth1-permissions" in lowered:
+            return XPermissionMissing(
+                "X says this token may not post: the X app lacks 'Read and write' permission, "
+                "or the token was issued before that was set. Set it, then onboard the "
+                "account again." + said,
+                x_status=status,
+                x_body=body,
+            )
+        if "duplicate content" in lowered:
+            return XDuplicateContent(
+                "X refused the post because the account already posted the same text." + said,
+                x_status=status,
+                x_body=body,
+            )
+        return XForbidden(f"X refused {path} for this account.{said}", x_status=status, x_body=body)
+    return XRejected(f"X refused {path} with {status}.{said}", x_status=status, x_body=body)
+
+
+def _x_detail(body: str) -> str:
+    """X's own explanation, from a v2 problem or a v1.1 error list; short and printable."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    detail: object = ""
+    if isinstance(data, dict):
+        detail = data.get("detail") or ""
+        errors = data.get("errors")
+        if not detail and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            detail = errors[0].get("message") or ""
+    text = "".join(ch for ch in str(detail) if ch.isprintable())
+    return text[:200]
+
+
+def _retry_after_seconds(reset_header: str | None) -> int:
+    try:
+        reset_epoch = int(reset_header or "")
+    except ValueError:
+        return _DEFAULT_RETRY_AFTER_SECONDS
+    return max(1, min(reset_epoch - int(time.time()), 24 * 3600))
+
+
+def _json_data(response: requests.Response, path: str) -> dict[str, object]:
+    try:
+        payload = response.json()
+    except ValueError:
+        raise XBadResponse(f"X's answer to {path} is not JSON.") from None
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict):
+        raise XBadResponse(f"X's answer to {path} lacks 'data'.")
+    return data
+
+
+def _text(data: dict[str, object], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise XBadResponse(f"X's answer lacks {key!r}.")
+    return value
 
 
 def _required(fields: dict[str, str], key: str) -> str:

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from openapi_spec_validator import validate
+
 from app.main import app
 from tests.lambda_browser import LambdaBrowser
 
@@ -27,9 +29,47 @@ def test_trailing_slash_is_not_redirected_off_the_stage(front_door_browser: Lamb
     assert page.status == 404
 
 
-def test_invites_route_is_secured_in_the_schema() -> None:
+ADMIN_OPERATIONS = {
+    ("/invites", "post"),
+    ("/accounts", "get"),
+    ("/accounts/{screen_name}", "get"),
+    ("/accounts/{screen_name}", "delete"),
+    ("/accounts/{screen_name}/verify", "post"),
+    ("/accounts/{screen_name}/test-tweet", "post"),
+    ("/accounts/{screen_name}/restore", "post"),
+}
+PUBLIC_OPERATIONS = {("/healthz", "get"), ("/onboard", "get"), ("/callback", "get")}
+
+
+def test_openapi_schema_is_valid() -> None:
+    validate(app.openapi())
+
+
+def test_schema_lists_exactly_the_routes_we_serve() -> None:
+    operations = {
+        (path, method) for path, item in app.openapi()["paths"].items() for method in item
+    }
+
+    assert operations == ADMIN_OPERATIONS | PUBLIC_OPERATIONS
+
+
+def test_every_admin_route_is_secured_in_the_schema() -> None:
     schema: dict[str, Any] = app.openapi()
 
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
-    assert schema["paths"]["/invites"]["post"]["security"] == [{"HTTPBearer": []}]
-    assert "security" not in schema["paths"]["/onboard"]["get"]
+    for path, method in ADMIN_OPERATIONS:
+        operation = schema["paths"][path][method]
+        assert operation["security"] == [{"HTTPBearer": []}], (path, method)
+        assert "401" in operation["responses"], (path, method)
+    for path, method in PUBLIC_OPERATIONS:
+        assert "security" not in schema["paths"][path][method], (path, method)
+
+
+def test_admin_responses_have_models_in_the_schema() -> None:
+    schema: dict[str, Any] = app.openapi()
+
+    test_tweet = schema["paths"]["/accounts/{screen_name}/test-tweet"]["post"]["responses"]
+    assert test_tweet["201"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/TestTweetPosted"
+    )
+    assert test_tweet["429"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")

@@ -102,7 +102,7 @@ def test_success_clears_the_state_cookie(birdhouse: XStandin, browser: LambdaBro
     assert browser.cookies == {}
 
 
-def test_secret_is_tagged_with_screen_name_and_user_id(
+def test_secret_is_tagged_with_screen_name_user_id_and_time(
     birdhouse: XStandin, browser: LambdaBrowser, aws: Any
 ) -> None:
     connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
@@ -111,6 +111,7 @@ def test_secret_is_tagged_with_screen_name_and_user_id(
     assert {t["Key"]: t["Value"] for t in tags} == {
         "birdhouse:screen_name": "HelloBot",
         "birdhouse:user_id": birdhouse.account("HelloBot").user_id,
+        "birdhouse:authorized_at": account_secret(aws, "hellobot")["authorized_at"],
     }
 
 

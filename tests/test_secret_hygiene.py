@@ -93,3 +93,31 @@ def test_error_chain_messages_hold_no_secret(birdhouse: XStandin, aws: Any) -> N
         chain.append(f"{current!r} {current}")
         current = current.__cause__ or current.__context__
     assert CONSUMER_SECRET not in "\n".join(chain)
+
+
+def test_admin_operations_leak_no_secret_even_at_debug(
+    birdhouse: XStandin, browser: LambdaBrowser, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.admin import AdminApi
+
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="app")
+    connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+    api = AdminApi(browser)
+    birdhouse.fail_next("tweets", Fault(status=429, headers={"x-rate-limit-reset": "0"}))
+
+    answers = [
+        api.call("GET", "/accounts"),
+        api.call("GET", "/accounts/HelloBot"),
+        api.call("POST", "/accounts/HelloBot/verify"),
+        api.call("POST", "/accounts/HelloBot/test-tweet"),
+        api.call("POST", "/accounts/HelloBot/test-tweet"),
+        api.call("DELETE", "/accounts/HelloBot"),
+        api.call("POST", "/accounts/HelloBot/restore"),
+        api.call("POST", "/accounts/HelloBot/verify"),
+    ]
+
+    assert [a.status for a in answers] == [200, 200, 200, 429, 201, 200, 200, 410]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert_no_secret_in(logged, birdhouse)
+    assert_no_secret_in(visible_text(browser.pages), birdhouse)
