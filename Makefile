@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck check run clean
+.PHONY: install dev test lint typecheck run clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make dev: Birdhouse on http://localhost:8000, with an embedded Secrets Manager and X sandbox
+## for whatever .env / the environment does not configure. Prints an admin token and a link.
+dev: $(STAMP)
+	$(BIN)/python -m app.sandbox.dev
 
 ## make test: lint, type checks, then the whole test suite
 test: $(STAMP) lint typecheck
