@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.monotonic()
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # Explicit, so Ctrl-C works even where SIGINT was inherited as ignored (background jobs).
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     with ExitStack() as stack:
         dev = stack.enter_context(_dev_stack(app_port=args.port, x_port=args.x_port))
         app = _start_app(dev, port=args.port, reload=not args.no_reload)
@@ -236,7 +238,7 @@ def _stop(app: subprocess.Popen[bytes]) -> None:
             app.wait()
 
 
-def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+def _stop_on_signal(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
