@@ -1,8 +1,14 @@
-"""The account secret: the four-key layout bot jobs already use, plus who and when."""
+"""The account secret: the four-key layout bot jobs already use, plus who and when.
+
+Standard library only: bot jobs import this through app.credentials with just boto3 installed.
+"""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from requests_oauthlib import OAuth1Session
 
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 
@@ -30,6 +36,28 @@ class AccountSecret:
             "user_id": self.user_id,
             "authorized_at": self.authorized_at,
         }
+
+    def as_dict(self) -> dict[str, str]:
+        """The four credential keys, plus screen_name and user_id: what a bot job needs."""
+        return {
+            "consumer_key": self.consumer_key,
+            "consumer_secret": self.consumer_secret,
+            "access_token": self.access_token,
+            "access_token_secret": self.access_token_secret,
+            "screen_name": self.screen_name,
+            "user_id": self.user_id,
+        }
+
+    def oauth1_session(self) -> "OAuth1Session":
+        """A requests session that signs every call as this account (needs requests-oauthlib)."""
+        from requests_oauthlib import OAuth1Session
+
+        return OAuth1Session(
+            self.consumer_key,
+            client_secret=self.consumer_secret,
+            resource_owner_key=self.access_token,
+            resource_owner_secret=self.access_token_secret,
+        )
 
     @classmethod
     def from_secret_dict(cls, data: dict[str, Any]) -> "AccountSecret":

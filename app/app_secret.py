@@ -48,7 +48,14 @@ def _read_app_secret(settings: Settings, store: CredentialStore) -> AppSecret:
     }
     stored: dict[str, object] = {}
     if len(overrides) < len(APP_SECRET_KEYS):
-        stored = store.read_app_secret(secret_id) or {}
+        found = store.read_app_secret(secret_id)
+        if found is None:
+            missing = [key.upper() for key in APP_SECRET_KEYS if key not in overrides]
+            raise AppSecretError(
+                f"The app secret {secret_id!r} does not exist: create it with "
+                f"'python -m app bootstrap', or set {', '.join(missing)}"
+            )
+        stored = found
     merged = {key: str(stored[key]) for key in APP_SECRET_KEYS if stored.get(key)}
     merged.update(overrides)
     for key in APP_SECRET_KEYS:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from app.accounts import AccountSecret, AccountSummary
 from app.errors import StoreUnavailable
@@ -65,6 +65,8 @@ def create_secrets_client() -> "SecretsManagerClient":
     """One client per container, made on first use: region and endpoint from AWS_* variables."""
     try:
         return boto3.client("secretsmanager", config=_CLIENT_CONFIG)
+    except NoRegionError as exc:
+        raise StoreUnavailable("No AWS region: set AWS_DEFAULT_REGION or AWS_REGION") from exc
     except BotoCoreError as exc:
         raise StoreUnavailable(f"Secrets Manager client could not be created: {exc}") from exc
 
@@ -77,6 +79,11 @@ def _translated_errors(action: str, secret_id: str) -> Iterator[None]:
         code = exc.response.get("Error", {}).get("Code", "Unknown")
         log.warning("Secrets Manager %s %s failed: %s", action, secret_id, code)
         raise StoreUnavailable(f"Secrets Manager could not {action} {secret_id} ({code})") from exc
+    except NoCredentialsError as exc:
+        raise StoreUnavailable(
+            f"No AWS credentials to {action} {secret_id}: set AWS_PROFILE, or "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        ) from exc
     except BotoCoreError as exc:
         log.warning("Secrets Manager %s %s failed: %s", action, secret_id, type(exc).__name__)
         raise StoreUnavailable(
@@ -210,6 +217,23 @@ class SecretsManagerStore:
                 if _error_code(exc) == "ResourceNotFoundException":
                     return None
                 raise
+
+    def write_app_secret(self, secret_id: str, value: dict[str, str]) -> SaveOutcome:
+        """Create the app secret, or put a new version of it."""
+        secret_string = json.dumps(value)
+        with _translated_errors("write", secret_id):
+            try:
+                self._client.create_secret(
+                    Name=secret_id,
+                    SecretString=secret_string,
+                    Description="Birdhouse: X consumer keys, admin token, signing key",
+                )
+                return SaveOutcome.CREATED
+            except ClientError as exc:
+                if _error_code(exc) != "ResourceExistsException":
+                    raise
+            self._client.put_secret_value(SecretId=secret_id, SecretString=secret_string)
+        return SaveOutcome.UPDATED
 
     def _update_tags(self, secret_id: str, tags: "list[TagTypeDef]") -> None:
         # The value is already written; stale tags are not worth failing the owner's page.

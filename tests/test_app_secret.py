@@ -85,9 +85,13 @@ def test_missing_key_names_the_key_and_the_secret(aws: Any, missing: str) -> Non
     assert missing.upper() in raised.value.message
 
 
-def test_absent_app_secret_names_the_secret(aws: Any) -> None:
-    with pytest.raises(AppSecretError, match="twitter-bots/app"):
+def test_absent_app_secret_says_how_to_create_it(aws: Any) -> None:
+    with pytest.raises(AppSecretError) as raised:
         load_app_secret(settings=Settings(), store=CountingStore(aws))
+
+    assert "'twitter-bots/app' does not exist" in raised.value.message
+    assert "python -m app bootstrap" in raised.value.message
+    assert "CONSUMER_KEY" in raised.value.message
 
 
 @pytest.mark.parametrize("placeholder", ["changethis", "short"])

@@ -118,7 +118,11 @@ class XStandin:
         with self._lock:
             pending = self._request_tokens[oauth_token]
             pending.account = self._account_locked(screen_name)
-            pending.verifier = secrets.token_urlsafe(24)
+            # Like X: the PIN flow (oob) shows a 7-digit number; a callback gets a token.
+            oob = pending.callback == "oob"
+            pending.verifier = (
+                f"{secrets.randbelow(10**7):07d}" if oob else secrets.token_urlsafe(24)
+            )
             return _with_query(
                 pending.callback, oauth_token=oauth_token, oauth_verifier=pending.verifier
             )
@@ -239,7 +243,11 @@ class XStandin:
                 error="Enter the account's username (1-15 letters, digits, _).",
                 status=400,
             )
-        return RedirectResponse(self.approve(oauth_token, screen_name=screen_name), status_code=302)
+        callback_url = self.approve(oauth_token, screen_name=screen_name)
+        if callback_url.startswith("oob"):
+            pin = callback_url.rsplit("oauth_verifier=", 1)[1]
+            return self._page("Enter this PIN in the app", pin=pin)
+        return RedirectResponse(callback_url, status_code=302)
 
     async def _access_token(self, request: Request) -> Response:
         params = await self._verified_params(request, token_secret_for=self._request_token_secret)
@@ -457,6 +465,9 @@ button{flex:1;padding:.75rem;border-radius:999px;border:0;font-weight:700;font-s
 <button class="cancel" type="submit" name="action" value="cancel">Cancel</button>
 </div>
 </form>
+{% elif pin %}
+<p class="pin" style="font-size:2.2rem;letter-spacing:.3rem;font-weight:700">{{ pin }}</p>
+<p>Type it where the app asks for the PIN.</p>
 {% else %}
 <p>Start again from the app that sent you here.</p>
 {% endif %}

@@ -1,0 +1,365 @@
+"""The operator's command line: bootstrap, invite, pin, accounts, creds, verify, tweet.
+
+Settings come from the environment (and .env), as for the service. Errors are one line on
+stderr with exit status 1; set BIRDHOUSE_DEBUG=1 for a traceback of an unexpected one.
+"""
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import re
+import secrets
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import TextIO
+from urllib.parse import urlencode
+
+from pydantic import ValidationError
+
+from app import account_admin
+from app.app_secret import AppSecret, clear_app_secret_cache, load_app_secret
+from app.config import Settings
+from app.credentials import CredentialsError, load_account, load_accounts
+from app.errors import BirdhouseError, OnboardingSessionError, XError, XTokenRevoked
+from app.invites import (
+    MAX_INVITE_LIFETIME,
+    MIN_INVITE_LIFETIME,
+    mint_invite,
+)
+from app.onboarding import complete_onboarding
+from app.onboarding_state import OnboardingState
+from app.screen_names import validate_screen_name
+from app.store import SaveOutcome, SecretsManagerStore, create_secrets_client
+from app.x_client import OAuth1XClient, UserTokens
+
+_DURATION = re.compile(r"^(\d+)([smhd]?)$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_ENV_NAMES = {
+    "consumer_key": "TWITTER_CONSUMER_KEY",
+    "consumer_secret": "TWITTER_CONSUMER_SECRET",
+    "access_token": "TWITTER_ACCESS_TOKEN",
+    "access_token_secret": "TWITTER_ACCESS_TOKEN_SECRET",
+}
+
+
+class CommandError(Exception):
+    """A one-line answer for the operator."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    # The command's own output says what happened; log lines would only repeat it on stderr.
+    debug = bool(os.environ.get("BIRDHOUSE_DEBUG"))
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("app").setLevel(logging.DEBUG if debug else logging.ERROR)
+    try:
+        result: int = args.run(args)
+        return result
+    except (BirdhouseError, CredentialsError, CommandError) as exc:
+        _fail(str(getattr(exc, "message", exc)))
+    except ValidationError as exc:
+        _fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    except KeyboardInterrupt:
+        _fail("interrupted")
+    except Exception as exc:
+        if os.environ.get("BIRDHOUSE_DEBUG"):
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc} (BIRDHOUSE_DEBUG=1 shows more)")
+    return 1
+
+
+def _fail(message: str) -> None:
+    print(f"birdhouse: {message}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m app",
+        description="Birdhouse: connect X bot accounts and manage their keys.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        name: str, run: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(run=run)
+        return sub
+
+    bootstrap = command(
+        "bootstrap",
+        _bootstrap,
+        "Create or update the app secret: asks for the X consumer key and secret (or reads "
+        "them from stdin), generates the admin token and signing key, prints the token once.",
+    )
+    bootstrap.add_argument(
+        "--rotate",
+        action="store_true",
+        help="generate a new admin token and signing key even if the secret has them "
+        "(outstanding invite links stop working)",
+    )
+
+    invite = command("invite", _invite, "Mint an onboarding link, signed like POST /invites.")
+    invite.add_argument("--screen-name", help="the bot account the owner must authorize")
+    invite.add_argument(
+        "--expires", default="7d", help="lifetime: 30m, 24h, 7d (default) or seconds; 5m to 30d"
+    )
+    invite.add_argument(
+        "--base-url", help="where browsers reach Birdhouse (default: PUBLIC_BASE_URL)"
+    )
+
+    pin = command(
+        "pin",
+        _pin,
+        "Onboard with a PIN instead of a browser callback: open the printed link, log in as "
+        "the bot, authorize, and type the PIN X shows.",
+    )
+    pin.add_argument("--screen-name", help="the bot account the owner must authorize")
+
+    command("accounts", _accounts, "List onboarded accounts (no secrets).")
+
+    creds = command("creds", _creds, "Print one account's keys for a bot job.")
+    creds.add_argument("screen_name")
+    creds.add_argument("--format", choices=["json", "env"], default="json")
+
+    verify = command(
+        "verify",
+        _verify,
+        "Check accounts' tokens at X (GET /2/users/me); exit 1 if any fails.",
+    )
+    target = verify.add_mutually_exclusive_group(required=True)
+    target.add_argument("screen_name", nargs="?")
+    target.add_argument("--all", action="store_true", help="every onboarded account")
+
+    tweet = command("tweet", _tweet, "Post a test tweet as the account.")
+    tweet.add_argument("screen_name")
+    tweet.add_argument("--text", help="default: a unique 'Test post from Birdhouse' line")
+    return parser
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def _bootstrap(args: argparse.Namespace) -> int:
+    settings = Settings()
+    store = _store(settings)
+    existing = store.read_app_secret(settings.app_secret_id) or {}
+    consumer_key = _ask("X consumer key (API key): ", secret=False)
+    consumer_secret = _ask("X consumer secret (API key secret): ", secret=True)
+    if not consumer_key or not consumer_secret:
+        raise CommandError("the consumer key and secret are both needed")
+    keep = not args.rotate and all(existing.get(k) for k in ("admin_token", "signing_key"))
+    admin_token = str(existing["admin_token"]) if keep else secrets.token_urlsafe(32)
+    value = {
+        "consumer_key": consumer_key,
+        "consumer_secret": consumer_secret,
+        "admin_token": admin_token,
+        "signing_key": str(existing["signing_key"]) if keep else secrets.token_urlsafe(48),
+    }
+    outcome = store.write_app_secret(settings.app_secret_id, value)
+    print(f"{'Created' if outcome is SaveOutcome.CREATED else 'Updated'} {settings.app_secret_id}.")
+    if keep:
+        print("Kept the existing admin token and signing key (--rotate replaces them).")
+    else:
+        print(f"Admin token (shown once; keep it in a password manager): {admin_token}")
+    return 0
+
+
+def _invite(args: argparse.Namespace) -> int:
+    settings = Settings()
+    base_url = (args.base_url or settings.public_base_url or "").rstrip("/")
+    if not base_url.startswith(("https://", "http://")):
+        raise CommandError(
+            "no base URL: pass --base-url or set PUBLIC_BASE_URL to where browsers reach Birdhouse"
+        )
+    lifetime = _duration(args.expires)
+    screen_name = validate_screen_name(args.screen_name) if args.screen_name else None
+    app_secret = _app_secret(settings)
+    invite, token = mint_invite(
+        signing_key=app_secret.signing_key, screen_name=screen_name, lifetime=lifetime
+    )
+    print(f"{base_url}/onboard?{urlencode({'invite': token})}")
+    who = f"@{screen_name}" if screen_name else "any account"
+    print(f"For {who}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
+    return 0
+
+
+def _pin(args: argparse.Namespace) -> int:
+    settings = Settings()
+    store = _store(settings)
+    app_secret = _app_secret(settings)
+    expected = validate_screen_name(args.screen_name) if args.screen_name else None
+    x_client = _x_client(settings, app_secret)
+    request_token = x_client.fetch_request_token(callback_url="oob")
+    print("Open this link in a browser, log in to X as the bot, and authorize the app:")
+    print(x_client.authorize_url(oauth_token=request_token.oauth_token, screen_name=expected))
+    pin = _ask("PIN shown by X: ", secret=False)
+    if not pin.isdigit():
+        raise CommandError("the PIN is the number X shows after you authorize")
+    state = OnboardingState(
+        oauth_token=request_token.oauth_token,
+        request_token_secret=request_token.oauth_token_secret,
+        expected_screen_name=expected,
+    )
+    try:
+        connected = complete_onboarding(
+            state=state, verifier=pin, app_secret=app_secret, x_client=x_client, store=store
+        )
+    except OnboardingSessionError as exc:
+        raise CommandError("X did not accept that PIN; run the command again") from exc
+    print(f"@{connected.screen_name} is connected ({connected.outcome.value}).")
+    return 0
+
+
+def _accounts(_args: argparse.Namespace) -> int:
+    settings = Settings()
+    rows = sorted(_store(settings).list_accounts(), key=lambda a: a.screen_name.lower())
+    if not rows:
+        print("No accounts onboarded yet.")
+        return 0
+    table = [("SCREEN NAME", "USER ID", "AUTHORIZED AT")]
+    table += [(f"@{a.screen_name}", a.user_id, a.authorized_at) for a in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    for row in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return 0
+
+
+def _creds(args: argparse.Namespace) -> int:
+    settings = Settings()
+    account = load_account(
+        validate_screen_name(args.screen_name),
+        client=create_secrets_client(),
+        secrets_prefix=settings.secrets_prefix,
+    )
+    if args.format == "env":
+        for key, name in _ENV_NAMES.items():
+            print(f"export {name}={shlex.quote(getattr(account, key))}")
+    else:
+        print(json.dumps(account.as_dict(), indent=2))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    settings = Settings()
+    app_secret = _app_secret(settings)
+    x_client = _x_client(settings, app_secret)
+    names = None if args.all else [validate_screen_name(args.screen_name)]
+    if names:
+        fleet = {
+            names[0].lower(): load_account(
+                names[0], client=create_secrets_client(), secrets_prefix=settings.secrets_prefix
+            )
+        }
+    else:
+        fleet = load_accounts(
+            client=create_secrets_client(), secrets_prefix=settings.secrets_prefix
+        )
+    outcomes: dict[str, list[str]] = {"ok": [], "renamed": [], "revoked": [], "failed": []}
+    progress = _Progress(len(fleet), sys.stderr)
+    for account in sorted(fleet.values(), key=lambda a: a.screen_name.lower()):
+        tokens = UserTokens(
+            access_token=account.access_token, access_token_secret=account.access_token_secret
+        )
+        try:
+            user = x_client.get_me(tokens)
+        except XTokenRevoked:
+            outcomes["revoked"].append(f"@{account.screen_name}: token revoked, onboard again")
+        except XError as exc:
+            outcomes["failed"].append(f"@{account.screen_name}: {exc.message}")
+        else:
+            if user.screen_name.lower() == account.screen_name.lower():
+                outcomes["ok"].append(f"@{account.screen_name}")
+            else:
+                outcomes["renamed"].append(
+                    f"@{account.screen_name} is now @{user.screen_name} at X; onboard it again"
+                )
+        progress.step()
+    progress.done()
+    for kind, lines in outcomes.items():
+        for line in lines:
+            print(f"{kind.upper():8} {line}")
+    counts = ", ".join(f"{len(lines)} {kind}" for kind, lines in outcomes.items())
+    print(f"{len(fleet)} checked: {counts}")
+    return 1 if outcomes["revoked"] or outcomes["failed"] else 0
+
+
+def _tweet(args: argparse.Namespace) -> int:
+    settings = Settings()
+    posted = account_admin.post_test_tweet(
+        screen_name=validate_screen_name(args.screen_name),
+        text=args.text,
+        store=_store(settings),
+        x_client=_x_client(settings, _app_secret(settings)),
+    )
+    print(f"Posted: {posted.url}")
+    print(posted.text)
+    return 0
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; silent elsewhere and for a single account."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.count, self.stream = total, 0, stream
+        self.enabled = total > 1 and stream.isatty()
+
+    def step(self) -> None:
+        self.count += 1
+        if self.enabled:
+            filled = round(30 * self.count / self.total)
+            bar = "#" * filled + "." * (30 - filled)
+            self.stream.write(f"\r[{bar}] {self.count}/{self.total}")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+
+
+def _store(settings: Settings) -> SecretsManagerStore:
+    return SecretsManagerStore(create_secrets_client(), secrets_prefix=settings.secrets_prefix)
+
+
+def _app_secret(settings: Settings) -> AppSecret:
+    clear_app_secret_cache()  # a command is one short run: always read what is there now
+    return load_app_secret(settings=settings, store=_store(settings))
+
+
+def _x_client(settings: Settings, app_secret: AppSecret) -> OAuth1XClient:
+    return OAuth1XClient(
+        base_url=settings.x_api_base_url,
+        consumer_key=app_secret.consumer_key,
+        consumer_secret=app_secret.consumer_secret,
+        timeout_seconds=settings.x_timeout_seconds,
+    )
+
+
+def _ask(prompt: str, *, secret: bool) -> str:
+    """A prompt on a terminal; a plain line from stdin otherwise (never from argv)."""
+    if sys.stdin.isatty():
+        return (getpass.getpass(prompt) if secret else input(prompt)).strip()
+    line = sys.stdin.readline()
+    if not line:
+        raise CommandError(f"expected a line on stdin for: {prompt.strip()}")
+    return line.strip()
+
+
+def _duration(text: str) -> timedelta:
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match:
+        raise CommandError(f"--expires takes 30m, 24h, 7d or seconds, not {text!r}")
+    lifetime = timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    if not MIN_INVITE_LIFETIME <= lifetime <= MAX_INVITE_LIFETIME:
+        raise CommandError("--expires must be between 5m and 30d")
+    return lifetime

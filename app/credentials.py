@@ -1,0 +1,275 @@
+"""Load onboarded accounts' keys in a bot job: one account, a list, or all of them.
+
+Needs boto3 (and requests-oauthlib only for `oauth1_session()`). Region, credentials and
+endpoint come from the standard AWS settings; the prefix from SECRETS_PREFIX.
+
+    from app.credentials import load_account, load_accounts
+
+    bot = load_account("HelloBot")
+    bot.as_dict()          # consumer_key, consumer_secret, access_token, access_token_secret, ...
+    fleet = load_accounts()  # every onboarded account, 20 per Secrets Manager call
+"""
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from app.accounts import AccountSecret
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+__all__ = [
+    "AccountCredentials",
+    "AccountNotOnboarded",
+    "AccountsNotLoaded",
+    "CachedCredentials",
+    "CredentialsError",
+    "load_account",
+    "load_accounts",
+]
+
+log = logging.getLogger(__name__)
+
+AccountCredentials = AccountSecret
+"""Typed and immutable; `as_dict()`, `oauth1_session()`; its repr shows no secret."""
+
+BATCH_SIZE = 20  # BatchGetSecretValue's limit
+_LIST_PAGE_SIZE = 100  # ListSecrets' limit
+
+
+class CredentialsError(Exception):
+    """Keys could not be loaded; the message says which and why, never a secret."""
+
+
+class AccountNotOnboarded(CredentialsError):
+    """No secret exists for this screen name."""
+
+
+class AccountsNotLoaded(CredentialsError):
+    """Some accounts failed; `loaded` holds the rest, `errors` maps screen name to reason."""
+
+    def __init__(self, loaded: dict[str, AccountSecret], errors: dict[str, str]) -> None:
+        failed = ", ".join(f"{name} ({reason})" for name, reason in sorted(errors.items()))
+        super().__init__(f"{len(errors)} account(s) could not be loaded: {failed}")
+        self.loaded = loaded
+        self.errors = errors
+
+
+def load_account(
+    screen_name: str,
+    *,
+    client: "SecretsManagerClient | None" = None,
+    secrets_prefix: str | None = None,
+) -> AccountSecret:
+    """One account's keys: a single GetSecretValue."""
+    secret_id = _secret_id(_prefix(secrets_prefix), screen_name)
+    try:
+        answer = (client or _client()).get_secret_value(SecretId=secret_id)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("ResourceNotFoundException", "InvalidRequestException"):
+            raise AccountNotOnboarded(
+                f"@{screen_name.lstrip('@')} is not onboarded (no secret {secret_id})"
+            ) from None
+        raise CredentialsError(f"Secrets Manager refused {secret_id}: {code}") from exc
+    except BotoCoreError as exc:
+        raise CredentialsError(_unreachable(exc)) from exc
+    return _parse(secret_id, answer.get("SecretString"))
+
+
+def load_accounts(
+    screen_names: Iterable[str] | None = None,
+    *,
+    client: "SecretsManagerClient | None" = None,
+    secrets_prefix: str | None = None,
+) -> dict[str, AccountSecret]:
+    """Several accounts, keyed by lower-case screen name; None loads every onboarded account.
+
+    BatchGetSecretValue fetches 20 per call, so N accounts cost at most ceil(N/20) + 1 calls.
+    Raises AccountsNotLoaded, with the others in `.loaded`, if any account fails.
+    """
+    prefix = _prefix(secrets_prefix)
+    secrets_client = client or _client()
+    loaded: dict[str, AccountSecret] = {}
+    errors: dict[str, str] = {}
+    try:
+        if screen_names is None:
+            pages = _every_account_page(secrets_client, prefix)
+        else:
+            ids = sorted({_secret_id(prefix, name) for name in screen_names})
+            pages = _pages_by_id(secrets_client, ids)
+        for page in pages:
+            for entry in page.get("SecretValues", []):
+                name = entry.get("Name", "")
+                try:
+                    account = _parse(name, entry.get("SecretString"))
+                except CredentialsError as exc:
+                    errors[name.rsplit("/", 1)[-1]] = str(exc)
+                    continue
+                loaded[account.screen_name.lower()] = account
+            for error in page.get("Errors", []):
+                reason = error.get("ErrorCode", "error")
+                if reason == "ResourceNotFoundException":
+                    reason = "not onboarded"
+                errors[error.get("SecretId", "?").rsplit("/", 1)[-1]] = reason
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise CredentialsError(
+            f"Secrets Manager refused to list {prefix}/accounts/: {code}"
+        ) from exc
+    except BotoCoreError as exc:
+        raise CredentialsError(_unreachable(exc)) from exc
+    if errors:
+        raise AccountsNotLoaded(loaded, errors)
+    return loaded
+
+
+class CachedCredentials:
+    """Keys kept in memory for `ttl_seconds`, so a long-running bot doesn't call AWS per tweet.
+
+    Not aws-secretsmanager-caching: it caches one GetSecretValue per secret and cannot batch,
+    which is the expensive case here (a fleet), and a TTL is all a bot needs: tokens don't
+    expire, and a re-onboarded account's new tokens arrive within one TTL.
+    """
+
+    def __init__(
+        self,
+        ttl_seconds: float = 300,
+        *,
+        client: "SecretsManagerClient | None" = None,
+        secrets_prefix: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._client = client
+        self._prefix = secrets_prefix
+        self._clock = clock
+        self._entries: dict[str, tuple[float, AccountSecret]] = {}
+        self._lock = threading.Lock()
+
+    def account(self, screen_name: str) -> AccountSecret:
+        key = screen_name.lstrip("@").lower()
+        with self._lock:
+            cached = self._entries.get(key)
+            if cached and self._clock() < cached[0]:
+                return cached[1]
+        account = load_account(screen_name, client=self._client, secrets_prefix=self._prefix)
+        self._remember([account])
+        return account
+
+    def accounts(self, screen_names: Iterable[str] | None = None) -> dict[str, AccountSecret]:
+        """Every named account (or all), fetching only what is missing or stale."""
+        if screen_names is None:
+            fleet = load_accounts(client=self._client, secrets_prefix=self._prefix)
+            self._remember(fleet.values())
+            return fleet
+        wanted = {name.lstrip("@").lower() for name in screen_names}
+        now = self._clock()
+        with self._lock:
+            fresh = {k: v for k, (until, v) in self._entries.items() if k in wanted and now < until}
+        missing = wanted - set(fresh)
+        if missing:
+            fetched = load_accounts(missing, client=self._client, secrets_prefix=self._prefix)
+            self._remember(fetched.values())
+            fresh.update(fetched)
+        return fresh
+
+    def forget(self, screen_name: str | None = None) -> None:
+        """Drop one account (or all), e.g. after X answered 401 for it."""
+        with self._lock:
+            if screen_name is None:
+                self._entries.clear()
+            else:
+                self._entries.pop(screen_name.lstrip("@").lower(), None)
+
+    def _remember(self, accounts: Iterable[AccountSecret]) -> None:
+        until = self._clock() + self._ttl
+        with self._lock:
+            for account in accounts:
+                self._entries[account.screen_name.lower()] = (until, account)
+
+
+def _every_account_page(client: "SecretsManagerClient", prefix: str) -> Iterator[Any]:
+    accounts_prefix = f"{prefix}/accounts/"
+    try:
+        yield from _filtered_pages(client, accounts_prefix)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "InvalidRequestException":
+            raise
+        # A secret scheduled for deletion can fail the filtered batch (moto does so): list the
+        # live names (ListSecrets skips deleted ones) and batch by name instead.
+        log.info("filtered batch refused; listing %s then batching by name", accounts_prefix)
+        yield from _pages_by_id(client, _live_names(client, accounts_prefix))
+
+
+def _filtered_pages(client: "SecretsManagerClient", accounts_prefix: str) -> Iterator[Any]:
+    token = None
+    while True:
+        kwargs: dict[str, Any] = {
+            "Filters": [{"Key": "name", "Values": [accounts_prefix]}],
+            "MaxResults": BATCH_SIZE,
+        }
+        if token:
+            kwargs["NextToken"] = token
+        page = client.batch_get_secret_value(**kwargs)
+        # The name filter is a case-insensitive prefix: keep only exact matches.
+        page["SecretValues"] = [
+            e for e in page.get("SecretValues", []) if e.get("Name", "").startswith(accounts_prefix)
+        ]
+        yield page
+        token = page.get("NextToken")
+        if not token:
+            return
+
+
+def _live_names(client: "SecretsManagerClient", accounts_prefix: str) -> list[str]:
+    names: list[str] = []
+    paginator = client.get_paginator("list_secrets")
+    for page in paginator.paginate(
+        Filters=[{"Key": "name", "Values": [accounts_prefix]}],
+        PaginationConfig={"PageSize": _LIST_PAGE_SIZE},
+    ):
+        names += [
+            e["Name"] for e in page.get("SecretList", []) if e["Name"].startswith(accounts_prefix)
+        ]
+    return names
+
+
+def _pages_by_id(client: "SecretsManagerClient", secret_ids: list[str]) -> Iterator[Any]:
+    for start in range(0, len(secret_ids), BATCH_SIZE):
+        yield client.batch_get_secret_value(SecretIdList=secret_ids[start : start + BATCH_SIZE])
+
+
+def _parse(secret_id: str, secret_string: str | None) -> AccountSecret:
+    try:
+        return AccountSecret.from_secret_dict(json.loads(secret_string or ""))
+    except (ValueError, KeyError, TypeError) as exc:
+        # Name the problem, never the content.
+        raise CredentialsError(f"{secret_id} is not a Birdhouse account secret") from exc
+
+
+def _secret_id(prefix: str, screen_name: str) -> str:
+    return f"{prefix}/accounts/{screen_name.lstrip('@').lower()}"
+
+
+def _prefix(explicit: str | None) -> str:
+    return explicit or os.environ.get("SECRETS_PREFIX") or "twitter-bots"
+
+
+def _client() -> "SecretsManagerClient":
+    try:
+        return boto3.client("secretsmanager")
+    except BotoCoreError as exc:
+        raise CredentialsError(_unreachable(exc)) from exc
+
+
+def _unreachable(exc: BotoCoreError) -> str:
+    return f"Secrets Manager is not reachable: {exc}"

@@ -1,0 +1,460 @@
+"""`python -m app`, run as operators run it: a subprocess against a moto server and the X
+stand-in, both on loopback."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import pytest
+import requests
+
+from app.accounts import AccountSecret
+from app.invites import read_invite
+from app.sandbox.x_standin import Fault, XStandin
+from app.store import SecretsManagerStore
+from tests.conftest import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET, SIGNING_KEY
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def secrets_client(moto_server: str) -> Any:
+    requests.post(f"{moto_server}/moto-api/reset", timeout=5)
+    return boto3.client(
+        "secretsmanager",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="cli",
+        aws_secret_access_key="cli",
+    )
+
+
+@pytest.fixture
+def app_secret(secrets_client: Any) -> None:
+    secrets_client.create_secret(
+        Name="twitter-bots/app",
+        SecretString=json.dumps(
+            {
+                "consumer_key": CONSUMER_KEY,
+                "consumer_secret": CONSUMER_SECRET,
+                "admin_token": ADMIN_TOKEN,
+                "signing_key": SIGNING_KEY,
+            }
+        ),
+    )
+
+
+@pytest.fixture
+def cli_env(moto_server: str, x_url: str, tmp_path: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "CONSUMER_", "ADMIN_", "SIGNING_", "X_API", "PUBLIC_"))
+    }
+    env.update(
+        AWS_ENDPOINT_URL=moto_server,
+        AWS_ACCESS_KEY_ID="cli",
+        AWS_SECRET_ACCESS_KEY="cli",
+        AWS_DEFAULT_REGION="us-east-1",
+        X_API_BASE_URL=x_url,
+        PYTHONPATH=str(REPOSITORY),
+    )
+    return env
+
+
+def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        cwd=REPOSITORY,
+    )
+
+
+def store_account(secrets_client: Any, screen_name: str, **tokens: str) -> None:
+    SecretsManagerStore(secrets_client, secrets_prefix="twitter-bots").save_account(
+        AccountSecret(
+            screen_name=screen_name,
+            user_id="42",
+            authorized_at="2026-11-22T03:00:00+00:00",
+            consumer_key=CONSUMER_KEY,
+            consumer_secret=CONSUMER_SECRET,
+            access_token=tokens.get("access_token", f"at-{screen_name}"),
+            access_token_secret=tokens.get("access_token_secret", f"ats-{screen_name}"),
+        )
+    )
+
+
+def onboard_at_standin(x_standin: XStandin, x_url: str, secrets_client: Any, name: str) -> None:
+    """Real tokens from the stand-in, stored as the web flow would."""
+    from app.x_client import OAuth1XClient
+
+    x = OAuth1XClient(
+        base_url=x_url,
+        consumer_key=CONSUMER_KEY,
+        consumer_secret=CONSUMER_SECRET,
+        timeout_seconds=2,
+    )
+    token = x.fetch_request_token(callback_url="oob")
+    verifier = x_standin.approve(token.oauth_token, screen_name=name).split("=")[-1]
+    access = x.fetch_access_token(
+        oauth_token=token.oauth_token,
+        request_token_secret=token.oauth_token_secret,
+        verifier=verifier,
+    )
+    store_account(
+        secrets_client,
+        name,
+        access_token=access.oauth_token,
+        access_token_secret=access.oauth_token_secret,
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["bootstrap"], ["invite"], ["pin"], ["accounts"], ["creds"], ["verify"], ["tweet"]],
+)
+def test_every_command_has_help(cli_env: dict[str, str], command: list[str]) -> None:
+    result = run(cli_env, *command, "--help")
+
+    assert result.returncode == 0
+    assert "usage: python -m app" in result.stdout
+
+
+def test_bootstrap_reads_keys_from_stdin_and_prints_the_admin_token_once(
+    cli_env: dict[str, str], secrets_client: Any
+) -> None:
+    first = run(cli_env, "bootstrap", stdin="my-consumer-key\nmy-consumer-secret\n")
+    second = run(cli_env, "bootstrap", stdin="my-consumer-key\nnew-consumer-secret\n")
+
+    assert first.returncode == 0, first.stderr
+    stored = json.loads(
+        secrets_client.get_secret_value(SecretId="twitter-bots/app")["SecretString"]
+    )
+    assert stored["consumer_secret"] == "new-consumer-secret"
+    assert stored["admin_token"] in first.stdout
+    assert stored["admin_token"] not in second.stdout
+    assert len(stored["signing_key"]) >= 32
+    assert "my-consumer-secret" not in first.stdout + first.stderr
+
+
+def test_bootstrap_rotate_replaces_the_admin_token(
+    cli_env: dict[str, str], secrets_client: Any, app_secret: None
+) -> None:
+    result = run(cli_env, "bootstrap", "--rotate", stdin="ck\ncs\n")
+
+    stored = json.loads(
+        secrets_client.get_secret_value(SecretId="twitter-bots/app")["SecretString"]
+    )
+    assert stored["admin_token"] != ADMIN_TOKEN
+    assert stored["admin_token"] in result.stdout
+
+
+def test_invite_mints_a_link_like_post_invites(cli_env: dict[str, str], app_secret: None) -> None:
+    result = run(
+        cli_env,
+        "invite",
+        "--screen-name",
+        "HelloBot",
+        "--expires",
+        "24h",
+        "--base-url",
+        "https://birdhouse.example.com/",
+    )
+
+    assert result.returncode == 0, result.stderr
+    link = result.stdout.strip()
+    assert link.startswith("https://birdhouse.example.com/onboard?invite=")
+    invite = read_invite(parse_qs(urlsplit(link).query)["invite"][0], signing_key=SIGNING_KEY)
+    assert invite.screen_name == "HelloBot"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["invite", "--expires", "24h"], "no base URL"),
+        (
+            ["invite", "--base-url", "https://b.example.com", "--expires", "2m"],
+            "between 5m and 30d",
+        ),
+        (["invite", "--base-url", "https://b.example.com", "--expires", "soon"], "--expires takes"),
+        (
+            ["invite", "--base-url", "https://b.example.com", "--screen-name", "no way"],
+            "screen name",
+        ),
+    ],
+)
+def test_invite_refuses_bad_input_in_one_line(
+    cli_env: dict[str, str], app_secret: None, args: list[str], message: str
+) -> None:
+    result = run(cli_env, *args)
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_pin_flow_stores_the_account_like_the_web_flow(
+    cli_env: dict[str, str], app_secret: None, x_standin: XStandin, secrets_client: Any
+) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "pin", "--screen-name", "PinBot"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env,
+        cwd=REPOSITORY,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()  # "Open this link…"
+    authorize_url = process.stdout.readline().strip()
+    query = parse_qs(urlsplit(authorize_url).query)
+    assert query["force_login"] == ["true"]
+    assert query["screen_name"] == ["PinBot"]
+    callback = x_standin.approve(query["oauth_token"][0], screen_name="PinBot")
+    pin = parse_qs(urlsplit(callback).query)["oauth_verifier"][0]
+
+    out, err = process.communicate(f"{pin}\n", timeout=30)
+
+    assert process.returncode == 0, err
+    assert "@PinBot is connected" in out
+    stored = json.loads(
+        secrets_client.get_secret_value(SecretId="twitter-bots/accounts/pinbot")["SecretString"]
+    )
+    assert (stored["access_token"], stored["access_token_secret"]) == x_standin.access_token_for(
+        "PinBot"
+    )
+
+
+def test_pin_flow_refuses_the_wrong_account(
+    cli_env: dict[str, str], app_secret: None, x_standin: XStandin, secrets_client: Any
+) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "pin", "--screen-name", "PinBot"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env,
+        cwd=REPOSITORY,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()
+    token = parse_qs(urlsplit(process.stdout.readline()).query)["oauth_token"][0]
+    verifier = parse_qs(urlsplit(x_standin.approve(token, screen_name="Personal")).query)
+
+    _out, err = process.communicate(f"{verifier['oauth_verifier'][0]}\n", timeout=30)
+
+    assert process.returncode == 1
+    assert "This link is for @PinBot, but you authorized @Personal" in err
+    assert secrets_client.list_secrets()["SecretList"][0]["Name"] == "twitter-bots/app"
+
+
+def test_accounts_prints_a_table_without_secrets(
+    cli_env: dict[str, str], secrets_client: Any
+) -> None:
+    store_account(secrets_client, "HelloBot")
+    store_account(secrets_client, "OtherBot")
+
+    result = run(cli_env, "accounts")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["SCREEN", "NAME", "USER", "ID", "AUTHORIZED", "AT"]
+    assert [line.split()[0] for line in lines[1:]] == ["@HelloBot", "@OtherBot"]
+    assert "ats-" not in result.stdout
+
+
+def test_creds_prints_json_for_a_bot_job(cli_env: dict[str, str], secrets_client: Any) -> None:
+    store_account(secrets_client, "HelloBot")
+
+    result = run(cli_env, "creds", "hellobot")
+
+    assert json.loads(result.stdout) == {
+        "consumer_key": CONSUMER_KEY,
+        "consumer_secret": CONSUMER_SECRET,
+        "access_token": "at-HelloBot",
+        "access_token_secret": "ats-HelloBot",
+        "screen_name": "HelloBot",
+        "user_id": "42",
+    }
+
+
+def test_creds_env_format_is_sourceable(cli_env: dict[str, str], secrets_client: Any) -> None:
+    store_account(secrets_client, "HelloBot", access_token_secret="it's $weird")
+
+    result = run(cli_env, "creds", "HelloBot", "--format", "env")
+    sourced = subprocess.run(
+        ["bash", "-c", f'{result.stdout}\necho "$TWITTER_ACCESS_TOKEN_SECRET"'],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert "export TWITTER_CONSUMER_KEY=" in result.stdout
+    assert sourced.stdout.strip() == "it's $weird"
+
+
+def test_verify_all_sorts_fine_revoked_and_renamed(
+    cli_env: dict[str, str],
+    app_secret: None,
+    x_standin: XStandin,
+    x_url: str,
+    secrets_client: Any,
+) -> None:
+    for name in ("FineBot", "GoneBot", "OldName"):
+        onboard_at_standin(x_standin, x_url, secrets_client, name)
+    x_standin.revoke_all("GoneBot")
+    x_standin.rename("OldName", "NewName")
+
+    result = run(cli_env, "verify", "--all")
+
+    assert result.returncode == 1
+    assert "OK       @FineBot" in result.stdout
+    assert "REVOKED  @GoneBot: token revoked, onboard again" in result.stdout
+    assert "RENAMED  @OldName is now @NewName" in result.stdout
+    assert "3 checked: 1 ok, 1 renamed, 1 revoked, 0 failed" in result.stdout
+
+
+def test_verify_one_fine_account_exits_0(
+    cli_env: dict[str, str],
+    app_secret: None,
+    x_standin: XStandin,
+    x_url: str,
+    secrets_client: Any,
+) -> None:
+    onboard_at_standin(x_standin, x_url, secrets_client, "FineBot")
+
+    result = run(cli_env, "verify", "FineBot")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 checked: 1 ok" in result.stdout
+
+
+def test_tweet_posts_and_prints_the_link(
+    cli_env: dict[str, str],
+    app_secret: None,
+    x_standin: XStandin,
+    x_url: str,
+    secrets_client: Any,
+) -> None:
+    onboard_at_standin(x_standin, x_url, secrets_client, "HelloBot")
+
+    result = run(cli_env, "tweet", "HelloBot", "--text", "hello from the command line")
+
+    assert result.returncode == 0, result.stderr
+    assert "Posted: https://x.com/HelloBot/status/" in result.stdout
+    assert x_standin.tweets[-1]["text"] == "hello from the command line"
+
+
+@pytest.mark.parametrize(
+    ("case", "args", "message"),
+    [
+        ("unknown account", ["creds", "NobodyHere"], "@NobodyHere is not onboarded"),
+        ("unknown account", ["tweet", "NobodyHere"], "No onboarded account is called @NobodyHere"),
+        (
+            "missing app secret",
+            ["invite", "--base-url", "https://b.example.com"],
+            "The app secret 'twitter-bots/app' does not exist: create it with 'python -m app "
+            "bootstrap'",
+        ),
+        ("no AWS credentials", ["accounts"], "No AWS credentials"),
+        ("no AWS region", ["accounts"], "No AWS region"),
+        ("X unreachable", ["tweet", "HelloBot"], "could not be reached"),
+    ],
+)
+def test_errors_are_one_line_never_a_traceback(
+    cli_env: dict[str, str],
+    secrets_client: Any,
+    x_standin: XStandin,
+    case: str,
+    args: list[str],
+    message: str,
+) -> None:
+    env = dict(cli_env)
+    if case == "no AWS credentials":
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"):
+            env.pop(name)
+        env.update(
+            AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+            AWS_CONFIG_FILE="/nonexistent",
+            AWS_EC2_METADATA_DISABLED="true",
+        )
+    if case == "no AWS region":
+        env.pop("AWS_DEFAULT_REGION")
+        env["AWS_CONFIG_FILE"] = "/nonexistent"
+    if case in ("unknown account", "X unreachable"):
+        secrets_client.create_secret(
+            Name="twitter-bots/app",
+            SecretString=json.dumps(
+                {
+                    "consumer_key": CONSUMER_KEY,
+                    "consumer_secret": CONSUMER_SECRET,
+                    "admin_token": ADMIN_TOKEN,
+                    "signing_key": SIGNING_KEY,
+                }
+            ),
+        )
+    if case == "X unreachable":
+        store_account(secrets_client, "HelloBot")
+        env["X_API_BASE_URL"] = "http://127.0.0.1:9"
+
+    result = run(env, *args)
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_verify_reports_x_failures_per_account(
+    cli_env: dict[str, str],
+    app_secret: None,
+    x_standin: XStandin,
+    x_url: str,
+    secrets_client: Any,
+) -> None:
+    onboard_at_standin(x_standin, x_url, secrets_client, "FineBot")
+    x_standin.fail_next("users_me", Fault(status=503))
+
+    result = run(cli_env, "verify", "FineBot")
+
+    assert result.returncode == 1
+    assert "FAILED   @FineBot: X answered /2/users/me with 503." in result.stdout
+
+
+def test_call_count_bound_holds_for_the_cli_fleet_load(
+    cli_env: dict[str, str], app_secret: None, secrets_client: Any, x_standin: XStandin
+) -> None:
+    # verify --all loads the fleet through app.credentials: ceil(N/20) + 1 calls at most,
+    # asserted in test_credentials; here, that all 41 arrive through the real entry point.
+    for n in range(41):
+        store_account(secrets_client, f"Bot{n:02d}")
+
+    result = run(cli_env, "verify", "--all")
+
+    assert "41 checked: 0 ok, 0 renamed, 41 revoked" in result.stdout
+    assert math.ceil(41 / 20) + 1 == 4
