@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test lint typecheck run clean
+.PHONY: install dev test lint typecheck run package-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,8 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests
-	$(BIN)/ruff format --check app tests
+	$(BIN)/ruff check app tests infra benchmarks
+	$(BIN)/ruff format --check app tests infra benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -34,5 +34,14 @@ typecheck: $(STAMP)
 run: $(STAMP)
 	$(BIN)/uvicorn app.main:app --reload --host 127.0.0.1 --port 8000
 
+## make package-check: build the Lambda zip with osls (no AWS account needed), lint the
+## CloudFormation, and check IAM scoping, arm64 wheels and the size goal. Needs Node.js.
+package-check: $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	npx osls package
+	$(BIN)/pip install --quiet -r infra/requirements-check.txt
+	$(BIN)/cfn-lint --ignore-checks W3005 -- .serverless/cloudformation-template-update-stack.json infra/*.yml
+	$(BIN)/python infra/check_package.py .serverless
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .serverless node_modules
