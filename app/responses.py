@@ -15,6 +15,7 @@ def _error(description: str) -> dict[str, Any]:
 
 
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("The body is not valid JSON"),
     401: _error("Missing or wrong admin token"),
     404: _error("No onboarded account has this name"),
     503: _error("Secrets Manager or the app secret is unavailable"),
@@ -27,4 +28,30 @@ X_ERRORS: dict[int | str, dict[str, Any]] = {
     429: _error("X is rate-limiting; see Retry-After"),
     502: _error("X refused or failed"),
     504: _error("X did not answer in time"),
+}
+
+
+def _page(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+_PAGE_FAILURES: dict[int | str, dict[str, Any]] = {
+    400: _page("The link or the details X sent back are invalid, expired or already used"),
+    429: _page("X is rate-limiting; try again later"),
+    500: _page("Unexpected problem; nothing was changed"),
+    502: _page("X refused or failed"),
+    503: _page("Secrets Manager or the app secret is unavailable; nothing was saved"),
+    504: _page("X did not answer in time"),
+}
+
+ONBOARD_PAGES: dict[int | str, dict[str, Any]] = {
+    303: {"description": "On to X's authorize page; sets the state cookie"},
+    410: _page("The invite has expired"),
+    **_PAGE_FAILURES,
+}
+
+CALLBACK_PAGES: dict[int | str, dict[str, Any]] = {
+    200: _page("Connected, or cancelled at X (nothing saved)"),
+    403: _page("The owner authorized a different account than the invite names"),
+    **_PAGE_FAILURES,
 }

@@ -6,15 +6,17 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field, field_validator
 
 from app.deps import AdminDep, AppSecretDep, PublicBaseUrlDep
+from app.errors import InvalidScreenName
 from app.invites import (
     DEFAULT_INVITE_LIFETIME,
     MAX_INVITE_LIFETIME,
     MIN_INVITE_LIFETIME,
     mint_invite,
 )
+from app.responses import ADMIN_ERRORS
 from app.screen_names import validate_screen_name
 
-router = APIRouter(tags=["invites"], dependencies=[AdminDep])
+router = APIRouter(tags=["invites"], dependencies=[AdminDep], responses=ADMIN_ERRORS)
 
 
 class InviteRequest(BaseModel):
@@ -33,7 +35,11 @@ class InviteRequest(BaseModel):
     @field_validator("screen_name")
     @classmethod
     def _valid_screen_name(cls, value: str | None) -> str | None:
-        return None if value is None else validate_screen_name(value)
+        # A ValueError becomes FastAPI's usual 422 listing the field, like any other.
+        try:
+            return None if value is None else validate_screen_name(value)
+        except InvalidScreenName as exc:
+            raise ValueError(exc.message) from None
 
 
 class InviteCreated(BaseModel):
@@ -42,7 +48,7 @@ class InviteCreated(BaseModel):
     screen_name: str | None
 
 
-@router.post("/invites", status_code=201, responses={401: {"description": "Not authenticated"}})
+@router.post("/invites", status_code=201)
 def create_invite(
     app_secret: AppSecretDep,
     base_url: PublicBaseUrlDep,

@@ -16,13 +16,14 @@ from app.onboarding_state import (
     state_cookie_name,
 )
 from app.pages import redirect, render_page
+from app.responses import CALLBACK_PAGES, ONBOARD_PAGES
 
 router = APIRouter(tags=["onboarding"], route_class=BrowserRoute)
 
 OAuthParam = Annotated[str | None, Query(max_length=256)]
 
 
-@router.get("/onboard", response_class=Response, responses={303: {"description": "To X"}})
+@router.get("/onboard", status_code=303, response_class=Response, responses=ONBOARD_PAGES)
 def onboard(
     app_secret: AppSecretDep,
     x_client: XClientDep,
@@ -50,7 +51,7 @@ def onboard(
     return response
 
 
-@router.get("/callback", response_class=Response)
+@router.get("/callback", response_class=Response, responses=CALLBACK_PAGES)
 def callback(
     request: Request,
     app_secret: AppSecretDep,
