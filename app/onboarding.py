@@ -114,9 +114,12 @@ def complete_onboarding(
     try:
         outcome = store.save_account(account)
     except StoreUnavailable as exc:
+        # Usually nothing was written; if only the answer was lost, the secret is complete
+        # (Secrets Manager writes whole values), and onboarding again just rewrites it.
         raise StoreUnavailable(
-            "X authorized the account, but Birdhouse could not save it, so nothing was saved.",
-            hint="Wait a minute, then open your invite link again.",
+            "X authorized the account, but Birdhouse could not confirm that it saved the keys, "
+            "so the account is not connected yet.",
+            hint="Wait a minute, then open your invite link again; doing so is safe.",
         ) from exc
     log.info("connected @%s (user id %s, %s)", account.screen_name, account.user_id, outcome.value)
     return ConnectedAccount(

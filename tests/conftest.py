@@ -1,6 +1,7 @@
 """Fixtures: moto for Secrets Manager, the X stand-in on loopback, settings from the environment."""
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -108,6 +109,19 @@ def aws(_moto_session: Any) -> Iterator[Any]:
     secretsmanager_backends.reset()
     yield _moto_session
     secretsmanager_backends.reset()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """Secrets Manager over real HTTP on loopback, for subprocesses and transport faults."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
 
 
 @pytest.fixture

@@ -373,7 +373,7 @@ def test_secrets_manager_failing_on_write_does_not_claim_success(
 ) -> None:
     page = connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
 
-    assert_owner_page(page, 503, "nothing was saved")
+    assert_owner_page(page, 503, "is not connected yet", "open your invite link again")
     assert "is connected" not in page.body
     assert stored_accounts(aws) == []
 
