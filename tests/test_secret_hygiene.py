@@ -121,3 +121,18 @@ def test_admin_operations_leak_no_secret_even_at_debug(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert_no_secret_in(logged, birdhouse)
     assert_no_secret_in(visible_text(browser.pages), birdhouse)
+
+
+def test_operator_debug_level_leaves_signing_libraries_quiet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.logging_setup import configure_logging
+
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    configure_logging()
+
+    assert logging.getLogger("app").level == logging.DEBUG
+    for library in ("oauthlib", "requests_oauthlib", "botocore", "boto3", "urllib3"):
+        assert logging.getLogger(library).getEffectiveLevel() == logging.WARNING
+    monkeypatch.setenv("LOG_LEVEL", "INFO")
+    configure_logging()
