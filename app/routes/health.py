@@ -9,6 +9,7 @@ class Health(BaseModel):
 
 
 @router.get("/healthz")
-def healthz() -> Health:
+async def healthz() -> Health:
     """Liveness only: no AWS or X call, so it stays cheap and never flaps with them."""
+    # async: no I/O here, so no worker thread (nor, on a cold start, the thread pool).
     return Health(status="ok")

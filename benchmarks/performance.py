@@ -1,0 +1,382 @@
+"""Birdhouse's speed and cost figures: cold start, warm overhead, Secrets Manager calls, size.
+
+    .venv/bin/python -m benchmarks.performance [--runs 7] [--requests 200]
+
+Cold start runs fresh interpreters; the rest runs in-process through the Lambda handler with
+real API Gateway events, moto for Secrets Manager and the X stand-in on loopback.
+"""
+
+import argparse
+import json
+import logging
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+# What app.main imports from outside the project: the floor a cold start cannot go below.
+THIRD_PARTY = (
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "pydantic_settings",
+    "mangum",
+    "requests",
+    "requests_oauthlib",
+    "oauthlib",
+    "boto3",
+    "botocore",
+    "itsdangerous",
+    "jinja2",
+)
+CONSUMER_KEY, CONSUMER_SECRET = "bench-ck", "bench-cs-0123456789"
+ADMIN_TOKEN, SIGNING_KEY = "bench-admin-token-0123456789", "bench-signing-key-0123456789"
+
+_COLD_APP = """
+import time
+started = time.process_time()
+from app.main import handler
+from tests.lambda_events import LambdaContext, http_api_v2_event
+answer = handler(http_api_v2_event("GET", "/healthz"), LambdaContext())
+assert answer["statusCode"] == 200, answer
+print((time.process_time() - started) * 1000)
+"""
+_COLD_BARE = """
+import time
+started = time.process_time()
+from fastapi import FastAPI
+from mangum import Mangum
+from tests.lambda_events import LambdaContext, http_api_v2_event
+bare = FastAPI()
+@bare.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+answer = Mangum(bare, lifespan="off")(http_api_v2_event("GET", "/healthz"), LambdaContext())
+assert answer["statusCode"] == 200, answer
+print((time.process_time() - started) * 1000)
+"""
+_COLD_FLOOR = f"""
+import time
+started = time.process_time()
+import {", ".join(THIRD_PARTY)}
+print((time.process_time() - started) * 1000)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per cold figure")
+    parser.add_argument("--requests", type=int, default=200, help="requests per warm figure")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}\n")
+    cold_start(args.runs)
+    with birdhouse_in_process() as world:
+        warm_overhead(world, args.requests)
+        secrets_manager_calls(world)
+    package_size()
+
+
+# --- cold start -----------------------------------------------------------------------------
+
+
+def cold_start(runs: int) -> None:
+    """CPU time, not wall time: imports are CPU-bound once files are cached, and CPU time does
+    not swing with whatever else this shared 2-core machine is doing."""
+    floor_ms: list[float] = []
+    bare_ms: list[float] = []
+    app_ms: list[float] = []
+    for _ in range(runs):  # interleaved, so any drift falls on all three alike
+        floor_ms.append(_run_python(_COLD_FLOOR))
+        bare_ms.append(_run_python(_COLD_BARE))
+        app_ms.append(_run_python(_COLD_APP))
+    floor, bare, app = (statistics.median(ms) for ms in (floor_ms, bare_ms, app_ms))
+    print(f"Cold start, CPU ms (median of {runs} fresh interpreters; imports + first /healthz)")
+    print(f"  third-party imports alone:          {floor:7.1f}  (spread {_spread(floor_ms)})")
+    print(f"  bare FastAPI+Mangum, first answer:  {bare:7.1f}  (spread {_spread(bare_ms)})")
+    print(f"  Birdhouse, first answer:            {app:7.1f}  (spread {_spread(app_ms)})")
+    print(
+        f"  ratio Birdhouse / import floor: {app / floor:.3f} (goal <= 1.15); "
+        f"Birdhouse adds {app - floor:.1f} ms\n"
+    )
+
+
+def _spread(samples: list[float]) -> str:
+    return f"{min(samples):.0f}-{max(samples):.0f}"
+
+
+def _run_python(code: str) -> float:
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPOSITORY,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+    )
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+# --- the service in-process -------------------------------------------------------------------
+
+
+@contextmanager
+def birdhouse_in_process() -> Iterator[dict[str, Any]]:
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto accepts anything
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    from moto import mock_aws
+
+    from app.sandbox.serve import serve_in_background
+    from app.sandbox.x_standin import XStandin
+
+    standin = XStandin(consumers={CONSUMER_KEY: CONSUMER_SECRET})
+    x_server = serve_in_background(standin.app)
+    os.environ["X_API_BASE_URL"] = x_server.url
+    with mock_aws():
+        import boto3
+
+        from app.main import handler
+        from app.store import create_secrets_client
+
+        logging.getLogger("app").setLevel(logging.WARNING)  # after app.main set it up
+
+        boto3.client("secretsmanager").create_secret(
+            Name="twitter-bots/app",
+            SecretString=json.dumps(
+                {
+                    "consumer_key": CONSUMER_KEY,
+                    "consumer_secret": CONSUMER_SECRET,
+                    "admin_token": ADMIN_TOKEN,
+                    "signing_key": SIGNING_KEY,
+                }
+            ),
+        )
+        calls: list[str] = []
+        create_secrets_client().meta.events.register(
+            "before-call.secretsmanager", lambda model, **_: calls.append(model.name)
+        )
+        try:
+            yield {"handler": handler, "standin": standin, "calls": calls}
+        finally:
+            logging.getLogger("app").setLevel(logging.INFO)
+    x_server.stop()
+
+
+def _invoke(
+    handler: Any,
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    cookies: list[str] | None = None,
+    body: Any = None,
+    admin: bool = False,
+) -> dict[str, Any]:
+    from tests.lambda_events import LambdaContext, http_api_v2_event
+
+    headers = {"content-type": "application/json"}
+    if admin:
+        headers["authorization"] = f"Bearer {ADMIN_TOKEN}"
+    event = http_api_v2_event(
+        method,
+        path,
+        query=query,
+        cookies=cookies,
+        headers=headers,
+        body=None if body is None else json.dumps(body),
+    )
+    answer: dict[str, Any] = handler(event, LambdaContext())
+    return answer
+
+
+def _invite_query(handler: Any, screen_name: str) -> str:
+    answer = _invoke(handler, "POST", "/invites", body={"screen_name": screen_name}, admin=True)
+    return urlsplit(json.loads(answer["body"])["url"]).query
+
+
+def _start(handler: Any, standin: Any, screen_name: str) -> tuple[str, list[str]]:
+    """/onboard then the owner approving at X: the callback query and the state cookie."""
+    answer = _invoke(handler, "GET", "/onboard", query=_invite_query(handler, screen_name))
+    token = parse_qs(urlsplit(answer["headers"]["location"]).query)["oauth_token"][0]
+    callback = standin.approve(token, screen_name=screen_name)
+    cookies = [c.split(";")[0] for c in answer["cookies"]]
+    return urlsplit(callback).query, cookies
+
+
+# --- warm overhead ----------------------------------------------------------------------------
+
+
+def warm_overhead(world: dict[str, Any], requests: int) -> None:
+    handler, standin = world["handler"], world["standin"]
+    _connect(handler, standin, "BenchBot")  # warm: app secret cached, account stored
+    invite = _invite_query(handler, "BenchBot")
+
+    def callback_once() -> Callable[[], Any]:
+        query, cookies = _start(handler, standin, "BenchBot")
+        return lambda: _invoke(handler, "GET", "/callback", query=query, cookies=cookies)
+
+    rows = [
+        (
+            "bare FastAPI+Mangum /ping",
+            _timed(_bare_handler(), requests, lambda h: _invoke(h, "GET", "/ping")),
+        ),
+        ("/healthz", _timed(handler, requests, lambda h: _invoke(h, "GET", "/healthz"))),
+        (
+            "/onboard (X request token)",
+            _timed(handler, requests, lambda h: _invoke(h, "GET", "/onboard", query=invite)),
+        ),
+        ("/callback (X access token + write)", _timed_prepared(callback_once, requests)),
+        (
+            "test-tweet (read + X post)",
+            _timed(
+                handler,
+                requests,
+                lambda h: _invoke(h, "POST", "/accounts/BenchBot/test-tweet", admin=True),
+            ),
+        ),
+    ]
+    print(f"Warm handler time per request, {requests} requests each (ms)")
+    print(f"  {'route':<36} {'p50':>7} {'p99':>7}")
+    for name, samples in rows:
+        print(f"  {name:<36} {_percentile(samples, 50):7.2f} {_percentile(samples, 99):7.2f}")
+    print(
+        "  (X and Secrets Manager are the loopback stand-in and in-process moto: the figures"
+        " are Birdhouse's own work plus theirs, not AWS or X latency)\n"
+    )
+
+
+def _bare_handler() -> Any:
+    from fastapi import FastAPI
+    from mangum import Mangum
+
+    bare = FastAPI()
+
+    @bare.get("/ping")
+    def ping() -> dict[str, bool]:
+        return {"ok": True}
+
+    return Mangum(bare, lifespan="off")
+
+
+def _timed(handler: Any, count: int, call: Callable[[Any], dict[str, Any]]) -> list[float]:
+    for _ in range(5):
+        call(handler)
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        answer = call(handler)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert answer["statusCode"] < 400, answer
+    return samples
+
+
+def _timed_prepared(prepare: Callable[[], Callable[[], dict[str, Any]]], count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        call = prepare()
+        started = time.perf_counter()
+        answer = call()
+        samples.append((time.perf_counter() - started) * 1000)
+        assert answer["statusCode"] == 200, answer
+    return samples
+
+
+def _percentile(samples: list[float], percent: int) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, math.ceil(percent / 100 * len(ordered)) - 1)]
+
+
+def _connect(handler: Any, standin: Any, screen_name: str) -> None:
+    query, cookies = _start(handler, standin, screen_name)
+    answer = _invoke(handler, "GET", "/callback", query=query, cookies=cookies)
+    assert answer["statusCode"] == 200, answer
+
+
+# --- Secrets Manager calls ------------------------------------------------------------------------
+
+
+def secrets_manager_calls(world: dict[str, Any]) -> None:
+    from app.app_secret import clear_app_secret_cache
+    from app.credentials import load_account, load_accounts
+    from app.store import create_secrets_client
+
+    handler, standin, calls = world["handler"], world["standin"], world["calls"]
+
+    def count(action: Callable[[], Any]) -> list[str]:
+        calls.clear()
+        action()
+        return list(calls)
+
+    rows: list[tuple[str, list[str]]] = []
+    clear_app_secret_cache()
+    rows.append(
+        (
+            "onboarding, cold container (invite+onboard+callback)",
+            count(lambda: _connect(handler, standin, "FreshBot")),
+        )
+    )
+    rows.append(("onboarding, warm container", count(lambda: _connect(handler, standin, "NewBot"))))
+    rows.append(
+        ("re-onboarding a known account", count(lambda: _connect(handler, standin, "NewBot")))
+    )
+    client = create_secrets_client()
+    rows.append(("bot job: load_account", count(lambda: load_account("BenchBot", client=client))))
+    rows.append(
+        (
+            "bot job: load_accounts() of every account (3)",
+            count(lambda: load_accounts(client=client)),
+        )
+    )
+    for name, method, path in (
+        ("GET /accounts", "GET", "/accounts"),
+        ("GET /accounts/{name}", "GET", "/accounts/NewBot"),
+        ("POST .../verify", "POST", "/accounts/NewBot/verify"),
+        ("POST .../test-tweet", "POST", "/accounts/NewBot/test-tweet"),
+        ("DELETE /accounts/{name}", "DELETE", "/accounts/NewBot"),
+    ):
+        rows.append((name, count(lambda m=method, p=path: _invoke(handler, m, p, admin=True))))
+    rows.append(
+        (
+            "  load_accounts() once one is scheduled for deletion (*)",
+            count(lambda: load_accounts(client=client)),
+        )
+    )
+    print("Secrets Manager calls")
+    for name, made in rows:
+        summary = ", ".join(f"{made.count(op)} {op}" for op in dict.fromkeys(made)) or "none"
+        print(f"  {name:<56} {len(made):>2}  ({summary})")
+    print(
+        "  (*) moto refuses a filtered batch that matches a deleted secret, so app.credentials"
+        " falls back to ListSecrets + batches by name\n"
+    )
+
+
+# --- package size ---------------------------------------------------------------------------------
+
+
+def package_size() -> None:
+    zips = sorted((REPOSITORY / ".serverless").glob("*.zip"))
+    if not zips:
+        print("Package: no .serverless/*.zip (run `make package-check` first)")
+        return
+    with zipfile.ZipFile(zips[0]) as archive:
+        unzipped = sum(info.file_size for info in archive.infolist())
+    print(
+        f"Package: {zips[0].name} {zips[0].stat().st_size / 2**20:.2f} MB zipped, "
+        f"{unzipped / 2**20:.2f} MB unzipped (goal 6 MB zipped)"
+    )
+
+
+if __name__ == "__main__":
+    main()
