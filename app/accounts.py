@@ -26,16 +26,8 @@ class AccountSecret:
     access_token_secret: str = field(repr=False)
 
     def as_secret_dict(self) -> dict[str, str]:
-        """The JSON stored in Secrets Manager, four credential keys first."""
-        return {
-            "consumer_key": self.consumer_key,
-            "consumer_secret": self.consumer_secret,
-            "access_token": self.access_token,
-            "access_token_secret": self.access_token_secret,
-            "screen_name": self.screen_name,
-            "user_id": self.user_id,
-            "authorized_at": self.authorized_at,
-        }
+        """The JSON stored in Secrets Manager: what bot jobs read, plus when."""
+        return {**self.as_dict(), "authorized_at": self.authorized_at}
 
     def as_dict(self) -> dict[str, str]:
         """The four credential keys, plus screen_name and user_id: what a bot job needs."""

@@ -21,9 +21,10 @@ from urllib.parse import urlencode
 from pydantic import ValidationError
 
 from app import account_admin
-from app.app_secret import AppSecret, clear_app_secret_cache, load_app_secret
+from app.app_secret import AppSecret, clear_app_secret_cache
 from app.config import Settings
 from app.credentials import CredentialsError, load_account, load_accounts
+from app.deps import get_app_secret, get_x_client
 from app.errors import BirdhouseError, OnboardingSessionError, XError, XTokenRevoked
 from app.invites import (
     MAX_INVITE_LIFETIME,
@@ -34,7 +35,7 @@ from app.onboarding import complete_onboarding
 from app.onboarding_state import OnboardingState
 from app.screen_names import validate_screen_name
 from app.store import SaveOutcome, SecretsManagerStore, create_secrets_client
-from app.x_client import OAuth1XClient, UserTokens
+from app.x_client import UserTokens, XClient
 
 _DURATION = re.compile(r"^(\d+)([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -333,16 +334,11 @@ def _store(settings: Settings) -> SecretsManagerStore:
 
 def _app_secret(settings: Settings) -> AppSecret:
     clear_app_secret_cache()  # a command is one short run: always read what is there now
-    return load_app_secret(settings=settings, store=_store(settings))
+    return get_app_secret(settings, _store(settings))
 
 
-def _x_client(settings: Settings, app_secret: AppSecret) -> OAuth1XClient:
-    return OAuth1XClient(
-        base_url=settings.x_api_base_url,
-        consumer_key=app_secret.consumer_key,
-        consumer_secret=app_secret.consumer_secret,
-        timeout_seconds=settings.x_timeout_seconds,
-    )
+def _x_client(settings: Settings, app_secret: AppSecret) -> XClient:
+    return get_x_client(settings, app_secret)
 
 
 def _ask(prompt: str, *, secret: bool) -> str:

@@ -4,6 +4,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 
@@ -84,8 +85,14 @@ class XClient(Protocol):
     def create_tweet(self, tokens: UserTokens, *, text: str) -> Tweet: ...
 
 
+@lru_cache
+def shared_session() -> requests.Session:
+    """One connection pool per container: warm requests reuse the TLS connection to X."""
+    return requests.Session()
+
+
 class OAuth1XClient:
-    """X over HTTPS with HMAC-SHA1 signatures; one pooled session per container."""
+    """X over HTTPS with HMAC-SHA1 signatures, on the container's shared session by default."""
 
     def __init__(
         self,
@@ -100,7 +107,7 @@ class OAuth1XClient:
         self._consumer_key = consumer_key
         self._consumer_secret = consumer_secret
         self._timeout = timeout_seconds
-        self._session = session or requests.Session()
+        self._session = session or shared_session()
 
     def __repr__(self) -> str:
         return f"OAuth1XClient(base_url={self._base_url!r})"

@@ -19,6 +19,7 @@ from app.invites import read_invite
 from app.sandbox.x_standin import Fault, XStandin
 from app.store import SecretsManagerStore
 from tests.conftest import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET, SIGNING_KEY
+from tests.flows import tokens_from_standin
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -97,21 +98,7 @@ def store_account(secrets_client: Any, screen_name: str, **tokens: str) -> None:
 
 def onboard_at_standin(x_standin: XStandin, x_url: str, secrets_client: Any, name: str) -> None:
     """Real tokens from the stand-in, stored as the web flow would."""
-    from app.x_client import OAuth1XClient
-
-    x = OAuth1XClient(
-        base_url=x_url,
-        consumer_key=CONSUMER_KEY,
-        consumer_secret=CONSUMER_SECRET,
-        timeout_seconds=2,
-    )
-    token = x.fetch_request_token(callback_url="oob")
-    verifier = x_standin.approve(token.oauth_token, screen_name=name).split("=")[-1]
-    access = x.fetch_access_token(
-        oauth_token=token.oauth_token,
-        request_token_secret=token.oauth_token_secret,
-        verifier=verifier,
-    )
+    access = tokens_from_standin(x_standin, x_url, name)
     store_account(
         secrets_client,
         name,
@@ -204,26 +191,34 @@ def test_invite_refuses_bad_input_in_one_line(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_pin_flow_stores_the_account_like_the_web_flow(
-    cli_env: dict[str, str], app_secret: None, x_standin: XStandin, secrets_client: Any
-) -> None:
+def start_pin(env: dict[str, str], screen_name: str) -> tuple[Any, dict[str, list[str]]]:
+    """`python -m app pin`, up to its PIN prompt; the process and the authorize link's query."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", "pin", "--screen-name", "PinBot"],
+        [sys.executable, "-m", "app", "pin", "--screen-name", screen_name],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=cli_env,
+        env=env,
         cwd=REPOSITORY,
     )
     assert process.stdout is not None
     process.stdout.readline()  # "Open this link…"
-    authorize_url = process.stdout.readline().strip()
-    query = parse_qs(urlsplit(authorize_url).query)
+    return process, parse_qs(urlsplit(process.stdout.readline().strip()).query)
+
+
+def pin_shown_by_x(x_standin: XStandin, oauth_token: str, *, log_in_as: str) -> str:
+    callback = x_standin.approve(oauth_token, screen_name=log_in_as)
+    return parse_qs(urlsplit(callback).query)["oauth_verifier"][0]
+
+
+def test_pin_flow_stores_the_account_like_the_web_flow(
+    cli_env: dict[str, str], app_secret: None, x_standin: XStandin, secrets_client: Any
+) -> None:
+    process, query = start_pin(cli_env, "PinBot")
     assert query["force_login"] == ["true"]
     assert query["screen_name"] == ["PinBot"]
-    callback = x_standin.approve(query["oauth_token"][0], screen_name="PinBot")
-    pin = parse_qs(urlsplit(callback).query)["oauth_verifier"][0]
+    pin = pin_shown_by_x(x_standin, query["oauth_token"][0], log_in_as="PinBot")
 
     out, err = process.communicate(f"{pin}\n", timeout=30)
 
@@ -240,21 +235,10 @@ def test_pin_flow_stores_the_account_like_the_web_flow(
 def test_pin_flow_refuses_the_wrong_account(
     cli_env: dict[str, str], app_secret: None, x_standin: XStandin, secrets_client: Any
 ) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "pin", "--screen-name", "PinBot"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env,
-        cwd=REPOSITORY,
-    )
-    assert process.stdout is not None
-    process.stdout.readline()
-    token = parse_qs(urlsplit(process.stdout.readline()).query)["oauth_token"][0]
-    verifier = parse_qs(urlsplit(x_standin.approve(token, screen_name="Personal")).query)
+    process, query = start_pin(cli_env, "PinBot")
+    pin = pin_shown_by_x(x_standin, query["oauth_token"][0], log_in_as="Personal")
 
-    _out, err = process.communicate(f"{verifier['oauth_verifier'][0]}\n", timeout=30)
+    _out, err = process.communicate(f"{pin}\n", timeout=30)
 
     assert process.returncode == 1
     assert "This link is for @PinBot, but you authorized @Personal" in err

@@ -19,6 +19,7 @@ from app.credentials import (
 from app.sandbox.x_standin import XStandin
 from app.store import SecretsManagerStore
 from tests.conftest import CONSUMER_KEY, CONSUMER_SECRET
+from tests.flows import tokens_from_standin
 from tests.lambda_events import REGION
 
 
@@ -91,22 +92,7 @@ def test_credentials_are_immutable_and_repr_hides_secrets(
 
 
 def test_oauth1_session_signs_as_the_account(x_standin: XStandin, x_url: str, aws: Any) -> None:
-    from app.x_client import OAuth1XClient
-
-    # Real tokens from the stand-in, through the PIN flow's OAuth dance.
-    x = OAuth1XClient(
-        base_url=x_url,
-        consumer_key=CONSUMER_KEY,
-        consumer_secret=CONSUMER_SECRET,
-        timeout_seconds=2,
-    )
-    token = x.fetch_request_token(callback_url="oob")
-    verifier = x_standin.approve(token.oauth_token, screen_name="HelloBot").split("=")[-1]
-    access = x.fetch_access_token(
-        oauth_token=token.oauth_token,
-        request_token_secret=token.oauth_token_secret,
-        verifier=verifier,
-    )
+    access = tokens_from_standin(x_standin, x_url, "HelloBot")
     SecretsManagerStore(aws, secrets_prefix="twitter-bots").save_account(
         account(
             "HelloBot",

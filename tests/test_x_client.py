@@ -6,6 +6,7 @@ from app.errors import XBadResponse, XRejected, XTimeout, XUnavailable
 from app.sandbox.x_standin import Fault, XStandin
 from app.x_client import OAuth1XClient
 from tests.conftest import CONSUMER_KEY, CONSUMER_SECRET
+from tests.flows import tokens_from_standin
 
 
 def client(
@@ -37,16 +38,9 @@ def test_full_exchange_yields_the_accounts_tokens(x_standin: XStandin, x_url: st
 
 
 def test_invalidate_revokes_the_token(x_standin: XStandin, x_url: str) -> None:
-    x = client(x_url)
-    request_token = x.fetch_request_token(callback_url="https://b.example.com/callback")
-    verifier = x_standin.approve(request_token.oauth_token, screen_name="HelloBot").split("=")[-1]
-    access = x.fetch_access_token(
-        oauth_token=request_token.oauth_token,
-        request_token_secret=request_token.oauth_token_secret,
-        verifier=verifier,
-    )
+    access = tokens_from_standin(x_standin, x_url, "HelloBot")
 
-    x.invalidate_token(
+    client(x_url).invalidate_token(
         access_token=access.oauth_token, access_token_secret=access.oauth_token_secret
     )
 
