@@ -111,6 +111,18 @@ def aws(_moto_session: Any) -> Iterator[Any]:
     secretsmanager_backends.reset()
 
 
+def unreachable_secrets_client() -> Any:
+    """A real boto3 client that fails at the transport: nothing listens on the discard port."""
+    from botocore.config import Config
+
+    return boto3.client(
+        "secretsmanager",
+        region_name=REGION,
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(connect_timeout=0.2, retries={"total_max_attempts": 2}),
+    )
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """Secrets Manager over real HTTP on loopback, for subprocesses and transport faults."""

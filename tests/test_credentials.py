@@ -18,7 +18,7 @@ from app.credentials import (
 )
 from app.sandbox.x_standin import XStandin
 from app.store import SecretsManagerStore
-from tests.conftest import CONSUMER_KEY, CONSUMER_SECRET
+from tests.conftest import CONSUMER_KEY, CONSUMER_SECRET, unreachable_secrets_client
 from tests.flows import tokens_from_standin
 from tests.lambda_events import REGION
 
@@ -208,14 +208,7 @@ def test_cache_fetches_only_missing_accounts(store: SecretsManagerStore, counted
 
 
 def test_unreachable_secrets_manager_is_one_clear_error() -> None:
-    from botocore.config import Config
-
-    client = boto3.client(
-        "secretsmanager",
-        region_name=REGION,
-        endpoint_url="http://127.0.0.1:9",
-        config=Config(connect_timeout=0.2, retries={"max_attempts": 1}),
-    )
+    client = unreachable_secrets_client()
 
     with pytest.raises(CredentialsError, match="not reachable"):
         load_accounts(["HelloBot"], client=client)

@@ -23,6 +23,7 @@ from app.main import app
 from app.sandbox.x_standin import Fault, XStandin
 from app.store import SECRETS_CLIENT_CONFIG, SecretsManagerStore
 from tests.admin import AdminApi
+from tests.conftest import unreachable_secrets_client
 from tests.flows import connect, mint_invite, open_invite
 from tests.lambda_browser import FRONT_DOORS, LambdaBrowser, authorize_at_x
 
@@ -155,14 +156,7 @@ def test_throttled_admin_listing_is_503_json(
 
 @pytest.fixture
 def unreachable_secrets_manager(aws: Any) -> Iterator[None]:
-    import boto3
-    from botocore.config import Config
-
-    nowhere = boto3.client(
-        "secretsmanager",
-        endpoint_url="http://127.0.0.1:9",
-        config=Config(connect_timeout=0.2, retries={"max_attempts": 2}),
-    )
+    nowhere = unreachable_secrets_client()
     app.dependency_overrides[get_store] = lambda: SecretsManagerStore(
         nowhere, secrets_prefix="twitter-bots"
     )

@@ -15,7 +15,7 @@ from app.invites import mint_invite
 from app.main import app
 from app.sandbox.x_standin import Fault, XStandin
 from app.store import SecretsManagerStore
-from tests.conftest import SIGNING_KEY
+from tests.conftest import SIGNING_KEY, unreachable_secrets_client
 from tests.flows import connect, oauth_token_of, open_invite
 from tests.flows import mint_invite as mint_invite_url
 from tests.lambda_browser import LambdaBrowser, Page, authorize_at_x
@@ -346,14 +346,7 @@ def test_reloading_after_x_failed_the_exchange_completes(
 @pytest.fixture
 def store_that_cannot_write(aws: Any) -> Iterator[None]:
     """A real boto3 client whose writes fail at the transport: nothing listens on the port."""
-    import boto3
-    from botocore.config import Config
-
-    unreachable = boto3.client(
-        "secretsmanager",
-        endpoint_url="http://127.0.0.1:9",
-        config=Config(connect_timeout=0.2, retries={"max_attempts": 1}),
-    )
+    unreachable = unreachable_secrets_client()
 
     class ReadsFromMotoWritesNowhere(SecretsManagerStore):
         def save_account(self, account: Any) -> Any:

@@ -6,12 +6,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.stub import Stubber
 
 from app.accounts import AccountSecret
 from app.errors import StoreUnavailable
 from app.store import SaveOutcome, SecretsManagerStore
+from tests.conftest import unreachable_secrets_client
 
 
 def account(screen_name: str = "HelloBot", token: str = "at-1") -> AccountSecret:
@@ -123,12 +123,7 @@ def test_throttling_becomes_store_unavailable(aws: Any) -> None:
 
 
 def test_unreachable_secrets_manager_becomes_store_unavailable() -> None:
-    client = boto3.client(
-        "secretsmanager",
-        region_name="eu-west-1",
-        endpoint_url="http://127.0.0.1:9",
-        config=Config(connect_timeout=0.2, retries={"max_attempts": 1}),
-    )
+    client = unreachable_secrets_client()
     store = SecretsManagerStore(client, secrets_prefix="twitter-bots")
 
     with pytest.raises(StoreUnavailable, match="EndpointConnectionError"):
