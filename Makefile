@@ -16,8 +16,9 @@ install: $(STAMP)
 
 ## make dev: Birdhouse on http://localhost:8000, with an embedded Secrets Manager and X sandbox
 ## for whatever .env / the environment does not configure. Prints an admin token and a link.
+## Other ports: make dev PORT=8100 X_PORT=8101. Extra launcher flags: DEV_FLAGS=...
 dev: $(STAMP)
-	$(BIN)/python -m app.sandbox.dev
+	$(BIN)/python -m app.sandbox.dev $(if $(PORT),--port $(PORT)) $(if $(X_PORT),--x-port $(X_PORT)) $(DEV_FLAGS)
 
 ## make test: lint, type checks, then the whole test suite
 test: $(STAMP) lint typecheck
@@ -30,9 +31,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## make run: uvicorn with reload, settings from the environment or .env
+## make run: Birdhouse alone under uvicorn with reload on http://127.0.0.1:8000 (PORT=...),
+## settings from the environment and .env, nothing stood in.
 run: $(STAMP)
-	$(BIN)/uvicorn app.main:app --reload --host 127.0.0.1 --port 8000
+	$(BIN)/python -m app.sandbox.serve_local --reload $(if $(PORT),--port $(PORT))
 
 ## make package-check: build the Lambda zip with osls (no AWS account needed), lint the
 ## CloudFormation, and check IAM scoping, arm64 wheels and the size goal. Needs Node.js.

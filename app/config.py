@@ -1,10 +1,15 @@
-"""Deployment settings, read once from the environment."""
+"""Deployment settings, read once from the environment.
+
+The environment is the one source: local entry points load the repository's `.env` into it
+first (`app.env_file`), so settings, boto3 and the launchers all see the same values.
+"""
 
 import re
 from functools import lru_cache
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Secrets Manager allows more, but the prefix becomes part of IAM resource ARNs too.
 _SECRETS_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*$")
@@ -13,13 +18,16 @@ _SECRETS_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*
 class Settings(BaseSettings):
     """Everything Birdhouse reads from its environment."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore")
 
     secrets_prefix: str = "twitter-bots"
     x_api_base_url: str = "https://api.twitter.com"
     # Where the owner's browser reaches Birdhouse, e.g. https://birdhouse.example.com or
     # https://abc.execute-api.eu-west-1.amazonaws.com/prod. Derived from the request when unset.
     public_base_url: str | None = None
+    # Outside Lambda and without PUBLIC_BASE_URL, the Host header builds the links, so only
+    # these hosts (and loopback) are answered: comma-separated, e.g. "birdhouse.lan,10.0.0.5".
+    allowed_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
     # Every X call gives up after this long, so an owner sees an answer within ~10 s.
     x_timeout_seconds: float = Field(default=8.0, gt=0, le=25)
     # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).
@@ -39,6 +47,13 @@ class Settings(BaseSettings):
                 "SECRETS_PREFIX must be letters, digits and _+=.@- in '/'-separated parts, "
                 f"got {value!r}"
             )
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(host.strip().lower() for host in value.split(",") if host.strip())
         return value
 
     @field_validator("x_api_base_url", "public_base_url")

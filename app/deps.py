@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.app_secret import AppSecret, load_app_secret
 from app.config import Settings, get_settings
 from app.errors import NotAuthenticated
-from app.public_url import public_base_url
+from app.public_url import ensure_trusted_host, public_base_url
 from app.store import CredentialStore, SecretsManagerStore, create_secrets_client
 from app.x_client import OAuth1XClient, XClient
 
@@ -47,6 +47,11 @@ def get_public_base_url(request: Request, settings: SettingsDep) -> str:
 
 
 PublicBaseUrlDep = Annotated[str, Depends(get_public_base_url)]
+
+
+def require_trusted_host(request: Request, settings: SettingsDep) -> None:
+    ensure_trusted_host(request, settings)
+
 
 _bearer = HTTPBearer(auto_error=False, description="The admin token from the app secret.")
 

@@ -29,6 +29,14 @@ class StoreUnavailable(BirdhouseError):
     title = "Storage is unavailable"
 
 
+class UntrustedHost(BirdhouseError):
+    """Outside Lambda, a Host header that is neither loopback nor in ALLOWED_HOSTS."""
+
+    status_code = 400
+    title = "Unknown host"
+    code = "untrusted_host"
+
+
 class InvalidScreenName(BirdhouseError):
     """Not 1-15 of [A-Za-z0-9_]."""
 

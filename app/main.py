@@ -1,13 +1,14 @@
 """The FastAPI app, and the Lambda entry point that serves it through Mangum."""
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from mangum import Mangum
 
+from app.deps import require_trusted_host
 from app.errors import BirdhouseError, NotAuthenticated, XRateLimited
 from app.logging_setup import configure_logging
 from app.responses import ErrorBody
-from app.routes import accounts, health, invites, onboarding
+from app.routes import accounts, health, home, invites, onboarding
 
 
 def _json_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -31,10 +32,11 @@ def create_app() -> FastAPI:
         # Its 307 to the slash-less path is built without the REST API stage prefix.
         redirect_slashes=False,
     )
+    # Liveness answers any host: it builds no link and stays off the thread pool.
     app.include_router(health.router)
-    app.include_router(invites.router)
-    app.include_router(accounts.router)
-    app.include_router(onboarding.router)
+    trusted_host = [Depends(require_trusted_host)]
+    for router in (home.router, invites.router, accounts.router, onboarding.router):
+        app.include_router(router, dependencies=trusted_host)
     app.add_exception_handler(BirdhouseError, _json_error)
     return app
 

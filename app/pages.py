@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def render_page(
     hint: str | None = None,
     tone: str = "ok",
     badge: str = "Done",
+    links: Sequence[tuple[str, str]] = (),
 ) -> HTMLResponse:
     html = (
         _environment()
@@ -57,6 +59,7 @@ def render_page(
             hint=hint,
             tone=tone,
             badge=badge,
+            links=links,
             stylesheet=_stylesheet(),
         )
     )

@@ -2,7 +2,7 @@
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -11,7 +11,8 @@ from moto import mock_aws
 from moto.secretsmanager.models import secretsmanager_backends
 
 from app.app_secret import clear_app_secret_cache
-from app.config import get_settings
+from app.config import Settings, get_settings
+from app.env_file import ENV_FILE_VARIABLE
 from app.sandbox.serve import RunningServer, serve_in_background
 from app.sandbox.x_standin import XStandin
 from app.store import create_secrets_client
@@ -37,6 +38,10 @@ _SETTINGS_VARIABLES = (
     "AWS_ENDPOINT_URL_SECRETS_MANAGER",
     "AWS_PROFILE",
     "AWS_LAMBDA_FUNCTION_NAME",
+    "ALLOWED_HOSTS",
+    "PORT",
+    "X_PORT",
+    "BIRDHOUSE_INSTANCE_ID",
 )
 
 
@@ -81,7 +86,8 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("X_TIMEOUT_SECONDS", "2")
-    # Settings must not pick up a developer's .env.
+    # Neither settings nor the command lines in subprocesses may pick up a developer's .env.
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(tmp_path / "no.env"))
     monkeypatch.chdir(tmp_path)
     _clear_caches()
     yield
@@ -93,6 +99,24 @@ def _clear_caches() -> None:
     # building one costs ~0.1 s. Tests that point boto3 elsewhere clear it themselves.
     get_settings.cache_clear()
     clear_app_secret_cache()
+
+
+@pytest.fixture
+def use_settings() -> Iterator[Callable[..., Settings]]:
+    """Swap the app's settings for this test, as FastAPI's docs do: `use_settings(x=...)`.
+
+    Changing the environment after the settings were first read would not apply: they are
+    cached per container, as in Lambda.
+    """
+    from app.main import app
+
+    def override(**changes: Any) -> Settings:
+        settings = Settings(**{**get_settings().model_dump(), **changes})
+        app.dependency_overrides[get_settings] = lambda: settings
+        return settings
+
+    yield override
+    app.dependency_overrides.pop(get_settings, None)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.accounts import AccountSecret
+from app.config import Settings
 from app.sandbox.x_standin import Fault, XStandin
 from app.store import SecretsManagerStore
 from tests.admin import AdminApi, ApiAnswer
@@ -330,10 +331,10 @@ def test_x_too_slow_is_504(
     birdhouse: XStandin,
     api: AdminApi,
     onboard: Callable[[str], None],
-    monkeypatch: pytest.MonkeyPatch,
+    use_settings: Callable[..., Settings],
 ) -> None:
     onboard("HelloBot")
-    monkeypatch.setenv("X_TIMEOUT_SECONDS", "0.3")
+    use_settings(x_timeout_seconds=0.3)
     birdhouse.fail_next("users_me", Fault(status=200, delay_seconds=2))
 
     answer = api.call("POST", "/accounts/HelloBot/verify")

@@ -8,7 +8,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,6 +18,7 @@ import requests
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
+from app.config import Settings
 from app.deps import get_store
 from app.main import app
 from app.sandbox.x_standin import Fault, XStandin
@@ -195,9 +196,9 @@ def test_x_failing_to_revoke_leaves_the_refusal_standing(
     browser: LambdaBrowser,
     aws: Any,
     fault: Fault,
-    monkeypatch: pytest.MonkeyPatch,
+    use_settings: Callable[..., Settings],
 ) -> None:
-    monkeypatch.setenv("X_TIMEOUT_SECONDS", "0.3")
+    use_settings(x_timeout_seconds=0.3)
     birdhouse.fail_next("invalidate_token", fault)
 
     started = time.monotonic()

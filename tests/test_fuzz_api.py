@@ -49,8 +49,10 @@ pytestmark = pytest.mark.fuzz
 
 
 @pytest.fixture
-def fuzz_world(birdhouse: XStandin, aws: Any) -> XStandin:
+def fuzz_world(birdhouse: XStandin, aws: Any, monkeypatch: pytest.MonkeyPatch) -> XStandin:
     """An onboarded account, so generated names sometimes reach real account paths."""
+    # Schemathesis calls the app in-process as Starlette's "testserver" host.
+    monkeypatch.setenv("ALLOWED_HOSTS", "testserver")
     SecretsManagerStore(aws, secrets_prefix="twitter-bots").save_account(
         AccountSecret(
             screen_name="a",

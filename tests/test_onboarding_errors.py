@@ -3,13 +3,14 @@ stored, and no call to X where none should happen."""
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from app.config import Settings
 from app.deps import get_store
 from app.invites import mint_invite
 from app.main import app
@@ -160,9 +161,9 @@ def test_x_failing_to_issue_a_request_token_gets_a_gateway_page(
 
 @pytest.mark.slow
 def test_x_too_slow_for_a_request_token_gets_504_within_the_timeout(
-    birdhouse: XStandin, browser: LambdaBrowser, monkeypatch: pytest.MonkeyPatch
+    birdhouse: XStandin, browser: LambdaBrowser, use_settings: Callable[..., Settings]
 ) -> None:
-    monkeypatch.setenv("X_TIMEOUT_SECONDS", "0.3")
+    use_settings(x_timeout_seconds=0.3)
     birdhouse.fail_next("request_token", Fault(status=200, delay_seconds=2))
     url = mint_invite_url(browser, screen_name="HelloBot")
 
@@ -315,9 +316,9 @@ def test_x_failing_the_token_exchange_stores_nothing(
 
 @pytest.mark.slow
 def test_x_too_slow_for_the_token_exchange_gets_504(
-    birdhouse: XStandin, browser: LambdaBrowser, aws: Any, monkeypatch: pytest.MonkeyPatch
+    birdhouse: XStandin, browser: LambdaBrowser, aws: Any, use_settings: Callable[..., Settings]
 ) -> None:
-    monkeypatch.setenv("X_TIMEOUT_SECONDS", "0.3")
+    use_settings(x_timeout_seconds=0.3)
     birdhouse.fail_next("access_token", Fault(status=200, delay_seconds=2))
 
     page = connect(browser, invite_for="HelloBot", log_in_as="HelloBot")

@@ -1,13 +1,16 @@
 """`make dev`: Birdhouse locally, with an embedded Secrets Manager and X sandbox when needed.
 
-What is configured (in the environment or .env) is used for real; what is not is stood in for:
+Settings come from the environment and the repository's `.env` (loaded first; the environment
+wins). What is configured is used for real; what is not is stood in for:
 - AWS counts as configured when AWS_ENDPOINT_URL(_SECRETS_MANAGER), AWS_PROFILE or
   AWS_ACCESS_KEY_ID is set. Otherwise a moto server on loopback plays Secrets Manager, seeded
   with an app secret.
 - X counts as configured when CONSUMER_KEY and CONSUMER_SECRET are set. Otherwise the
   signature-verifying X stand-in is served on its own port, with an authorize page.
 
-The app runs under `uvicorn --reload` in a child process; Ctrl-C stops all of it.
+The X sandbox approves any account without a password, so it runs only beside a Secrets Manager
+on this machine (the embedded one, or an AWS_ENDPOINT_URL on loopback): never beside real AWS
+unless --allow-sandbox-with-real-aws says so. The app runs in a child process; Ctrl-C stops all.
 """
 
 import argparse
@@ -15,24 +18,28 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import Enum
 from pathlib import Path
 from types import FrameType
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from app.app_secret import load_app_secret
 from app.config import Settings
-from app.errors import BirdhouseError
+from app.env_file import load_env_file
 from app.invites import mint_invite
+from app.public_url import LOOPBACK_HOSTS
+from app.routes.health import INSTANCE_HEADER, INSTANCE_VARIABLE
 from app.sandbox import refuse_to_run_in_lambda
 
 _AWS_CONFIGURED_BY = (
@@ -41,11 +48,82 @@ _AWS_CONFIGURED_BY = (
     "AWS_PROFILE",
     "AWS_ACCESS_KEY_ID",
 )
-# The app is advertised on `localhost` and the X sandbox on `127.0.0.1`: two sites, so the
-# redirect back from "X" is cross-site as it is in production, and SameSite=Lax is exercised.
-_APP_HOST = "localhost"
-_SANDBOX_HOST = "127.0.0.1"
+# With the sandbox, the app is advertised on `localhost` and the sandbox on `127.0.0.1`: two
+# sites, so the redirect back from "X" is cross-site as it is in production, and SameSite=Lax
+# is exercised. With real X the app is on 127.0.0.1: X refuses `localhost` callback URLs.
+_SANDBOX_APP_HOST = "localhost"
+_LOOPBACK = "127.0.0.1"
 _REPOSITORY = Path(__file__).resolve().parents[2]
+# What the command line needs to reach the dev stack, printed as `export` lines: where things
+# are, and the embedded store's throwaway credentials (never credentials of your own).
+_CLI_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "X_API_BASE_URL", "PUBLIC_BASE_URL")
+_EMBEDDED_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+
+
+class DevRefusal(Exception):
+    """make dev will not start; the message is one line saying why and what to change."""
+
+
+class SecretsManagerKind(Enum):
+    EMBEDDED = "embedded"  # a moto server this launcher starts and seeds
+    LOCAL = "local"  # an AWS_ENDPOINT_URL on loopback (your own moto server, say)
+    REAL = "real"  # AWS itself
+
+
+@dataclass(frozen=True)
+class DevPlan:
+    """What make dev will run for real and what it will stand in for."""
+
+    secrets_manager: SecretsManagerKind
+    x_sandbox: bool
+    app_host: str
+
+    @property
+    def sandbox_with_real_aws(self) -> bool:
+        return self.x_sandbox and self.secrets_manager is SecretsManagerKind.REAL
+
+
+def plan(
+    environ: Mapping[str, str], settings: Settings, *, allow_sandbox_with_real_aws: bool
+) -> DevPlan:
+    """Decide the stack from the environment; refuse the sandbox beside real AWS."""
+    configured = [name for name in _AWS_CONFIGURED_BY if environ.get(name)]
+    if not configured:
+        kind = SecretsManagerKind.EMBEDDED
+    elif _endpoint_is_loopback(environ):
+        kind = SecretsManagerKind.LOCAL
+    else:
+        kind = SecretsManagerKind.REAL
+    x_sandbox = not (settings.consumer_key and settings.consumer_secret)
+    if x_sandbox and kind is SecretsManagerKind.REAL and not allow_sandbox_with_real_aws:
+        raise DevRefusal(
+            f"refusing to run the X sandbox (any account, no password) against real AWS "
+            f"Secrets Manager ({', '.join(configured)} set): set CONSUMER_KEY and "
+            f"CONSUMER_SECRET to use real X, or unset {', '.join(configured)} to use the "
+            "embedded Secrets Manager (--allow-sandbox-with-real-aws if you truly mean it)"
+        )
+    return DevPlan(
+        secrets_manager=kind,
+        x_sandbox=x_sandbox,
+        app_host=_SANDBOX_APP_HOST if x_sandbox else _LOOPBACK,
+    )
+
+
+def _endpoint_is_loopback(environ: Mapping[str, str]) -> bool:
+    endpoint = environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER") or environ.get("AWS_ENDPOINT_URL")
+    return bool(endpoint) and (urlsplit(endpoint).hostname or "") in LOOPBACK_HOSTS
+
+
+def busy_port_problem(port: int, variable: str) -> str | None:
+    """A one-line complaint if something already listens on this loopback port."""
+    with socket.socket() as probe:
+        # As uvicorn binds: a listener conflicts, a closing connection in TIME_WAIT does not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((_LOOPBACK, port))
+        except OSError:
+            return f"port {port} is in use by another program: choose another with {variable}=…"
+    return None
 
 
 @dataclass
@@ -60,22 +138,49 @@ class DevStack:
 def main(argv: list[str] | None = None) -> int:
     refuse_to_run_in_lambda()
     parser = argparse.ArgumentParser(prog="python -m app.sandbox.dev", description=__doc__)
-    parser.add_argument("--port", type=int, default=8000, help="the app's port (default 8000)")
-    parser.add_argument("--x-port", type=int, default=8001, help="the X sandbox's port")
+    parser.add_argument("--port", type=int, help="the app's port (default: PORT, else 8000)")
+    parser.add_argument(
+        "--x-port", type=int, help="the X sandbox's port (default: X_PORT, else 8001)"
+    )
     parser.add_argument("--no-reload", action="store_true", help="don't restart on code changes")
+    parser.add_argument(
+        "--allow-sandbox-with-real-aws",
+        action="store_true",
+        help="run the X sandbox even though AWS is configured: its fake accounts are then "
+        "written to that real Secrets Manager",
+    )
     args = parser.parse_args(argv)
 
     started = time.monotonic()
+    load_env_file()
+    try:
+        app_port = args.port or _port_from_environment("PORT", default=8000)
+        x_port = args.x_port or _port_from_environment("X_PORT", default=8001)
+        dev_plan = plan(
+            os.environ, Settings(), allow_sandbox_with_real_aws=args.allow_sandbox_with_real_aws
+        )
+        _check_ports(dev_plan, app_port=app_port, x_port=x_port)
+    except DevRefusal as exc:
+        print(f"make dev: {exc}", file=sys.stderr)
+        return 2
     # Explicit, so Ctrl-C works even where SIGINT was inherited as ignored (background jobs).
     signal.signal(signal.SIGINT, _stop_on_signal)
     signal.signal(signal.SIGTERM, _stop_on_signal)
     with ExitStack() as stack:
-        dev = stack.enter_context(_dev_stack(app_port=args.port, x_port=args.x_port))
-        app = _start_app(dev, port=args.port, reload=not args.no_reload)
         try:
-            _wait_until_up(f"{dev.app_url}/healthz", app)
-            _print_welcome(dev, seconds=time.monotonic() - started)
+            dev = stack.enter_context(_dev_stack(dev_plan, app_port=app_port, x_port=x_port))
+            instance = secrets.token_hex(8)
+            dev.env[INSTANCE_VARIABLE] = instance
+            app = _start_app(dev, port=app_port, reload=not args.no_reload)
+        except KeyboardInterrupt:
+            return 0
+        try:
+            _wait_until_up(f"http://{_LOOPBACK}:{app_port}/healthz", app, instance=instance)
+            _print_welcome(dev, dev_plan, seconds=time.monotonic() - started)
             return app.wait()
+        except DevRefusal as exc:
+            print(f"make dev: {exc}", file=sys.stderr)
+            return 1
         except KeyboardInterrupt:
             print("\nStopping Birdhouse…", flush=True)
             return 0
@@ -83,19 +188,39 @@ def main(argv: list[str] | None = None) -> int:
             _stop(app)
 
 
+def _port_from_environment(variable: str, *, default: int) -> int:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise DevRefusal(f"{variable}={value!r} is not a port number (1-65535)")
+    return int(value)
+
+
+def _check_ports(dev_plan: DevPlan, *, app_port: int, x_port: int) -> None:
+    """Every port free before anything starts, so no half-started stack is left behind."""
+    wanted = [(app_port, "PORT")]
+    if dev_plan.x_sandbox:
+        if x_port == app_port:
+            raise DevRefusal(f"PORT and X_PORT are both {app_port}: give them different ports")
+        wanted.append((x_port, "X_PORT"))
+    for port, variable in wanted:
+        if problem := busy_port_problem(port, variable):
+            raise DevRefusal(problem)
+
+
 @contextmanager
-def _dev_stack(*, app_port: int, x_port: int) -> Iterator[DevStack]:
-    """Start moto and the X sandbox where nothing real is configured; yield the app's env."""
+def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[DevStack]:
+    """Start moto and the X sandbox as planned; yield the app's environment."""
     from app.sandbox.serve import serve_in_background
 
     settings = Settings()
     env = dict(os.environ)
-    public_url = settings.public_base_url or f"http://{_APP_HOST}:{app_port}"
+    public_url = settings.public_base_url or f"http://{dev_plan.app_host}:{app_port}"
     dev = DevStack(app_url=public_url, env=env)
     env["PUBLIC_BASE_URL"] = public_url
     with ExitStack() as stack:
-        sandboxed_aws = not any(env.get(name) for name in _AWS_CONFIGURED_BY)
-        if sandboxed_aws:
+        if dev_plan.secrets_manager is SecretsManagerKind.EMBEDDED:
             endpoint = stack.enter_context(_moto_server())
             env.update(
                 AWS_ENDPOINT_URL=endpoint,
@@ -104,18 +229,24 @@ def _dev_stack(*, app_port: int, x_port: int) -> Iterator[DevStack]:
                 AWS_DEFAULT_REGION=env.get("AWS_DEFAULT_REGION", "us-east-1"),
             )
             dev.notes.append(f"Secrets Manager: embedded moto server at {endpoint}")
+        elif dev_plan.secrets_manager is SecretsManagerKind.LOCAL:
+            dev.notes.append("Secrets Manager: yours on this machine, from AWS_ENDPOINT_URL")
         else:
-            dev.notes.append("Secrets Manager: real, from your AWS settings")
+            dev.notes.append("Secrets Manager: REAL AWS, from your AWS settings")
 
-        if settings.consumer_key and settings.consumer_secret:
+        if not dev_plan.x_sandbox:
             dev.notes.append(f"X: real, at {settings.x_api_base_url}")
+            dev.notes.append(
+                f"    Register {public_url}/callback as a callback URL on your X app "
+                "(X refuses localhost; 127.0.0.1 works)."
+            )
         else:
             from app.sandbox.x_standin import XStandin
 
             consumer_key = "sandbox-consumer-key"
             consumer_secret = secrets.token_urlsafe(24)
             standin = XStandin(consumers={consumer_key: consumer_secret}, sandbox_banner=True)
-            x_server = serve_in_background(standin.app, host=_SANDBOX_HOST, port=x_port)
+            x_server = serve_in_background(standin.app, host=_LOOPBACK, port=x_port)
             stack.callback(x_server.stop)
             env.update(
                 X_API_BASE_URL=x_server.url,
@@ -124,7 +255,7 @@ def _dev_stack(*, app_port: int, x_port: int) -> Iterator[DevStack]:
             )
             dev.notes.append(f"X: SANDBOX at {x_server.url} (any username, no password)")
 
-        if sandboxed_aws:
+        if dev_plan.secrets_manager is SecretsManagerKind.EMBEDDED:
             dev.admin_token = secrets.token_urlsafe(24)
             dev.signing_key = secrets.token_urlsafe(32)
             _seed_app_secret(
@@ -138,7 +269,7 @@ def _moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address=_LOOPBACK, port=0, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()
@@ -173,57 +304,67 @@ def _seed_app_secret(
 
 
 def _start_app(dev: DevStack, *, port: int, reload: bool) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--app-dir", str(_REPOSITORY)]
+    command = [sys.executable, "-m", "app.sandbox.serve_local", "--port", str(port)]
     if reload:
-        command += ["--reload", "--reload-dir", str(_REPOSITORY / "app")]
-    return subprocess.Popen(command, env=dev.env)  # noqa: S603 - our own interpreter
+        command.append("--reload")
+    return subprocess.Popen(command, env=dev.env, cwd=_REPOSITORY)  # noqa: S603 - our own interpreter
 
 
-def _wait_until_up(url: str, app: subprocess.Popen[bytes], timeout_seconds: float = 30) -> None:
+def _wait_until_up(
+    url: str, app: subprocess.Popen[bytes], *, instance: str, timeout_seconds: float = 30
+) -> None:
+    """Until our own child answers: another server on the port cannot echo this run's id."""
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         if app.poll() is not None:
-            raise SystemExit(f"uvicorn exited with {app.returncode}; see its output above")
+            raise DevRefusal(f"the app exited with status {app.returncode}; see its output above")
         try:
-            if requests.get(url, timeout=1).status_code == 200:
+            answer = requests.get(url, timeout=1)
+            if answer.status_code == 200 and answer.headers.get(INSTANCE_HEADER) == instance:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.1)
-    raise SystemExit(f"Birdhouse did not answer {url} within {timeout_seconds:g} s")
+    raise DevRefusal(f"Birdhouse did not answer {url} within {timeout_seconds:g} s")
 
 
-def _print_welcome(dev: DevStack, *, seconds: float) -> None:
-    link = _onboarding_link(dev)
-    lines = [
-        "",
+def _print_welcome(dev: DevStack, dev_plan: DevPlan, *, seconds: float) -> None:
+    lines = [""]
+    if dev_plan.sandbox_with_real_aws:
+        lines += [
+            "!" * 78,
+            "!! X SANDBOX AGAINST REAL AWS: anyone who opens a link can connect any account",
+            "!! name without a password, and its fake tokens overwrite real account secrets.",
+            "!" * 78,
+        ]
+    lines += [
         "🐦 Birdhouse is running (Ctrl-C stops everything)",
         f"  App:             {dev.app_url}  (API docs: {dev.app_url}/docs)",
         *(f"  {note}" for note in dev.notes),
+        "  Command line against this stack (paste into another shell, then python -m app …):",
+        *(f"    {line}" for line in _cli_exports(dev.env)),
         f"  Admin token:     {dev.admin_token or 'the admin_token in your app secret'}",
-        f"  Onboarding link: {link}",
+        f"  Onboarding link: {_onboarding_link(dev)}",
         f"  Ready in {seconds:.1f} s",
         "",
     ]
     print("\n".join(lines), flush=True)
 
 
-def _onboarding_link(dev: DevStack) -> str:
-    signing_key = dev.signing_key
-    if signing_key is None:
-        # Real AWS: the signing key is in the app secret (environment overrides included).
-        from app.store import SecretsManagerStore, create_secrets_client
+def _cli_exports(env: Mapping[str, str]) -> list[str]:
+    """`export` lines that point `python -m app` here; your own AWS credentials never appear."""
+    names = [name for name in _CLI_VARIABLES if env.get(name)]
+    names += [name for name in _EMBEDDED_CREDENTIALS if env.get(name) != os.environ.get(name)]
+    return [f"export {name}={shlex.quote(env[name])}" for name in names]
 
-        settings = Settings()
-        store = SecretsManagerStore(create_secrets_client(), secrets_prefix=settings.secrets_prefix)
-        try:
-            signing_key = load_app_secret(settings=settings, store=store).signing_key
-        except BirdhouseError as exc:
-            # The app still runs and will answer the same; say why there is no link.
-            return f"(none: {exc.message})"
+
+def _onboarding_link(dev: DevStack) -> str:
+    if dev.signing_key is None:
+        # Only the embedded store's own, throwaway signing key signs a printed link: a key
+        # from a real app secret would make an any-account link that outlives this session.
+        return "mint one with 'python -m app invite' or POST /invites"
     _invite, token = mint_invite(
-        signing_key=signing_key, screen_name=None, lifetime=timedelta(days=1)
+        signing_key=dev.signing_key, screen_name=None, lifetime=timedelta(days=1)
     )
     return f"{dev.app_url}/onboard?{urlencode({'invite': token})}"
 
