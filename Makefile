@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install dev test lint typecheck run package-check clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
@@ -25,8 +25,8 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests infra benchmarks
-	$(BIN)/ruff format --check app tests infra benchmarks
+	$(BIN)/ruff check app client tests infra benchmarks
+	$(BIN)/ruff format --check app client tests infra benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -4,27 +4,39 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
 
-from app.accounts import AccountSecret, AccountSummary
+from pydantic import Field
+
 from app.errors import AccountNotFound, XError, XTokenRevoked
-from app.screen_names import same_account_name
-from app.store import CredentialStore
-from app.x_client import UserTokens, XClient
+from app.store import AccountStore
+from app.x_client import TokenPair, XClient
+from birdhouse_client.layout import (
+    AccountSecret,
+    AccountSummary,
+    not_onboarded_message,
+    same_account_name,
+)
 
 log = logging.getLogger(__name__)
 
 
+# These results are also the admin API's response models: one definition each.
+
+
 @dataclass(frozen=True)
 class Verification:
-    screen_name: str
+    ok: bool
+    screen_name: Annotated[str, Field(description="The account's screen name at X now.")]
     user_id: str
-    stored_screen_name: str
+    stored_screen_name: Annotated[str, Field(description="The screen name it was onboarded under.")]
     renamed: bool
+    detail: str
 
 
 @dataclass(frozen=True)
 class PostedTweet:
-    tweet_id: str
+    id: str
     text: str
     url: str
 
@@ -36,38 +48,44 @@ class Removal:
     x_detail: str | None
     deletion_date: datetime
     recovery_window_days: int
+    restore: Annotated[str, Field(description="How to undo this before the deletion date.")]
 
 
-def describe_account(*, screen_name: str, store: CredentialStore) -> AccountSummary:
+def describe_account(*, screen_name: str, store: AccountStore) -> AccountSummary:
     summary = store.describe_account(screen_name)
     if summary is None:
         raise _not_found(screen_name)
     return summary
 
 
-def verify_account(*, screen_name: str, store: CredentialStore, x_client: XClient) -> Verification:
+def verify_account(*, screen_name: str, store: AccountStore, x_client: XClient) -> Verification:
     """Ask X who the token belongs to (GET /2/users/me): works without posting anything."""
     account = _load(screen_name, store)
-    user = x_client.get_me(_tokens(account))
+    user = x_client.get_me(TokenPair.of_account(account))
     renamed = not same_account_name(user.screen_name, account.screen_name)
     if renamed:
         log.warning("@%s is now @%s at X", account.screen_name, user.screen_name)
     return Verification(
+        ok=True,
         screen_name=user.screen_name,
         user_id=user.user_id,
         stored_screen_name=account.screen_name,
         renamed=renamed,
+        detail=f"X now calls this account @{user.screen_name}; it was onboarded as "
+        f"@{account.screen_name}. Onboard it again to store it under its new name."
+        if renamed
+        else "The token works.",
     )
 
 
 def post_test_tweet(
-    *, screen_name: str, text: str | None, store: CredentialStore, x_client: XClient
+    *, screen_name: str, text: str | None, store: AccountStore, x_client: XClient
 ) -> PostedTweet:
     account = _load(screen_name, store)
-    tweet = x_client.create_tweet(_tokens(account), text=text or default_test_text())
+    tweet = x_client.create_tweet(TokenPair.of_account(account), text=text or default_test_text())
     log.info("posted test tweet %s as @%s", tweet.tweet_id, account.screen_name)
     return PostedTweet(
-        tweet_id=tweet.tweet_id,
+        id=tweet.tweet_id,
         text=tweet.text,
         url=f"https://x.com/{account.screen_name}/status/{tweet.tweet_id}",
     )
@@ -82,7 +100,7 @@ def default_test_text(now: datetime | None = None) -> str:
 def remove_account(
     *,
     screen_name: str,
-    store: CredentialStore,
+    store: AccountStore,
     x_client: XClient,
     recovery_window_days: int,
 ) -> Removal:
@@ -90,9 +108,7 @@ def remove_account(
     account = _load(screen_name, store)
     revoked, x_detail = True, None
     try:
-        x_client.invalidate_token(
-            access_token=account.access_token, access_token_secret=account.access_token_secret
-        )
+        x_client.invalidate_token(TokenPair.of_account(account))
     except XTokenRevoked:
         x_detail = "X had already revoked this token."
     except XError as exc:
@@ -113,28 +129,23 @@ def remove_account(
         x_detail=x_detail,
         deletion_date=deletion_date,
         recovery_window_days=recovery_window_days,
+        restore=f"POST /accounts/{account.screen_name}/restore before the deletion date",
     )
 
 
-def restore_account(*, screen_name: str, store: CredentialStore) -> AccountSummary:
+def restore_account(*, screen_name: str, store: AccountStore) -> AccountSummary:
     summary = store.restore_account(screen_name)
     if summary is None:
         raise _not_found(screen_name)
     return summary
 
 
-def _load(screen_name: str, store: CredentialStore) -> AccountSecret:
+def _load(screen_name: str, store: AccountStore) -> AccountSecret:
     account = store.get_account(screen_name)
     if account is None:
         raise _not_found(screen_name)
     return account
 
 
-def _tokens(account: AccountSecret) -> UserTokens:
-    return UserTokens(
-        access_token=account.access_token, access_token_secret=account.access_token_secret
-    )
-
-
 def _not_found(screen_name: str) -> AccountNotFound:
-    return AccountNotFound(f"No onboarded account is called @{screen_name}.")
+    return AccountNotFound(not_onboarded_message(screen_name))

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from app.config import Settings
 from app.errors import AppSecretError
-from app.store import CredentialStore
+from app.store import AppSecretSource
 
 APP_SECRET_KEYS = ("consumer_key", "consumer_secret", "admin_token", "signing_key")
 # Values copied from docs or templates rather than generated.
@@ -25,12 +25,12 @@ _cache: dict[str, AppSecret] = {}
 _cache_lock = threading.Lock()
 
 
-def load_app_secret(*, settings: Settings, store: CredentialStore) -> AppSecret:
+def load_app_secret(*, settings: Settings, source: AppSecretSource) -> AppSecret:
     """Read once per container; environment variables override single keys."""
     with _cache_lock:
         cached = _cache.get(settings.app_secret_id)
         if cached is None:
-            cached = _cache[settings.app_secret_id] = _read_app_secret(settings, store)
+            cached = _cache[settings.app_secret_id] = _read_app_secret(settings, source)
         return cached
 
 
@@ -39,7 +39,7 @@ def clear_app_secret_cache() -> None:
         _cache.clear()
 
 
-def _read_app_secret(settings: Settings, store: CredentialStore) -> AppSecret:
+def _read_app_secret(settings: Settings, source: AppSecretSource) -> AppSecret:
     secret_id = settings.app_secret_id
     overrides = {
         key: value.get_secret_value()
@@ -48,7 +48,7 @@ def _read_app_secret(settings: Settings, store: CredentialStore) -> AppSecret:
     }
     stored: dict[str, object] = {}
     if len(overrides) < len(APP_SECRET_KEYS):
-        found = store.read_app_secret(secret_id)
+        found = source.read_app_secret(secret_id)
         if found is None:
             missing = [key.upper() for key in APP_SECRET_KEYS if key not in overrides]
             raise AppSecretError(

@@ -20,31 +20,26 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from app import account_admin
+from app import account_admin, wiring
 from app.app_secret import AppSecret, clear_app_secret_cache
 from app.config import Settings
-from app.credentials import CredentialsError, load_account, load_accounts
-from app.deps import get_app_secret, get_x_client
-from app.errors import BirdhouseError, OnboardingSessionError, XError, XTokenRevoked
+from app.errors import BirdhouseError, OnboardingSessionError, XTokenRevoked
 from app.invites import (
     MAX_INVITE_LIFETIME,
     MIN_INVITE_LIFETIME,
     mint_invite,
 )
-from app.onboarding import complete_onboarding
-from app.onboarding_state import OnboardingState
+from app.onboarding import OnboardingState, complete_onboarding
 from app.screen_names import validate_screen_name
-from app.store import SaveOutcome, SecretsManagerStore, create_secrets_client
-from app.x_client import UserTokens, XClient
+from app.store import SaveOutcome, create_secrets_client
+from app.x_client import XClient
+from birdhouse_client import CredentialsError, load_account
+from birdhouse_client.layout import CREDENTIAL_KEYS
 
 _DURATION = re.compile(r"^(\d+)([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_ENV_NAMES = {
-    "consumer_key": "TWITTER_CONSUMER_KEY",
-    "consumer_secret": "TWITTER_CONSUMER_SECRET",
-    "access_token": "TWITTER_ACCESS_TOKEN",
-    "access_token_secret": "TWITTER_ACCESS_TOKEN_SECRET",
-}
+# `creds --format env`: the names twitter bot scripts conventionally read.
+_ENV_NAMES = {key: f"TWITTER_{key.upper()}" for key in CREDENTIAL_KEYS}
 
 
 class CommandError(Exception):
@@ -148,8 +143,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _bootstrap(args: argparse.Namespace) -> int:
     settings = Settings()
-    store = _store(settings)
-    existing = store.read_app_secret(settings.app_secret_id) or {}
+    source = wiring.app_secret_source()
+    existing = source.read_app_secret(settings.app_secret_id) or {}
     consumer_key = _ask("X consumer key (API key): ", secret=False)
     consumer_secret = _ask("X consumer secret (API key secret): ", secret=True)
     if not consumer_key or not consumer_secret:
@@ -162,7 +157,7 @@ def _bootstrap(args: argparse.Namespace) -> int:
         "admin_token": admin_token,
         "signing_key": str(existing["signing_key"]) if keep else secrets.token_urlsafe(48),
     }
-    outcome = store.write_app_secret(settings.app_secret_id, value)
+    outcome = source.write_app_secret(settings.app_secret_id, value)
     print(f"{'Created' if outcome is SaveOutcome.CREATED else 'Updated'} {settings.app_secret_id}.")
     if keep:
         print("Kept the existing admin token and signing key (--rotate replaces them).")
@@ -192,21 +187,17 @@ def _invite(args: argparse.Namespace) -> int:
 
 def _pin(args: argparse.Namespace) -> int:
     settings = Settings()
-    store = _store(settings)
+    store = wiring.account_store(settings)
     app_secret = _app_secret(settings)
     expected = validate_screen_name(args.screen_name) if args.screen_name else None
     x_client = _x_client(settings, app_secret)
     request_token = x_client.fetch_request_token(callback_url="oob")
     print("Open this link in a browser, log in to X as the bot, and authorize the app:")
-    print(x_client.authorize_url(oauth_token=request_token.oauth_token, screen_name=expected))
+    print(x_client.authorize_url(oauth_token=request_token.token, screen_name=expected))
     pin = _ask("PIN shown by X: ", secret=False)
     if not pin.isdigit():
         raise CommandError("the PIN is the number X shows after you authorize")
-    state = OnboardingState(
-        oauth_token=request_token.oauth_token,
-        request_token_secret=request_token.oauth_token_secret,
-        expected_screen_name=expected,
-    )
+    state = OnboardingState(request_token=request_token, expected_screen_name=expected)
     try:
         connected = complete_onboarding(
             state=state, verifier=pin, app_secret=app_secret, x_client=x_client, store=store
@@ -219,7 +210,9 @@ def _pin(args: argparse.Namespace) -> int:
 
 def _accounts(_args: argparse.Namespace) -> int:
     settings = Settings()
-    rows = sorted(_store(settings).list_accounts(), key=lambda a: a.screen_name.lower())
+    rows = sorted(
+        wiring.account_store(settings).list_accounts(), key=lambda a: a.screen_name.lower()
+    )
     if not rows:
         print("No accounts onboarded yet.")
         return 0
@@ -250,45 +243,36 @@ def _creds(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     settings = Settings()
-    app_secret = _app_secret(settings)
-    x_client = _x_client(settings, app_secret)
-    names = None if args.all else [validate_screen_name(args.screen_name)]
-    if names:
-        fleet = {
-            names[0].lower(): load_account(
-                names[0], client=create_secrets_client(), secrets_prefix=settings.secrets_prefix
-            )
-        }
+    store = wiring.account_store(settings)
+    x_client = _x_client(settings, _app_secret(settings))
+    if args.all:
+        names = sorted((a.screen_name for a in store.list_accounts()), key=str.lower)
     else:
-        fleet = load_accounts(
-            client=create_secrets_client(), secrets_prefix=settings.secrets_prefix
-        )
+        names = [validate_screen_name(args.screen_name)]
     outcomes: dict[str, list[str]] = {"ok": [], "renamed": [], "revoked": [], "failed": []}
-    progress = _Progress(len(fleet), sys.stderr)
-    for account in sorted(fleet.values(), key=lambda a: a.screen_name.lower()):
-        tokens = UserTokens(
-            access_token=account.access_token, access_token_secret=account.access_token_secret
-        )
+    progress = _Progress(len(names), sys.stderr)
+    for name in names:
         try:
-            user = x_client.get_me(tokens)
+            # The same check as POST /accounts/{name}/verify.
+            result = account_admin.verify_account(screen_name=name, store=store, x_client=x_client)
         except XTokenRevoked:
-            outcomes["revoked"].append(f"@{account.screen_name}: token revoked, onboard again")
-        except XError as exc:
-            outcomes["failed"].append(f"@{account.screen_name}: {exc.message}")
+            outcomes["revoked"].append(f"@{name}: token revoked, onboard again")
+        except BirdhouseError as exc:
+            outcomes["failed"].append(f"@{name}: {exc.message}")
         else:
-            if user.screen_name.lower() == account.screen_name.lower():
-                outcomes["ok"].append(f"@{account.screen_name}")
-            else:
+            if result.renamed:
                 outcomes["renamed"].append(
-                    f"@{account.screen_name} is now @{user.screen_name} at X; onboard it again"
+                    f"@{name} is now @{result.screen_name} at X; onboard it again"
                 )
+            else:
+                outcomes["ok"].append(f"@{name}")
         progress.step()
     progress.done()
     for kind, lines in outcomes.items():
         for line in lines:
             print(f"{kind.upper():8} {line}")
     counts = ", ".join(f"{len(lines)} {kind}" for kind, lines in outcomes.items())
-    print(f"{len(fleet)} checked: {counts}")
+    print(f"{len(names)} checked: {counts}")
     return 1 if outcomes["revoked"] or outcomes["failed"] else 0
 
 
@@ -297,7 +281,7 @@ def _tweet(args: argparse.Namespace) -> int:
     posted = account_admin.post_test_tweet(
         screen_name=validate_screen_name(args.screen_name),
         text=args.text,
-        store=_store(settings),
+        store=wiring.account_store(settings),
         x_client=_x_client(settings, _app_secret(settings)),
     )
     print(f"Posted: {posted.url}")
@@ -328,17 +312,13 @@ class _Progress:
             self.stream.write("\n")
 
 
-def _store(settings: Settings) -> SecretsManagerStore:
-    return SecretsManagerStore(create_secrets_client(), secrets_prefix=settings.secrets_prefix)
-
-
 def _app_secret(settings: Settings) -> AppSecret:
     clear_app_secret_cache()  # a command is one short run: always read what is there now
-    return get_app_secret(settings, _store(settings))
+    return wiring.app_secret(settings)
 
 
 def _x_client(settings: Settings, app_secret: AppSecret) -> XClient:
-    return get_x_client(settings, app_secret)
+    return wiring.x_client(settings, app_secret)
 
 
 def _ask(prompt: str, *, secret: bool) -> str:

@@ -1,4 +1,4 @@
-"""Every dependency a route can ask for, named once."""
+"""Every dependency a route can ask for, named once: thin wrappers over `app.wiring`."""
 
 import hmac
 from typing import Annotated
@@ -6,37 +6,40 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app import wiring
 from app.app_secret import AppSecret, load_app_secret
 from app.config import Settings, get_settings
 from app.errors import NotAuthenticated
 from app.public_url import ensure_trusted_host, public_base_url
-from app.store import CredentialStore, SecretsManagerStore, create_secrets_client
-from app.x_client import OAuth1XClient, XClient
+from app.store import AccountStore, AppSecretSource
+from app.x_client import XClient
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_store(settings: SettingsDep) -> CredentialStore:
-    return SecretsManagerStore(create_secrets_client(), secrets_prefix=settings.secrets_prefix)
+def get_store(settings: SettingsDep) -> AccountStore:
+    return wiring.account_store(settings)
 
 
-StoreDep = Annotated[CredentialStore, Depends(get_store)]
+StoreDep = Annotated[AccountStore, Depends(get_store)]
 
 
-def get_app_secret(settings: SettingsDep, store: StoreDep) -> AppSecret:
-    return load_app_secret(settings=settings, store=store)
+def get_app_secret_source() -> AppSecretSource:
+    return wiring.app_secret_source()
+
+
+AppSecretSourceDep = Annotated[AppSecretSource, Depends(get_app_secret_source)]
+
+
+def get_app_secret(settings: SettingsDep, source: AppSecretSourceDep) -> AppSecret:
+    return load_app_secret(settings=settings, source=source)
 
 
 AppSecretDep = Annotated[AppSecret, Depends(get_app_secret)]
 
 
 def get_x_client(settings: SettingsDep, app_secret: AppSecretDep) -> XClient:
-    return OAuth1XClient(
-        base_url=settings.x_api_base_url,
-        consumer_key=app_secret.consumer_key,
-        consumer_secret=app_secret.consumer_secret,
-        timeout_seconds=settings.x_timeout_seconds,
-    )
+    return wiring.x_client(settings, app_secret)
 
 
 XClientDep = Annotated[XClient, Depends(get_x_client)]
@@ -59,13 +62,13 @@ _bearer = HTTPBearer(auto_error=False, description="The admin token from the app
 def require_admin(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     settings: SettingsDep,
-    store: StoreDep,
+    source: AppSecretSourceDep,
 ) -> None:
     """Bearer admin token, compared in constant time."""
     # Refuse anonymous callers before any AWS call is spent on them.
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("Send 'Authorization: Bearer <admin token>'.")
-    app_secret = load_app_secret(settings=settings, store=store)
+    app_secret = load_app_secret(settings=settings, source=source)
     if not hmac.compare_digest(credentials.credentials.encode(), app_secret.admin_token.encode()):
         raise NotAuthenticated("The admin token is not valid.")
 

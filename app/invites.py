@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from itsdangerous import BadData, URLSafeSerializer
 
 from app.errors import ExpiredInvite, InvalidInvite
-from app.screen_names import SCREEN_NAME_PATTERN
+from birdhouse_client.layout import SCREEN_NAME_PATTERN
 
 DEFAULT_INVITE_LIFETIME = timedelta(days=7)
 MIN_INVITE_LIFETIME = timedelta(minutes=5)

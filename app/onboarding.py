@@ -2,8 +2,8 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from app.accounts import AccountSecret, utc_now_iso
 from app.app_secret import AppSecret
 from app.errors import (
     AccountMismatch,
@@ -15,12 +15,23 @@ from app.errors import (
     XRejected,
 )
 from app.invites import read_invite
-from app.onboarding_state import OnboardingState
-from app.screen_names import same_account_name
-from app.store import CredentialStore, SaveOutcome
-from app.x_client import AccessToken, XClient
+from app.store import AccountStore, SaveOutcome
+from app.x_client import AuthorizedAccount, TokenPair, XClient
+from birdhouse_client.layout import AccountSecret, same_account_name
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OnboardingState:
+    """What the callback needs from the start: the request token and whom the invite names."""
+
+    request_token: TokenPair
+    expected_screen_name: str | None
+
+    @property
+    def oauth_token(self) -> str:
+        return self.request_token.token
 
 
 @dataclass(frozen=True)
@@ -57,13 +68,9 @@ def start_onboarding(
     log.info("onboarding started (expecting %s)", _describe(invite.screen_name))
     return OnboardingStart(
         authorize_url=x_client.authorize_url(
-            oauth_token=request_token.oauth_token, screen_name=invite.screen_name
+            oauth_token=request_token.token, screen_name=invite.screen_name
         ),
-        state=OnboardingState(
-            oauth_token=request_token.oauth_token,
-            request_token_secret=request_token.oauth_token_secret,
-            expected_screen_name=invite.screen_name,
-        ),
+        state=OnboardingState(request_token=request_token, expected_screen_name=invite.screen_name),
     )
 
 
@@ -73,15 +80,11 @@ def complete_onboarding(
     verifier: str,
     app_secret: AppSecret,
     x_client: XClient,
-    store: CredentialStore,
+    store: AccountStore,
 ) -> ConnectedAccount:
     """Exchange the verifier, refuse the wrong account, store the secret."""
     try:
-        access = x_client.fetch_access_token(
-            oauth_token=state.oauth_token,
-            request_token_secret=state.request_token_secret,
-            verifier=verifier,
-        )
+        access = x_client.fetch_access_token(state.request_token, verifier=verifier)
     except XRateLimited:
         raise  # reloading the page later can still complete this authorization
     except XRejected as exc:
@@ -105,11 +108,11 @@ def complete_onboarding(
     account = AccountSecret(
         screen_name=access.screen_name,
         user_id=access.user_id,
-        authorized_at=utc_now_iso(),
+        authorized_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
         consumer_key=app_secret.consumer_key,
         consumer_secret=app_secret.consumer_secret,
-        access_token=access.oauth_token,
-        access_token_secret=access.oauth_token_secret,
+        access_token=access.tokens.token,
+        access_token_secret=access.tokens.secret,
     )
     try:
         outcome = store.save_account(account)
@@ -128,7 +131,7 @@ def complete_onboarding(
 
 
 def _discard_unwanted_token(
-    access: AccessToken, *, x_client: XClient, store: CredentialStore
+    access: AuthorizedAccount, *, x_client: XClient, store: AccountStore
 ) -> None:
     """Best effort: revoke the token just issued for the wrong account.
 
@@ -137,12 +140,10 @@ def _discard_unwanted_token(
     """
     try:
         existing = store.get_account(access.screen_name)
-        if existing is not None and existing.access_token == access.oauth_token:
+        if existing is not None and existing.access_token == access.tokens.token:
             log.info("kept the token of @%s: it is already onboarded", access.screen_name)
             return
-        x_client.invalidate_token(
-            access_token=access.oauth_token, access_token_secret=access.oauth_token_secret
-        )
+        x_client.invalidate_token(access.tokens)
         log.info("revoked the token issued for @%s", access.screen_name)
     except BirdhouseError as exc:
         # XError and StoreUnavailable both land here; the refusal stands either way.

@@ -6,11 +6,15 @@ onboarding two accounts don't overwrite each other.
 """
 
 import re
-from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from starlette.responses import Response
 
 from app.errors import OnboardingSessionError
+from app.onboarding import OnboardingState
+from app.x_client import TokenPair
 
 STATE_MAX_AGE_SECONDS = 15 * 60
 STATE_COOKIE_PREFIX = "bh_state_"
@@ -18,13 +22,6 @@ STATE_COOKIE_PREFIX = "bh_state_"
 OAUTH_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
 
 _SALT = "birdhouse.oauth-state.v1"
-
-
-@dataclass(frozen=True)
-class OnboardingState:
-    oauth_token: str
-    request_token_secret: str = field(repr=False)
-    expected_screen_name: str | None
 
 
 def state_cookie_name(oauth_token: str) -> str:
@@ -38,8 +35,8 @@ def state_cookie_name(oauth_token: str) -> str:
 
 def seal_state(state: OnboardingState, *, signing_key: str) -> str:
     payload = {
-        "t": state.oauth_token,
-        "s": state.request_token_secret,
+        "t": state.request_token.token,
+        "s": state.request_token.secret,
         "n": state.expected_screen_name,
     }
     return str(URLSafeTimedSerializer(signing_key, salt=_SALT).dumps(payload))
@@ -75,8 +72,35 @@ def open_state(
     if not isinstance(secret, str) or not (expected is None or isinstance(expected, str)):
         raise _not_ours()
     return OnboardingState(
-        oauth_token=oauth_token, request_token_secret=secret, expected_screen_name=expected
+        request_token=TokenPair(token=oauth_token, secret=secret), expected_screen_name=expected
     )
+
+
+def set_state_cookie(
+    response: Response, state: OnboardingState, *, signing_key: str, base_url: str
+) -> None:
+    response.set_cookie(
+        state_cookie_name(state.oauth_token),
+        seal_state(state, signing_key=signing_key),
+        max_age=STATE_MAX_AGE_SECONDS,
+        **_cookie_attributes(base_url),
+    )
+
+
+def clear_state_cookie(response: Response, *, oauth_token: str, base_url: str) -> None:
+    response.delete_cookie(state_cookie_name(oauth_token), **_cookie_attributes(base_url))
+
+
+def _cookie_attributes(base_url: str) -> dict[str, Any]:
+    """Set and cleared with the same attributes, or the browser keeps a second cookie."""
+    return {
+        # Scoped to the callback, so no other request carries it.
+        "path": f"{urlsplit(base_url).path.rstrip('/')}/callback",
+        "secure": True,
+        "httponly": True,
+        # Lax, not Strict: X's redirect back is a cross-site top-level navigation.
+        "samesite": "lax",
+    }
 
 
 def _not_ours() -> OnboardingSessionError:

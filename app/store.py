@@ -1,4 +1,4 @@
-"""Secrets Manager, behind the small interface the rest of the app uses."""
+"""Secrets Manager, behind two small interfaces: the account store and the app secret source."""
 
 import enum
 import json
@@ -13,19 +13,21 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-from app.accounts import AccountSecret, AccountSummary
 from app.errors import StoreUnavailable
-from app.screen_names import normalise_screen_name
+from birdhouse_client.layout import (
+    GONE_ERROR_CODES,
+    AccountSecret,
+    AccountSummary,
+    account_secret_name,
+    accounts_prefix,
+    aws_error_code,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_secretsmanager.type_defs import DescribeSecretResponseTypeDef, TagTypeDef
 
 log = logging.getLogger(__name__)
-
-_TAG_SCREEN_NAME = "birdhouse:screen_name"
-_TAG_USER_ID = "birdhouse:user_id"
-_TAG_AUTHORIZED_AT = "birdhouse:authorized_at"
 
 # An owner waits on the callback page while we write. Three tries in all (botocore's
 # `max_attempts` would count retries only) of at most 1 s to connect and 2 s to answer
@@ -44,10 +46,16 @@ class SaveOutcome(enum.Enum):
     UPDATED = "updated"
 
 
-class CredentialStore(Protocol):
-    """Where the app secret is read and account secrets are kept."""
+class AppSecretSource(Protocol):
+    """Where the app secret (consumer keys, admin token, signing key) is kept."""
 
     def read_app_secret(self, secret_id: str) -> dict[str, Any] | None: ...
+
+    def write_app_secret(self, secret_id: str, value: dict[str, str]) -> SaveOutcome: ...
+
+
+class AccountStore(Protocol):
+    """Where account secrets are kept, one per screen name."""
 
     def get_account(self, screen_name: str) -> AccountSecret | None: ...
 
@@ -93,19 +101,11 @@ def _translated_errors(action: str, secret_id: str) -> Iterator[None]:
         ) from exc
 
 
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 def _summary(secret_id: str, entry: "Mapping[str, Any]") -> AccountSummary:
     tags = {tag.get("Key", ""): tag.get("Value", "") for tag in entry.get("Tags", [])}
     changed = entry.get("LastChangedDate") or entry.get("CreatedDate")
-    return AccountSummary(
-        screen_name=tags.get(_TAG_SCREEN_NAME) or secret_id.rsplit("/", 1)[-1],
-        user_id=tags.get(_TAG_USER_ID, ""),
-        # Secrets written before the tag existed: the last change is the best guess.
-        authorized_at=tags.get(_TAG_AUTHORIZED_AT)
-        or (changed.replace(microsecond=0).isoformat() if changed else ""),
+    return AccountSummary.from_tags(
+        secret_id, tags, changed_at=changed.replace(microsecond=0).isoformat() if changed else ""
     )
 
 
@@ -113,7 +113,7 @@ def _tag_pairs(tags: "Sequence[TagTypeDef]") -> set[tuple[str, str]]:
     return {(tag.get("Key", ""), tag.get("Value", "")) for tag in tags}
 
 
-class SecretsManagerStore:
+class SecretsManagerAccountStore:
     """Account secrets at `{prefix}/accounts/{screen name in lower case}`."""
 
     def __init__(self, client: "SecretsManagerClient", *, secrets_prefix: str) -> None:
@@ -121,14 +121,11 @@ class SecretsManagerStore:
         self._prefix = secrets_prefix
 
     def account_secret_name(self, screen_name: str) -> str:
-        return f"{self._prefix}/accounts/{normalise_screen_name(screen_name)}"
-
-    def read_app_secret(self, secret_id: str) -> dict[str, Any] | None:
-        return self._read_json(secret_id)
+        return account_secret_name(screen_name, prefix=self._prefix)
 
     def get_account(self, screen_name: str) -> AccountSecret | None:
         secret_id = self.account_secret_name(screen_name)
-        data = self._read_json(secret_id)
+        data = _read_json(self._client, secret_id)
         if data is None:
             return None
         try:
@@ -141,11 +138,7 @@ class SecretsManagerStore:
         secret_id = self.account_secret_name(account.screen_name)
         secret_string = json.dumps(account.as_secret_dict())
         # Tags let the operator list thousands of accounts without reading one secret.
-        tags: list[TagTypeDef] = [
-            {"Key": _TAG_SCREEN_NAME, "Value": account.screen_name},
-            {"Key": _TAG_USER_ID, "Value": account.user_id},
-            {"Key": _TAG_AUTHORIZED_AT, "Value": account.authorized_at},
-        ]
+        tags: list[TagTypeDef] = [{"Key": k, "Value": v} for k, v in account.tags().items()]
         with _translated_errors("save", secret_id):
             try:
                 self._client.create_secret(
@@ -158,7 +151,10 @@ class SecretsManagerStore:
             except ClientError as exc:
                 # Exists already (re-onboarding, or a second callback racing this one), or is
                 # scheduled for deletion (AWS says InvalidRequest, moto says ResourceExists).
-                if _error_code(exc) not in ("ResourceExistsException", "InvalidRequestException"):
+                if aws_error_code(exc) not in (
+                    "ResourceExistsException",
+                    "InvalidRequestException",
+                ):
                     raise
             description = self._client.describe_secret(SecretId=secret_id)
             if "DeletedDate" in description:
@@ -171,7 +167,7 @@ class SecretsManagerStore:
 
     def list_accounts(self) -> Iterator[AccountSummary]:
         """Every account not scheduled for deletion, a ListSecrets page (100) at a time."""
-        prefix = f"{self._prefix}/accounts/"
+        prefix = accounts_prefix(self._prefix)
         paginator = self._client.get_paginator("list_secrets")
         # The name filter is a case-insensitive prefix match: check the exact prefix too.
         pages = paginator.paginate(
@@ -216,9 +212,26 @@ class SecretsManagerStore:
             try:
                 return self._client.describe_secret(SecretId=secret_id)
             except ClientError as exc:
-                if _error_code(exc) == "ResourceNotFoundException":
+                if aws_error_code(exc) == "ResourceNotFoundException":
                     return None
                 raise
+
+    def _update_tags(self, secret_id: str, tags: "list[TagTypeDef]") -> None:
+        # The value is already written; stale tags are not worth failing the owner's page.
+        try:
+            self._client.tag_resource(SecretId=secret_id, Tags=tags)
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("could not update tags on %s: %s", secret_id, type(exc).__name__)
+
+
+class SecretsManagerAppSecret:
+    """The app secret, `{prefix}/app`: read by the service, written by `bootstrap`."""
+
+    def __init__(self, client: "SecretsManagerClient") -> None:
+        self._client = client
+
+    def read_app_secret(self, secret_id: str) -> dict[str, Any] | None:
+        return _read_json(self._client, secret_id)
 
     def write_app_secret(self, secret_id: str, value: dict[str, str]) -> SaveOutcome:
         """Create the app secret, or put a new version of it."""
@@ -232,31 +245,25 @@ class SecretsManagerStore:
                 )
                 return SaveOutcome.CREATED
             except ClientError as exc:
-                if _error_code(exc) != "ResourceExistsException":
+                if aws_error_code(exc) != "ResourceExistsException":
                     raise
             self._client.put_secret_value(SecretId=secret_id, SecretString=secret_string)
         return SaveOutcome.UPDATED
 
-    def _update_tags(self, secret_id: str, tags: "list[TagTypeDef]") -> None:
-        # The value is already written; stale tags are not worth failing the owner's page.
-        try:
-            self._client.tag_resource(SecretId=secret_id, Tags=tags)
-        except (ClientError, BotoCoreError) as exc:
-            log.warning("could not update tags on %s: %s", secret_id, type(exc).__name__)
 
-    def _read_json(self, secret_id: str) -> dict[str, Any] | None:
-        with _translated_errors("read", secret_id):
-            try:
-                answer = self._client.get_secret_value(SecretId=secret_id)
-            except ClientError as exc:
-                # InvalidRequest: scheduled for deletion, which for us means gone.
-                if _error_code(exc) in ("ResourceNotFoundException", "InvalidRequestException"):
-                    return None
-                raise
+def _read_json(client: "SecretsManagerClient", secret_id: str) -> dict[str, Any] | None:
+    with _translated_errors("read", secret_id):
         try:
-            data = json.loads(answer.get("SecretString") or "")
-        except json.JSONDecodeError:
-            raise StoreUnavailable(f"{secret_id} does not hold JSON") from None
-        if not isinstance(data, dict):
-            raise StoreUnavailable(f"{secret_id} does not hold a JSON object")
-        return data
+            answer = client.get_secret_value(SecretId=secret_id)
+        except ClientError as exc:
+            # InvalidRequest: scheduled for deletion, which for us means gone.
+            if aws_error_code(exc) in GONE_ERROR_CODES:
+                return None
+            raise
+    try:
+        data = json.loads(answer.get("SecretString") or "")
+    except json.JSONDecodeError:
+        raise StoreUnavailable(f"{secret_id} does not hold JSON") from None
+    if not isinstance(data, dict):
+        raise StoreUnavailable(f"{secret_id} does not hold a JSON object")
+    return data

@@ -22,6 +22,7 @@ from app.errors import (
     XTokenRevoked,
     XUnavailable,
 )
+from birdhouse_client.layout import AccountSecret
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +35,22 @@ _DEFAULT_RETRY_AFTER_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
-class RequestToken:
-    oauth_token: str
-    oauth_token_secret: str = field(repr=False)
+class TokenPair:
+    """An OAuth 1.0a token and its secret: a request token, or an account's access token."""
+
+    token: str = field(repr=False)
+    secret: str = field(repr=False)
+
+    @classmethod
+    def of_account(cls, account: AccountSecret) -> "TokenPair":
+        return cls(token=account.access_token, secret=account.access_token_secret)
 
 
 @dataclass(frozen=True)
-class AccessToken:
-    oauth_token: str = field(repr=False)
-    oauth_token_secret: str = field(repr=False)
+class AuthorizedAccount:
+    """X's answer to the access-token exchange: the account's tokens, and who it is."""
+
+    tokens: TokenPair
     user_id: str
     screen_name: str
 
@@ -59,30 +67,22 @@ class Tweet:
     text: str
 
 
-@dataclass(frozen=True)
-class UserTokens:
-    """An account's access token pair, to sign calls made as that account."""
-
-    access_token: str = field(repr=False)
-    access_token_secret: str = field(repr=False)
-
-
 class XClient(Protocol):
     """What Birdhouse asks of X."""
 
-    def fetch_request_token(self, *, callback_url: str) -> RequestToken: ...
+    def fetch_request_token(self, *, callback_url: str) -> TokenPair: ...
 
     def authorize_url(self, *, oauth_token: str, screen_name: str | None) -> str: ...
 
     def fetch_access_token(
-        self, *, oauth_token: str, request_token_secret: str, verifier: str
-    ) -> AccessToken: ...
+        self, request_token: TokenPair, *, verifier: str
+    ) -> AuthorizedAccount: ...
 
-    def invalidate_token(self, *, access_token: str, access_token_secret: str) -> None: ...
+    def invalidate_token(self, tokens: TokenPair) -> None: ...
 
-    def get_me(self, tokens: UserTokens) -> XUser: ...
+    def get_me(self, tokens: TokenPair) -> XUser: ...
 
-    def create_tweet(self, tokens: UserTokens, *, text: str) -> Tweet: ...
+    def create_tweet(self, tokens: TokenPair, *, text: str) -> Tweet: ...
 
 
 @lru_cache
@@ -112,7 +112,7 @@ class OAuth1XClient:
     def __repr__(self) -> str:
         return f"OAuth1XClient(base_url={self._base_url!r})"
 
-    def fetch_request_token(self, *, callback_url: str) -> RequestToken:
+    def fetch_request_token(self, *, callback_url: str) -> TokenPair:
         auth = OAuth1(self._consumer_key, self._consumer_secret, callback_uri=callback_url)
         # x_auth_access_type=write asks for write access even if the app default changes.
         fields = self._post_form(
@@ -120,9 +120,8 @@ class OAuth1XClient:
         )
         if fields.get("oauth_callback_confirmed") != "true":
             raise XBadResponse("X did not confirm the callback URL for the request token.")
-        return RequestToken(
-            oauth_token=_required(fields, "oauth_token"),
-            oauth_token_secret=_required(fields, "oauth_token_secret"),
+        return TokenPair(
+            token=_required(fields, "oauth_token"), secret=_required(fields, "oauth_token_secret")
         )
 
     def authorize_url(self, *, oauth_token: str, screen_name: str | None) -> str:
@@ -133,52 +132,47 @@ class OAuth1XClient:
             query["screen_name"] = screen_name
         return f"{self._base_url}/oauth/authorize?{urlencode(query)}"
 
-    def fetch_access_token(
-        self, *, oauth_token: str, request_token_secret: str, verifier: str
-    ) -> AccessToken:
-        auth = OAuth1(
-            self._consumer_key,
-            self._consumer_secret,
-            resource_owner_key=oauth_token,
-            resource_owner_secret=request_token_secret,
-            verifier=verifier,
-        )
+    def fetch_access_token(self, request_token: TokenPair, *, verifier: str) -> AuthorizedAccount:
+        auth = self._signed_with(request_token, verifier=verifier)
         fields = self._post_form("/oauth/access_token", auth)
-        return AccessToken(
-            oauth_token=_required(fields, "oauth_token"),
-            oauth_token_secret=_required(fields, "oauth_token_secret"),
+        return AuthorizedAccount(
+            tokens=TokenPair(
+                token=_required(fields, "oauth_token"),
+                secret=_required(fields, "oauth_token_secret"),
+            ),
             user_id=_required(fields, "user_id"),
             screen_name=_required(fields, "screen_name"),
         )
 
-    def invalidate_token(self, *, access_token: str, access_token_secret: str) -> None:
-        auth = OAuth1(
-            self._consumer_key,
-            self._consumer_secret,
-            resource_owner_key=access_token,
-            resource_owner_secret=access_token_secret,
+    def invalidate_token(self, tokens: TokenPair) -> None:
+        self._send(
+            "POST", "/1.1/oauth/invalidate_token", self._signed_with(tokens), as_account=True
         )
-        self._send("POST", "/1.1/oauth/invalidate_token", auth, as_account=True)
 
-    def get_me(self, tokens: UserTokens) -> XUser:
-        response = self._send("GET", "/2/users/me", self._user_auth(tokens), as_account=True)
+    def get_me(self, tokens: TokenPair) -> XUser:
+        response = self._send("GET", "/2/users/me", self._signed_with(tokens), as_account=True)
         data = _json_data(response, "/2/users/me")
         return XUser(user_id=_text(data, "id"), screen_name=_text(data, "username"))
 
-    def create_tweet(self, tokens: UserTokens, *, text: str) -> Tweet:
+    def create_tweet(self, tokens: TokenPair, *, text: str) -> Tweet:
         # JSON bodies are not part of an OAuth 1.0a signature; X signs the URL and headers.
         response = self._send(
-            "POST", "/2/tweets", self._user_auth(tokens), json_body={"text": text}, as_account=True
+            "POST",
+            "/2/tweets",
+            self._signed_with(tokens),
+            json_body={"text": text},
+            as_account=True,
         )
         data = _json_data(response, "/2/tweets")
         return Tweet(tweet_id=_text(data, "id"), text=_text(data, "text"))
 
-    def _user_auth(self, tokens: UserTokens) -> OAuth1:
+    def _signed_with(self, tokens: TokenPair, *, verifier: str | None = None) -> OAuth1:
         return OAuth1(
             self._consumer_key,
             self._consumer_secret,
-            resource_owner_key=tokens.access_token,
-            resource_owner_secret=tokens.access_token_secret,
+            resource_owner_key=tokens.token,
+            resource_owner_secret=tokens.secret,
+            verifier=verifier,
         )
 
     def _post_form(

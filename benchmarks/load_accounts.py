@@ -1,4 +1,4 @@
-"""Secrets Manager calls and wall time to load N accounts: batched (app.credentials) vs one by one.
+"""Secrets Manager calls and wall time to load N accounts: batched (birdhouse_client) vs one by one.
 
     .venv/bin/python -m benchmarks.load_accounts [--sizes 1,20,200,1000] [--repeat 3]
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 
-from app.credentials import load_account, load_accounts
+from birdhouse_client.loaders import load_account, load_accounts
 
 
 def main() -> None:

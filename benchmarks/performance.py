@@ -308,8 +308,8 @@ def _connect(handler: Any, standin: Any, screen_name: str) -> None:
 
 def secrets_manager_calls(world: dict[str, Any]) -> None:
     from app.app_secret import clear_app_secret_cache
-    from app.credentials import load_account, load_accounts
     from app.store import create_secrets_client
+    from birdhouse_client.loaders import load_account, load_accounts
 
     handler, standin, calls = world["handler"], world["standin"], world["calls"]
 
@@ -357,7 +357,7 @@ def secrets_manager_calls(world: dict[str, Any]) -> None:
         summary = ", ".join(f"{made.count(op)} {op}" for op in dict.fromkeys(made)) or "none"
         print(f"  {name:<56} {len(made):>2}  ({summary})")
     print(
-        "  (*) moto refuses a filtered batch that matches a deleted secret, so app.credentials"
+        "  (*) moto refuses a filtered batch that matches a deleted secret, so birdhouse_client"
         " falls back to ListSecrets + batches by name\n"
     )
 

@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from app.sandbox.x_standin import XStandin
-from app.x_client import AccessToken, OAuth1XClient
+from app.x_client import AuthorizedAccount, OAuth1XClient
 from tests.conftest import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET
 from tests.lambda_browser import LambdaBrowser, Page, authorize_at_x
 
@@ -49,7 +49,7 @@ def oauth_token_of(url: str) -> str:
     return parse_qs(urlsplit(url).query)["oauth_token"][0]
 
 
-def tokens_from_standin(x_standin: XStandin, x_url: str, screen_name: str) -> AccessToken:
+def tokens_from_standin(x_standin: XStandin, x_url: str, screen_name: str) -> AuthorizedAccount:
     """Real, signature-checked tokens for an account, through the PIN (oob) flow."""
     x = OAuth1XClient(
         base_url=x_url,
@@ -58,9 +58,7 @@ def tokens_from_standin(x_standin: XStandin, x_url: str, screen_name: str) -> Ac
         timeout_seconds=2,
     )
     request_token = x.fetch_request_token(callback_url="oob")
-    callback = x_standin.approve(request_token.oauth_token, screen_name=screen_name)
+    callback = x_standin.approve(request_token.token, screen_name=screen_name)
     return x.fetch_access_token(
-        oauth_token=request_token.oauth_token,
-        request_token_secret=request_token.oauth_token_secret,
-        verifier=parse_qs(urlsplit(callback).query)["oauth_verifier"][0],
+        request_token, verifier=parse_qs(urlsplit(callback).query)["oauth_verifier"][0]
     )

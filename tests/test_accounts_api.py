@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from app.accounts import AccountSecret
 from app.config import Settings
 from app.sandbox.x_standin import Fault, XStandin
-from app.store import SecretsManagerStore
+from app.store import SecretsManagerAccountStore
+from birdhouse_client.layout import AccountSecret
 from tests.admin import AdminApi, ApiAnswer
 from tests.flows import connect
 from tests.lambda_browser import LambdaBrowser
@@ -148,7 +148,7 @@ def test_every_account_route_needs_the_admin_token(
     path: str,
     token: str | None,
 ) -> None:
-    SecretsManagerStore(aws, secrets_prefix="twitter-bots").save_account(
+    SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots").save_account(
         AccountSecret(
             screen_name="HelloBot",
             user_id="1",
@@ -165,7 +165,9 @@ def test_every_account_route_needs_the_admin_token(
     assert answer.status == 401
     assert answer.headers["www-authenticate"] == "Bearer"
     assert birdhouse.calls == []
-    assert SecretsManagerStore(aws, secrets_prefix="twitter-bots").describe_account("HelloBot")
+    assert SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots").describe_account(
+        "HelloBot"
+    )
 
 
 # --- verify ------------------------------------------------------------------------------------

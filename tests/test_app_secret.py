@@ -11,13 +11,13 @@ import pytest
 from app.app_secret import load_app_secret
 from app.config import Settings
 from app.errors import AppSecretError
-from app.store import SecretsManagerStore
+from app.store import SecretsManagerAppSecret
 from tests.conftest import ADMIN_TOKEN, APP_SECRET_ID, CONSUMER_KEY, SIGNING_KEY
 
 
-class CountingStore(SecretsManagerStore):
+class CountingStore(SecretsManagerAppSecret):
     def __init__(self, client: Any) -> None:
-        super().__init__(client, secrets_prefix="twitter-bots")
+        super().__init__(client)
         self.app_secret_reads = 0
 
     def read_app_secret(self, secret_id: str) -> dict[str, Any] | None:
@@ -28,8 +28,8 @@ class CountingStore(SecretsManagerStore):
 def test_app_secret_is_read_once_per_container(app_secret_stored: Any, aws: Any) -> None:
     store = CountingStore(aws)
 
-    first = load_app_secret(settings=Settings(), store=store)
-    second = load_app_secret(settings=Settings(), store=store)
+    first = load_app_secret(settings=Settings(), source=store)
+    second = load_app_secret(settings=Settings(), source=store)
 
     assert first is second
     assert first.consumer_key == CONSUMER_KEY
@@ -41,7 +41,7 @@ def test_environment_overrides_single_keys(
 ) -> None:
     monkeypatch.setenv("CONSUMER_KEY", "ck-from-the-environment")
 
-    secret = load_app_secret(settings=Settings(), store=CountingStore(aws))
+    secret = load_app_secret(settings=Settings(), source=CountingStore(aws))
 
     assert secret.consumer_key == "ck-from-the-environment"
     assert secret.signing_key == SIGNING_KEY
@@ -59,7 +59,7 @@ def test_environment_alone_needs_no_secrets_manager_call(
         monkeypatch.setenv(name, value)
     store = CountingStore(aws)
 
-    load_app_secret(settings=Settings(), store=store)
+    load_app_secret(settings=Settings(), source=store)
 
     assert store.app_secret_reads == 0
 
@@ -78,7 +78,7 @@ def test_missing_key_names_the_key_and_the_secret(aws: Any, missing: str) -> Non
     aws.create_secret(Name=APP_SECRET_ID, SecretString=json.dumps(value))
 
     with pytest.raises(AppSecretError) as raised:
-        load_app_secret(settings=Settings(), store=CountingStore(aws))
+        load_app_secret(settings=Settings(), source=CountingStore(aws))
 
     assert repr(missing) in raised.value.message
     assert APP_SECRET_ID in raised.value.message
@@ -87,7 +87,7 @@ def test_missing_key_names_the_key_and_the_secret(aws: Any, missing: str) -> Non
 
 def test_absent_app_secret_says_how_to_create_it(aws: Any) -> None:
     with pytest.raises(AppSecretError) as raised:
-        load_app_secret(settings=Settings(), store=CountingStore(aws))
+        load_app_secret(settings=Settings(), source=CountingStore(aws))
 
     assert "'twitter-bots/app' does not exist" in raised.value.message
     assert "python -m app bootstrap" in raised.value.message
@@ -109,14 +109,14 @@ def test_placeholder_signing_key_is_refused(aws: Any, placeholder: str) -> None:
     )
 
     with pytest.raises(AppSecretError, match="placeholder"):
-        load_app_secret(settings=Settings(), store=CountingStore(aws))
+        load_app_secret(settings=Settings(), source=CountingStore(aws))
 
 
 def test_app_secret_that_is_not_json_is_a_clear_error(aws: Any) -> None:
     aws.create_secret(Name=APP_SECRET_ID, SecretString="consumer_key=abc")
 
     with pytest.raises(Exception, match="does not hold JSON"):
-        load_app_secret(settings=Settings(), store=CountingStore(aws))
+        load_app_secret(settings=Settings(), source=CountingStore(aws))
 
 
 def test_importing_the_app_makes_no_aws_client_or_network_call() -> None:

@@ -14,10 +14,10 @@ import boto3
 import pytest
 import requests
 
-from app.accounts import AccountSecret
 from app.invites import read_invite
 from app.sandbox.x_standin import Fault, XStandin
-from app.store import SecretsManagerStore
+from app.store import SecretsManagerAccountStore
+from birdhouse_client.layout import AccountSecret
 from tests.conftest import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET, SIGNING_KEY
 from tests.flows import tokens_from_standin
 
@@ -83,7 +83,7 @@ def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Complete
 
 
 def store_account(secrets_client: Any, screen_name: str, **tokens: str) -> None:
-    SecretsManagerStore(secrets_client, secrets_prefix="twitter-bots").save_account(
+    SecretsManagerAccountStore(secrets_client, secrets_prefix="twitter-bots").save_account(
         AccountSecret(
             screen_name=screen_name,
             user_id="42",
@@ -102,8 +102,8 @@ def onboard_at_standin(x_standin: XStandin, x_url: str, secrets_client: Any, nam
     store_account(
         secrets_client,
         name,
-        access_token=access.oauth_token,
-        access_token_secret=access.oauth_token_secret,
+        access_token=access.tokens.token,
+        access_token_secret=access.tokens.secret,
     )
 
 
@@ -345,7 +345,7 @@ def test_tweet_posts_and_prints_the_link(
 @pytest.mark.parametrize(
     ("case", "args", "message"),
     [
-        ("unknown account", ["creds", "NobodyHere"], "@NobodyHere is not onboarded"),
+        ("unknown account", ["creds", "NobodyHere"], "No onboarded account is called @NobodyHere"),
         ("unknown account", ["tweet", "NobodyHere"], "No onboarded account is called @NobodyHere"),
         (
             "missing app secret",
@@ -421,7 +421,7 @@ def test_verify_reports_x_failures_per_account(
 def test_call_count_bound_holds_for_the_cli_fleet_load(
     cli_env: dict[str, str], app_secret: None, secrets_client: Any, x_standin: XStandin
 ) -> None:
-    # verify --all loads the fleet through app.credentials: ceil(N/20) + 1 calls at most,
+    # verify --all loads the fleet through birdhouse_client.loaders: ceil(N/20) + 1 calls at most,
     # asserted in test_credentials; here, that all 41 arrive through the real entry point.
     for n in range(41):
         store_account(secrets_client, f"Bot{n:02d}")

@@ -1,4 +1,4 @@
-"""app.credentials: what a bot job calls to load its keys, against moto."""
+"""birdhouse_client.loaders: what a bot job calls to load its keys, against moto."""
 
 import json
 import math
@@ -7,8 +7,10 @@ from typing import Any
 import boto3
 import pytest
 
-from app.accounts import AccountSecret
-from app.credentials import (
+from app.sandbox.x_standin import XStandin
+from app.store import SecretsManagerAccountStore
+from birdhouse_client.layout import AccountSecret
+from birdhouse_client.loaders import (
     AccountNotOnboarded,
     AccountsNotLoaded,
     CachedCredentials,
@@ -16,8 +18,6 @@ from app.credentials import (
     load_account,
     load_accounts,
 )
-from app.sandbox.x_standin import XStandin
-from app.store import SecretsManagerStore
 from tests.conftest import CONSUMER_KEY, CONSUMER_SECRET, unreachable_secrets_client
 from tests.flows import tokens_from_standin
 from tests.lambda_events import REGION
@@ -38,8 +38,8 @@ def account(screen_name: str, **overrides: str) -> AccountSecret:
 
 
 @pytest.fixture
-def store(aws: Any) -> SecretsManagerStore:
-    return SecretsManagerStore(aws, secrets_prefix="twitter-bots")
+def store(aws: Any) -> SecretsManagerAccountStore:
+    return SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots")
 
 
 @pytest.fixture
@@ -53,14 +53,16 @@ def counted(aws: Any) -> tuple[Any, list[str]]:
     return client, calls
 
 
-def onboard_many(store: SecretsManagerStore, count: int) -> list[str]:
+def onboard_many(store: SecretsManagerAccountStore, count: int) -> list[str]:
     names = [f"Bot{n:04d}" for n in range(count)]
     for name in names:
         store.save_account(account(name))
     return names
 
 
-def test_load_account_gives_the_four_key_layout(store: SecretsManagerStore, counted: Any) -> None:
+def test_load_account_gives_the_four_key_layout(
+    store: SecretsManagerAccountStore, counted: Any
+) -> None:
     store.save_account(account("HelloBot"))
     client, calls = counted
 
@@ -78,7 +80,7 @@ def test_load_account_gives_the_four_key_layout(store: SecretsManagerStore, coun
 
 
 def test_credentials_are_immutable_and_repr_hides_secrets(
-    store: SecretsManagerStore, aws: Any
+    store: SecretsManagerAccountStore, aws: Any
 ) -> None:
     store.save_account(account("HelloBot"))
     bot = load_account("HelloBot", client=aws)
@@ -93,13 +95,13 @@ def test_credentials_are_immutable_and_repr_hides_secrets(
 
 def test_oauth1_session_signs_as_the_account(x_standin: XStandin, x_url: str, aws: Any) -> None:
     access = tokens_from_standin(x_standin, x_url, "HelloBot")
-    SecretsManagerStore(aws, secrets_prefix="twitter-bots").save_account(
+    SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots").save_account(
         account(
             "HelloBot",
             consumer_key=CONSUMER_KEY,
             consumer_secret=CONSUMER_SECRET,
-            access_token=access.oauth_token,
-            access_token_secret=access.oauth_token_secret,
+            access_token=access.tokens.token,
+            access_token_secret=access.tokens.secret,
         )
     )
 
@@ -111,13 +113,13 @@ def test_oauth1_session_signs_as_the_account(x_standin: XStandin, x_url: str, aw
 
 
 def test_unknown_account_is_named(aws: Any) -> None:
-    with pytest.raises(AccountNotOnboarded, match="@NobodyHere is not onboarded"):
+    with pytest.raises(AccountNotOnboarded, match="No onboarded account is called @NobodyHere"):
         load_account("NobodyHere", client=aws)
 
 
 @pytest.mark.parametrize("count", [0, 1, 20, 21, 45])
 def test_loading_every_account_costs_at_most_one_call_per_twenty(
-    store: SecretsManagerStore, counted: Any, count: int
+    store: SecretsManagerAccountStore, counted: Any, count: int
 ) -> None:
     names = onboard_many(store, count)
     client, calls = counted
@@ -130,7 +132,7 @@ def test_loading_every_account_costs_at_most_one_call_per_twenty(
 
 
 def test_loading_named_accounts_costs_one_call_per_twenty(
-    store: SecretsManagerStore, counted: Any
+    store: SecretsManagerAccountStore, counted: Any
 ) -> None:
     names = onboard_many(store, 45)
     client, calls = counted
@@ -142,7 +144,9 @@ def test_loading_named_accounts_costs_one_call_per_twenty(
     assert fleet["bot0007"].screen_name == "Bot0007"
 
 
-def test_every_account_leaves_out_other_prefixes(store: SecretsManagerStore, aws: Any) -> None:
+def test_every_account_leaves_out_other_prefixes(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
     onboard_many(store, 3)
     aws.create_secret(Name="Twitter-Bots/accounts/shouty", SecretString="{}")
     aws.create_secret(Name="other/accounts/bot", SecretString="{}")
@@ -151,7 +155,7 @@ def test_every_account_leaves_out_other_prefixes(store: SecretsManagerStore, aws
 
 
 def test_failures_are_reported_by_name_and_the_rest_still_load(
-    store: SecretsManagerStore, aws: Any
+    store: SecretsManagerAccountStore, aws: Any
 ) -> None:
     onboard_many(store, 3)
     aws.create_secret(Name="twitter-bots/accounts/garbled", SecretString="not json")
@@ -168,7 +172,7 @@ def test_failures_are_reported_by_name_and_the_rest_still_load(
 
 
 def test_every_account_skips_one_scheduled_for_deletion(
-    store: SecretsManagerStore, aws: Any
+    store: SecretsManagerAccountStore, aws: Any
 ) -> None:
     onboard_many(store, 25)
     aws.delete_secret(SecretId="twitter-bots/accounts/bot0003", RecoveryWindowInDays=7)
@@ -179,7 +183,7 @@ def test_every_account_skips_one_scheduled_for_deletion(
     assert "bot0003" not in fleet
 
 
-def test_cache_calls_aws_once_per_ttl(store: SecretsManagerStore, counted: Any) -> None:
+def test_cache_calls_aws_once_per_ttl(store: SecretsManagerAccountStore, counted: Any) -> None:
     store.save_account(account("HelloBot"))
     client, calls = counted
     now = [1000.0]
@@ -195,7 +199,9 @@ def test_cache_calls_aws_once_per_ttl(store: SecretsManagerStore, counted: Any) 
     assert calls == ["GetSecretValue", "GetSecretValue"]
 
 
-def test_cache_fetches_only_missing_accounts(store: SecretsManagerStore, counted: Any) -> None:
+def test_cache_fetches_only_missing_accounts(
+    store: SecretsManagerAccountStore, counted: Any
+) -> None:
     onboard_many(store, 3)
     client, calls = counted
     cache = CachedCredentials(ttl_seconds=60, client=client)
@@ -215,7 +221,7 @@ def test_unreachable_secrets_manager_is_one_clear_error() -> None:
 
 
 def test_stored_layout_loads_with_plain_boto3_in_three_lines(
-    store: SecretsManagerStore, aws: Any
+    store: SecretsManagerAccountStore, aws: Any
 ) -> None:
     store.save_account(account("HelloBot"))
 

@@ -19,10 +19,10 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
 from app.config import Settings
-from app.deps import get_store
+from app.deps import get_app_secret_source, get_store
 from app.main import app
 from app.sandbox.x_standin import Fault, XStandin
-from app.store import SECRETS_CLIENT_CONFIG, SecretsManagerStore
+from app.store import SECRETS_CLIENT_CONFIG, SecretsManagerAccountStore, SecretsManagerAppSecret
 from tests.admin import AdminApi
 from tests.conftest import unreachable_secrets_client
 from tests.flows import connect, mint_invite, open_invite
@@ -56,9 +56,10 @@ def served_secrets_manager(
         config=SECRETS_CLIENT_CONFIG,
     )
     client.create_secret(Name="twitter-bots/app", SecretString=json.dumps(app_secret_stored))
-    app.dependency_overrides[get_store] = lambda: SecretsManagerStore(
+    app.dependency_overrides[get_store] = lambda: SecretsManagerAccountStore(
         client, secrets_prefix="twitter-bots"
     )
+    app.dependency_overrides[get_app_secret_source] = lambda: SecretsManagerAppSecret(client)
     yield client
     app.dependency_overrides.clear()
 
@@ -158,9 +159,10 @@ def test_throttled_admin_listing_is_503_json(
 @pytest.fixture
 def unreachable_secrets_manager(aws: Any) -> Iterator[None]:
     nowhere = unreachable_secrets_client()
-    app.dependency_overrides[get_store] = lambda: SecretsManagerStore(
+    app.dependency_overrides[get_store] = lambda: SecretsManagerAccountStore(
         nowhere, secrets_prefix="twitter-bots"
     )
+    app.dependency_overrides[get_app_secret_source] = lambda: SecretsManagerAppSecret(nowhere)
     yield
     app.dependency_overrides.clear()
 
@@ -215,7 +217,7 @@ def test_x_failing_to_revoke_leaves_the_refusal_standing(
 def test_crash_before_the_write_stores_nothing_and_a_retry_works(
     birdhouse: XStandin, browser: LambdaBrowser, aws: Any
 ) -> None:
-    class CrashingStore(SecretsManagerStore):
+    class CrashingStore(SecretsManagerAccountStore):
         def save_account(self, account: Any) -> Any:
             raise RuntimeError("the process died here")
 

@@ -17,10 +17,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from app.accounts import AccountSecret
 from app.main import app
 from app.sandbox.x_standin import XStandin
-from app.store import SecretsManagerStore
+from app.store import SecretsManagerAccountStore
+from birdhouse_client.layout import AccountSecret
 from tests.conftest import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
@@ -53,7 +53,7 @@ def fuzz_world(birdhouse: XStandin, aws: Any, monkeypatch: pytest.MonkeyPatch) -
     """An onboarded account, so generated names sometimes reach real account paths."""
     # Schemathesis calls the app in-process as Starlette's "testserver" host.
     monkeypatch.setenv("ALLOWED_HOSTS", "testserver")
-    SecretsManagerStore(aws, secrets_prefix="twitter-bots").save_account(
+    SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots").save_account(
         AccountSecret(
             screen_name="a",
             user_id="1",

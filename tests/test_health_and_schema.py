@@ -70,6 +70,6 @@ def test_admin_responses_have_models_in_the_schema() -> None:
 
     test_tweet = schema["paths"]["/accounts/{screen_name}/test-tweet"]["post"]["responses"]
     assert test_tweet["201"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/TestTweetPosted"
+        "/PostedTweet"
     )
     assert test_tweet["429"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")

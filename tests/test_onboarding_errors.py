@@ -15,7 +15,7 @@ from app.deps import get_store
 from app.invites import mint_invite
 from app.main import app
 from app.sandbox.x_standin import Fault, XStandin
-from app.store import SecretsManagerStore
+from app.store import SecretsManagerAccountStore
 from tests.conftest import SIGNING_KEY, unreachable_secrets_client
 from tests.flows import connect, oauth_token_of, open_invite
 from tests.flows import mint_invite as mint_invite_url
@@ -349,11 +349,11 @@ def store_that_cannot_write(aws: Any) -> Iterator[None]:
     """A real boto3 client whose writes fail at the transport: nothing listens on the port."""
     unreachable = unreachable_secrets_client()
 
-    class ReadsFromMotoWritesNowhere(SecretsManagerStore):
+    class ReadsFromMotoWritesNowhere(SecretsManagerAccountStore):
         def save_account(self, account: Any) -> Any:
-            return SecretsManagerStore(unreachable, secrets_prefix="twitter-bots").save_account(
-                account
-            )
+            return SecretsManagerAccountStore(
+                unreachable, secrets_prefix="twitter-bots"
+            ).save_account(account)
 
     app.dependency_overrides[get_store] = lambda: ReadsFromMotoWritesNowhere(
         aws, secrets_prefix="twitter-bots"

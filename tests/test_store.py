@@ -8,9 +8,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from app.accounts import AccountSecret
 from app.errors import StoreUnavailable
-from app.store import SaveOutcome, SecretsManagerStore
+from app.store import SaveOutcome, SecretsManagerAccountStore
+from birdhouse_client.layout import AccountSecret
 from tests.conftest import unreachable_secrets_client
 
 
@@ -27,15 +27,15 @@ def account(screen_name: str = "HelloBot", token: str = "at-1") -> AccountSecret
 
 
 @pytest.fixture
-def store(aws: Any) -> SecretsManagerStore:
-    return SecretsManagerStore(aws, secrets_prefix="twitter-bots")
+def store(aws: Any) -> SecretsManagerAccountStore:
+    return SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots")
 
 
-def test_secret_name_is_the_lower_case_screen_name(store: SecretsManagerStore) -> None:
+def test_secret_name_is_the_lower_case_screen_name(store: SecretsManagerAccountStore) -> None:
     assert store.account_secret_name("HelloBot") == "twitter-bots/accounts/hellobot"
 
 
-def test_first_save_creates_and_second_updates(store: SecretsManagerStore, aws: Any) -> None:
+def test_first_save_creates_and_second_updates(store: SecretsManagerAccountStore, aws: Any) -> None:
     assert store.save_account(account(token="at-1")) is SaveOutcome.CREATED
     assert store.save_account(account(token="at-2")) is SaveOutcome.UPDATED
 
@@ -47,7 +47,7 @@ def test_first_save_creates_and_second_updates(store: SecretsManagerStore, aws: 
 
 
 def test_stored_json_leads_with_the_four_keys_bot_jobs_use(
-    store: SecretsManagerStore, aws: Any
+    store: SecretsManagerAccountStore, aws: Any
 ) -> None:
     store.save_account(account())
 
@@ -62,11 +62,13 @@ def test_stored_json_leads_with_the_four_keys_bot_jobs_use(
     ]
 
 
-def test_unknown_account_is_none(store: SecretsManagerStore) -> None:
+def test_unknown_account_is_none(store: SecretsManagerAccountStore) -> None:
     assert store.get_account("NobodyHere") is None
 
 
-def test_concurrent_first_saves_end_in_one_secret(store: SecretsManagerStore, aws: Any) -> None:
+def test_concurrent_first_saves_end_in_one_secret(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
     barrier = threading.Barrier(4)
     outcomes: list[SaveOutcome] = []
 
@@ -87,7 +89,9 @@ def test_concurrent_first_saves_end_in_one_secret(store: SecretsManagerStore, aw
     assert store.get_account("hellobot") is not None
 
 
-def test_save_after_losing_the_create_race_updates(store: SecretsManagerStore, aws: Any) -> None:
+def test_save_after_losing_the_create_race_updates(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
     # Another callback created the secret between our decision and our call.
     aws.create_secret(
         Name="twitter-bots/accounts/hellobot",
@@ -99,7 +103,7 @@ def test_save_after_losing_the_create_race_updates(store: SecretsManagerStore, a
 
 
 def test_saving_an_account_scheduled_for_deletion_restores_it(
-    store: SecretsManagerStore, aws: Any
+    store: SecretsManagerAccountStore, aws: Any
 ) -> None:
     store.save_account(account(token="at-1"))
     aws.delete_secret(SecretId="twitter-bots/accounts/hellobot", RecoveryWindowInDays=7)
@@ -113,7 +117,7 @@ def test_saving_an_account_scheduled_for_deletion_restores_it(
 
 def test_throttling_becomes_store_unavailable(aws: Any) -> None:
     client = boto3.client("secretsmanager", region_name="eu-west-1")
-    store = SecretsManagerStore(client, secrets_prefix="twitter-bots")
+    store = SecretsManagerAccountStore(client, secrets_prefix="twitter-bots")
     with Stubber(client) as stubber:
         stubber.add_client_error(
             "create_secret", service_error_code="ThrottlingException", http_status_code=400
@@ -124,7 +128,7 @@ def test_throttling_becomes_store_unavailable(aws: Any) -> None:
 
 def test_unreachable_secrets_manager_becomes_store_unavailable() -> None:
     client = unreachable_secrets_client()
-    store = SecretsManagerStore(client, secrets_prefix="twitter-bots")
+    store = SecretsManagerAccountStore(client, secrets_prefix="twitter-bots")
 
     with pytest.raises(StoreUnavailable, match="EndpointConnectionError"):
         store.get_account("HelloBot")
@@ -138,7 +142,9 @@ def test_account_secret_repr_shows_no_secret() -> None:
     assert "HelloBot" in shown
 
 
-def test_respelled_screen_name_updates_the_tags(store: SecretsManagerStore, aws: Any) -> None:
+def test_respelled_screen_name_updates_the_tags(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
     store.save_account(account("hellobot"))
 
     store.save_account(account("HelloBot"))

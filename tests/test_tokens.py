@@ -6,10 +6,14 @@ import pytest
 
 from app.errors import InvalidInvite, OnboardingSessionError
 from app.invites import mint_invite, read_invite
-from app.onboarding_state import OnboardingState, open_state, seal_state
+from app.onboarding import OnboardingState
+from app.onboarding_state import open_state, seal_state
+from app.x_client import TokenPair
 from tests.conftest import SIGNING_KEY
 
-STATE = OnboardingState(oauth_token="tok123", request_token_secret="rts", expected_screen_name="A")
+STATE = OnboardingState(
+    request_token=TokenPair(token="tok123", secret="rts"), expected_screen_name="A"
+)
 
 
 def test_state_round_trips_for_its_own_token() -> None:
@@ -45,4 +49,4 @@ def test_an_invite_is_not_a_state_cookie_and_a_state_cookie_is_not_an_invite() -
 
 
 def test_state_repr_hides_the_request_token_secret() -> None:
-    assert "rts" not in repr(STATE).replace("request_token_secret", "")
+    assert "rts" not in repr(STATE)

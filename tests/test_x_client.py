@@ -23,16 +23,12 @@ def client(
 def test_full_exchange_yields_the_accounts_tokens(x_standin: XStandin, x_url: str) -> None:
     x = client(x_url)
     request_token = x.fetch_request_token(callback_url="https://b.example.com/callback")
-    callback = x_standin.approve(request_token.oauth_token, screen_name="HelloBot")
+    callback = x_standin.approve(request_token.token, screen_name="HelloBot")
     verifier = callback.split("oauth_verifier=")[1]
 
-    access = x.fetch_access_token(
-        oauth_token=request_token.oauth_token,
-        request_token_secret=request_token.oauth_token_secret,
-        verifier=verifier,
-    )
+    access = x.fetch_access_token(request_token, verifier=verifier)
 
-    assert (access.oauth_token, access.oauth_token_secret) == x_standin.access_token_for("HelloBot")
+    assert (access.tokens.token, access.tokens.secret) == x_standin.access_token_for("HelloBot")
     assert access.screen_name == "HelloBot"
     assert access.user_id == x_standin.account("HelloBot").user_id
 
@@ -40,9 +36,7 @@ def test_full_exchange_yields_the_accounts_tokens(x_standin: XStandin, x_url: st
 def test_invalidate_revokes_the_token(x_standin: XStandin, x_url: str) -> None:
     access = tokens_from_standin(x_standin, x_url, "HelloBot")
 
-    client(x_url).invalidate_token(
-        access_token=access.oauth_token, access_token_secret=access.oauth_token_secret
-    )
+    client(x_url).invalidate_token(access.tokens)
 
     assert x_standin.access_token_for("HelloBot") is None
 

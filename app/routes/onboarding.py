@@ -10,9 +10,9 @@ from app.invites import MAX_INVITE_TOKEN_LENGTH
 from app.onboarding import complete_onboarding, start_onboarding
 from app.onboarding_state import (
     OAUTH_TOKEN_PATTERN,
-    STATE_MAX_AGE_SECONDS,
+    clear_state_cookie,
     open_state,
-    seal_state,
+    set_state_cookie,
     state_cookie_name,
 )
 from app.pages import redirect, render_page
@@ -38,16 +38,7 @@ def onboard(
         callback_url=f"{base_url}/callback",
     )
     response = redirect(start.authorize_url)
-    response.set_cookie(
-        state_cookie_name(start.state.oauth_token),
-        seal_state(start.state, signing_key=app_secret.signing_key),
-        max_age=STATE_MAX_AGE_SECONDS,
-        path=_callback_path(base_url),
-        secure=True,
-        httponly=True,
-        # Lax, not Strict: X's redirect back is a cross-site top-level navigation.
-        samesite="lax",
-    )
+    set_state_cookie(response, start.state, signing_key=app_secret.signing_key, base_url=base_url)
     return response
 
 
@@ -73,7 +64,7 @@ def callback(
             badge="Cancelled",
         )
         if OAUTH_TOKEN_PATTERN.fullmatch(denied):
-            _forget_state(response, denied, base_url)
+            clear_state_cookie(response, oauth_token=denied, base_url=base_url)
         return response
     if not oauth_token or not oauth_verifier:
         raise OnboardingSessionError(
@@ -102,21 +93,5 @@ def callback(
         "revoke Birdhouse's access in the account's X settings.",
         badge="Connected",
     )
-    _forget_state(response, oauth_token, base_url)
+    clear_state_cookie(response, oauth_token=oauth_token, base_url=base_url)
     return response
-
-
-def _callback_path(base_url: str) -> str:
-    # Scope the cookie to the callback, so no other request carries it.
-    path_start = base_url.find("/", len("https://"))
-    return (base_url[path_start:] if path_start != -1 else "") + "/callback"
-
-
-def _forget_state(response: Response, oauth_token: str, base_url: str) -> None:
-    response.delete_cookie(
-        state_cookie_name(oauth_token),
-        path=_callback_path(base_url),
-        secure=True,
-        httponly=True,
-        samesite="lax",
-    )

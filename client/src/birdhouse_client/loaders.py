@@ -1,9 +1,9 @@
 """Load onboarded accounts' keys in a bot job: one account, a list, or all of them.
 
-Needs boto3 (and requests-oauthlib only for `oauth1_session()`). Region, credentials and
-endpoint come from the standard AWS settings; the prefix from SECRETS_PREFIX.
+Needs boto3 only. Region, credentials and endpoint come from the standard AWS settings; the
+prefix from SECRETS_PREFIX.
 
-    from app.credentials import load_account, load_accounts
+    from birdhouse_client import load_account, load_accounts
 
     bot = load_account("HelloBot")
     bot.as_dict()          # consumer_key, consumer_secret, access_token, access_token_secret, ...
@@ -12,7 +12,6 @@ endpoint come from the standard AWS settings; the prefix from SECRETS_PREFIX.
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,25 +20,22 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from app.accounts import AccountSecret
+from birdhouse_client.layout import (
+    GONE_ERROR_CODES,
+    AccountSecret,
+    NotAScreenName,
+    account_secret_name,
+    accounts_prefix,
+    aws_error_code,
+    normalise_screen_name,
+    not_onboarded_message,
+    resolve_secrets_prefix,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-__all__ = [
-    "AccountCredentials",
-    "AccountNotOnboarded",
-    "AccountsNotLoaded",
-    "CachedCredentials",
-    "CredentialsError",
-    "load_account",
-    "load_accounts",
-]
-
 log = logging.getLogger(__name__)
-
-AccountCredentials = AccountSecret
-"""Typed and immutable; `as_dict()`, `oauth1_session()`; its repr shows no secret."""
 
 BATCH_SIZE = 20  # BatchGetSecretValue's limit
 _LIST_PAGE_SIZE = 100  # ListSecrets' limit
@@ -70,15 +66,13 @@ def load_account(
     secrets_prefix: str | None = None,
 ) -> AccountSecret:
     """One account's keys: a single GetSecretValue."""
-    secret_id = _secret_id(_prefix(secrets_prefix), screen_name)
+    secret_id = _secret_id(resolve_secrets_prefix(secrets_prefix), screen_name)
     try:
         answer = (client or _client()).get_secret_value(SecretId=secret_id)
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in ("ResourceNotFoundException", "InvalidRequestException"):
-            raise AccountNotOnboarded(
-                f"@{screen_name.lstrip('@')} is not onboarded (no secret {secret_id})"
-            ) from None
+        code = aws_error_code(exc)
+        if code in GONE_ERROR_CODES:
+            raise AccountNotOnboarded(not_onboarded_message(screen_name)) from None
         raise CredentialsError(f"Secrets Manager refused {secret_id}: {code}") from exc
     except BotoCoreError as exc:
         raise CredentialsError(_unreachable(exc)) from exc
@@ -96,7 +90,7 @@ def load_accounts(
     BatchGetSecretValue fetches 20 per call, so N accounts cost at most ceil(N/20) + 1 calls.
     Raises AccountsNotLoaded, with the others in `.loaded`, if any account fails.
     """
-    prefix = _prefix(secrets_prefix)
+    prefix = resolve_secrets_prefix(secrets_prefix)
     secrets_client = client or _client()
     loaded: dict[str, AccountSecret] = {}
     errors: dict[str, str] = {}
@@ -121,9 +115,8 @@ def load_accounts(
                     reason = "not onboarded"
                 errors[error.get("SecretId", "?").rsplit("/", 1)[-1]] = reason
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
         raise CredentialsError(
-            f"Secrets Manager refused to list {prefix}/accounts/: {code}"
+            f"Secrets Manager refused to list {accounts_prefix(prefix)}: {aws_error_code(exc)}"
         ) from exc
     except BotoCoreError as exc:
         raise CredentialsError(_unreachable(exc)) from exc
@@ -156,7 +149,7 @@ class CachedCredentials:
         self._lock = threading.Lock()
 
     def account(self, screen_name: str) -> AccountSecret:
-        key = screen_name.lstrip("@").lower()
+        key = _key(screen_name)
         with self._lock:
             cached = self._entries.get(key)
             if cached and self._clock() < cached[0]:
@@ -171,7 +164,7 @@ class CachedCredentials:
             fleet = load_accounts(client=self._client, secrets_prefix=self._prefix)
             self._remember(fleet.values())
             return fleet
-        wanted = {name.lstrip("@").lower() for name in screen_names}
+        wanted = {_key(name) for name in screen_names}
         now = self._clock()
         with self._lock:
             fresh = {k: v for k, (until, v) in self._entries.items() if k in wanted and now < until}
@@ -188,7 +181,7 @@ class CachedCredentials:
             if screen_name is None:
                 self._entries.clear()
             else:
-                self._entries.pop(screen_name.lstrip("@").lower(), None)
+                self._entries.pop(_key(screen_name), None)
 
     def _remember(self, accounts: Iterable[AccountSecret]) -> None:
         until = self._clock() + self._ttl
@@ -198,16 +191,16 @@ class CachedCredentials:
 
 
 def _every_account_page(client: "SecretsManagerClient", prefix: str) -> Iterator[Any]:
-    accounts_prefix = f"{prefix}/accounts/"
+    names_start = accounts_prefix(prefix)
     try:
-        yield from _filtered_pages(client, accounts_prefix)
+        yield from _filtered_pages(client, names_start)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "InvalidRequestException":
+        if aws_error_code(exc) != "InvalidRequestException":
             raise
         # A secret scheduled for deletion can fail the filtered batch (moto does so): list the
         # live names (ListSecrets skips deleted ones) and batch by name instead.
-        log.info("filtered batch refused; listing %s then batching by name", accounts_prefix)
-        yield from _pages_by_id(client, _live_names(client, accounts_prefix))
+        log.info("filtered batch refused; listing %s then batching by name", names_start)
+        yield from _pages_by_id(client, _live_names(client, names_start))
 
 
 def _filtered_pages(client: "SecretsManagerClient", accounts_prefix: str) -> Iterator[Any]:
@@ -257,11 +250,17 @@ def _parse(secret_id: str, secret_string: str | None) -> AccountSecret:
 
 
 def _secret_id(prefix: str, screen_name: str) -> str:
-    return f"{prefix}/accounts/{screen_name.lstrip('@').lower()}"
+    try:
+        return account_secret_name(screen_name, prefix=prefix)
+    except NotAScreenName as exc:
+        raise CredentialsError(str(exc)) from None
 
 
-def _prefix(explicit: str | None) -> str:
-    return explicit or os.environ.get("SECRETS_PREFIX") or "twitter-bots"
+def _key(screen_name: str) -> str:
+    try:
+        return normalise_screen_name(screen_name)
+    except NotAScreenName as exc:
+        raise CredentialsError(str(exc)) from None
 
 
 def _client() -> "SecretsManagerClient":

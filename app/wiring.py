@@ -1,0 +1,38 @@
+"""Builds Birdhouse's services from settings: the one place every entry point wires from.
+
+The web app (through the thin FastAPI wrappers in `deps.py`), the command line and the dev
+launcher all call these; none of them borrows another's wiring.
+"""
+
+from app.app_secret import AppSecret, load_app_secret
+from app.config import Settings
+from app.store import (
+    SecretsManagerAccountStore,
+    SecretsManagerAppSecret,
+    create_secrets_client,
+)
+from app.x_client import OAuth1XClient
+
+
+def account_store(settings: Settings) -> SecretsManagerAccountStore:
+    return SecretsManagerAccountStore(
+        create_secrets_client(), secrets_prefix=settings.secrets_prefix
+    )
+
+
+def app_secret_source() -> SecretsManagerAppSecret:
+    return SecretsManagerAppSecret(create_secrets_client())
+
+
+def app_secret(settings: Settings) -> AppSecret:
+    """Read once per container (environment variables override single keys)."""
+    return load_app_secret(settings=settings, source=app_secret_source())
+
+
+def x_client(settings: Settings, secret: AppSecret) -> OAuth1XClient:
+    return OAuth1XClient(
+        base_url=settings.x_api_base_url,
+        consumer_key=secret.consumer_key,
+        consumer_secret=secret.consumer_secret,
+        timeout_seconds=settings.x_timeout_seconds,
+    )
