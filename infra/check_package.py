@@ -34,6 +34,7 @@ MUST_BE_IN_THE_PACKAGE = (
     "app/templates/page.html",
     "app/templates/style.css",
     "mangum/__init__.py",
+    "birdhouse_client/layout.py",
     "pydantic_core/__init__.py",
 )
 
