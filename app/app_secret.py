@@ -3,9 +3,9 @@
 import threading
 from dataclasses import dataclass, field
 
+from app.adapters.secrets_manager import AppSecretSource
 from app.config import Settings
 from app.errors import AppSecretError
-from app.store import AppSecretSource
 
 APP_SECRET_KEYS = ("consumer_key", "consumer_secret", "admin_token", "signing_key")
 # Values copied from docs or templates rather than generated.

@@ -20,19 +20,20 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from app import account_admin, wiring
+from app import wiring
+from app.adapters.secrets_manager import SaveOutcome, create_secrets_client
+from app.adapters.x_client import XClient
 from app.app_secret import AppSecret, clear_app_secret_cache
 from app.config import Settings
 from app.errors import BirdhouseError, OnboardingSessionError, XTokenRevoked
-from app.invites import (
+from app.flows import account_admin
+from app.flows.invites import (
     MAX_INVITE_LIFETIME,
     MIN_INVITE_LIFETIME,
     mint_invite,
 )
-from app.onboarding import OnboardingState, complete_onboarding
+from app.flows.onboarding import OnboardingState, complete_onboarding
 from app.screen_names import validate_screen_name
-from app.store import SaveOutcome, create_secrets_client
-from app.x_client import XClient
 from birdhouse_client import CredentialsError, load_account
 from birdhouse_client.layout import CREDENTIAL_KEYS
 

@@ -11,6 +11,13 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Outside Lambda, absolute URLs may come from these hosts without ALLOWED_HOSTS.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# Set by `make dev` for its child server and echoed by /healthz in INSTANCE_HEADER: the answer
+# proves the launcher reached its own Birdhouse, not whatever else listens on the port.
+INSTANCE_ID_VARIABLE = "BIRDHOUSE_INSTANCE_ID"
+INSTANCE_HEADER = "X-Birdhouse-Instance"
+
 # Secrets Manager allows more, but the prefix becomes part of IAM resource ARNs too.
 _SECRETS_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*$")
 

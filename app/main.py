@@ -4,11 +4,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from mangum import Mangum
 
-from app.deps import require_trusted_host
 from app.errors import BirdhouseError, NotAuthenticated, XRateLimited
 from app.logging_setup import configure_logging
-from app.responses import ErrorBody
-from app.routes import accounts, health, home, invites, onboarding
+from app.web.deps import require_trusted_host
+from app.web.error_responses import ErrorBody
+from app.web.routes import accounts, health, home, invites, onboarding
 
 
 def _json_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -4,14 +4,14 @@ The web app (through the thin FastAPI wrappers in `deps.py`), the command line a
 launcher all call these; none of them borrows another's wiring.
 """
 
-from app.app_secret import AppSecret, load_app_secret
-from app.config import Settings
-from app.store import (
+from app.adapters.secrets_manager import (
     SecretsManagerAccountStore,
     SecretsManagerAppSecret,
     create_secrets_client,
 )
-from app.x_client import OAuth1XClient
+from app.adapters.x_client import OAuth1XClient
+from app.app_secret import AppSecret, load_app_secret
+from app.config import Settings
 
 
 def account_store(settings: Settings) -> SecretsManagerAccountStore:

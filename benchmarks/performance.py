@@ -45,7 +45,7 @@ _COLD_APP = """
 import time
 started = time.process_time()
 from app.main import handler
-from tests.lambda_events import LambdaContext, http_api_v2_event
+from tests.support.lambda_events import LambdaContext, http_api_v2_event
 answer = handler(http_api_v2_event("GET", "/healthz"), LambdaContext())
 assert answer["statusCode"] == 200, answer
 print((time.process_time() - started) * 1000)
@@ -55,7 +55,7 @@ import time
 started = time.process_time()
 from fastapi import FastAPI
 from mangum import Mangum
-from tests.lambda_events import LambdaContext, http_api_v2_event
+from tests.support.lambda_events import LambdaContext, http_api_v2_event
 bare = FastAPI()
 @bare.get("/healthz")
 async def healthz() -> dict[str, str]:
@@ -146,8 +146,8 @@ def birdhouse_in_process() -> Iterator[dict[str, Any]]:
     with mock_aws():
         import boto3
 
+        from app.adapters.secrets_manager import create_secrets_client
         from app.main import handler
-        from app.store import create_secrets_client
 
         logging.getLogger("app").setLevel(logging.WARNING)  # after app.main set it up
 
@@ -183,7 +183,7 @@ def _invoke(
     body: Any = None,
     admin: bool = False,
 ) -> dict[str, Any]:
-    from tests.lambda_events import LambdaContext, http_api_v2_event
+    from tests.support.lambda_events import LambdaContext, http_api_v2_event
 
     headers = {"content-type": "application/json"}
     if admin:
@@ -307,8 +307,8 @@ def _connect(handler: Any, standin: Any, screen_name: str) -> None:
 
 
 def secrets_manager_calls(world: dict[str, Any]) -> None:
+    from app.adapters.secrets_manager import create_secrets_client
     from app.app_secret import clear_app_secret_cache
-    from app.store import create_secrets_client
     from birdhouse_client.loaders import load_account, load_accounts
 
     handler, standin, calls = world["handler"], world["standin"], world["calls"]

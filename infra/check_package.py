@@ -31,8 +31,8 @@ NOT_IN_THE_PACKAGE = (
 )
 MUST_BE_IN_THE_PACKAGE = (
     "app/main.py",
-    "app/templates/page.html",
-    "app/templates/style.css",
+    "app/web/templates/page.html",
+    "app/web/templates/style.css",
     "mangum/__init__.py",
     "birdhouse_client/layout.py",
     "pydantic_core/__init__.py",

@@ -10,20 +10,20 @@ import pytest
 from moto import mock_aws
 from moto.secretsmanager.models import secretsmanager_backends
 
+from app.adapters.secrets_manager import create_secrets_client
 from app.app_secret import clear_app_secret_cache
 from app.config import Settings, get_settings
 from app.env_file import ENV_FILE_VARIABLE
 from app.sandbox.serve import RunningServer, serve_in_background
 from app.sandbox.x_standin import XStandin
-from app.store import create_secrets_client
-from tests.lambda_browser import FRONT_DOORS, LambdaBrowser
-from tests.lambda_events import REGION
-
-CONSUMER_KEY = "ck-birdhouse-tests-3f9a1c"
-CONSUMER_SECRET = "cs-birdhouse-tests-e8b27d41a6c94f0b9d3e"
-ADMIN_TOKEN = "admin-birdhouse-tests-5c0e7a9b2d4f6813"
-SIGNING_KEY = "sign-birdhouse-tests-91d2b7e4c6a80f35"
-APP_SECRET_ID = "twitter-bots/app"
+from tests.support.constants import (
+    APP_SECRET_ID,
+    APP_SECRET_VALUE,
+    CONSUMER_KEY,
+    CONSUMER_SECRET,
+)
+from tests.support.lambda_browser import FRONT_DOORS, LambdaBrowser
+from tests.support.lambda_events import REGION
 
 _SETTINGS_VARIABLES = (
     "SECRETS_PREFIX",
@@ -135,18 +135,6 @@ def aws(_moto_session: Any) -> Iterator[Any]:
     secretsmanager_backends.reset()
 
 
-def unreachable_secrets_client() -> Any:
-    """A real boto3 client that fails at the transport: nothing listens on the discard port."""
-    from botocore.config import Config
-
-    return boto3.client(
-        "secretsmanager",
-        region_name=REGION,
-        endpoint_url="http://127.0.0.1:9",
-        config=Config(connect_timeout=0.2, retries={"total_max_attempts": 2}),
-    )
-
-
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """Secrets Manager over real HTTP on loopback, for subprocesses and transport faults."""
@@ -162,12 +150,7 @@ def moto_server() -> Iterator[str]:
 
 @pytest.fixture
 def app_secret_stored(aws: Any) -> dict[str, str]:
-    value = {
-        "consumer_key": CONSUMER_KEY,
-        "consumer_secret": CONSUMER_SECRET,
-        "admin_token": ADMIN_TOKEN,
-        "signing_key": SIGNING_KEY,
-    }
+    value = dict(APP_SECRET_VALUE)
     aws.create_secret(Name=APP_SECRET_ID, SecretString=json.dumps(value))
     return value
 
@@ -199,7 +182,3 @@ def front_door_browser(request: pytest.FixtureRequest, handler: Any) -> LambdaBr
 @pytest.fixture
 def browser(handler: Any) -> LambdaBrowser:
     return LambdaBrowser(handler, FRONT_DOORS["http_api"])
-
-
-def admin_headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}

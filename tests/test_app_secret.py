@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from app.adapters.secrets_manager import SecretsManagerAppSecret
 from app.app_secret import load_app_secret
 from app.config import Settings
 from app.errors import AppSecretError
-from app.store import SecretsManagerAppSecret
-from tests.conftest import ADMIN_TOKEN, APP_SECRET_ID, CONSUMER_KEY, SIGNING_KEY
+from tests.support.constants import ADMIN_TOKEN, APP_SECRET_ID, CONSUMER_KEY, SIGNING_KEY
 
 
 class CountingStore(SecretsManagerAppSecret):

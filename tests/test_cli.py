@@ -14,12 +14,19 @@ import boto3
 import pytest
 import requests
 
-from app.invites import read_invite
+from app.adapters.secrets_manager import SecretsManagerAccountStore
+from app.flows.invites import read_invite
 from app.sandbox.x_standin import Fault, XStandin
-from app.store import SecretsManagerAccountStore
 from birdhouse_client.layout import AccountSecret
-from tests.conftest import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET, SIGNING_KEY
-from tests.flows import tokens_from_standin
+from tests.support.cli import run_cli
+from tests.support.constants import (
+    ADMIN_TOKEN,
+    APP_SECRET_VALUE,
+    CONSUMER_KEY,
+    CONSUMER_SECRET,
+    SIGNING_KEY,
+)
+from tests.support.owner_flows import tokens_from_standin
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -40,14 +47,7 @@ def secrets_client(moto_server: str) -> Any:
 def app_secret(secrets_client: Any) -> None:
     secrets_client.create_secret(
         Name="twitter-bots/app",
-        SecretString=json.dumps(
-            {
-                "consumer_key": CONSUMER_KEY,
-                "consumer_secret": CONSUMER_SECRET,
-                "admin_token": ADMIN_TOKEN,
-                "signing_key": SIGNING_KEY,
-            }
-        ),
+        SecretString=json.dumps(APP_SECRET_VALUE),
     )
 
 
@@ -67,19 +67,6 @@ def cli_env(moto_server: str, x_url: str, tmp_path: Path) -> dict[str, str]:
         PYTHONPATH=str(REPOSITORY),
     )
     return env
-
-
-def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-        cwd=REPOSITORY,
-    )
 
 
 def store_account(secrets_client: Any, screen_name: str, **tokens: str) -> None:
@@ -112,7 +99,7 @@ def onboard_at_standin(x_standin: XStandin, x_url: str, secrets_client: Any, nam
     [[], ["bootstrap"], ["invite"], ["pin"], ["accounts"], ["creds"], ["verify"], ["tweet"]],
 )
 def test_every_command_has_help(cli_env: dict[str, str], command: list[str]) -> None:
-    result = run(cli_env, *command, "--help")
+    result = run_cli(cli_env, *command, "--help")
 
     assert result.returncode == 0
     assert "usage: python -m app" in result.stdout
@@ -121,8 +108,8 @@ def test_every_command_has_help(cli_env: dict[str, str], command: list[str]) -> 
 def test_bootstrap_reads_keys_from_stdin_and_prints_the_admin_token_once(
     cli_env: dict[str, str], secrets_client: Any
 ) -> None:
-    first = run(cli_env, "bootstrap", stdin="my-consumer-key\nmy-consumer-secret\n")
-    second = run(cli_env, "bootstrap", stdin="my-consumer-key\nnew-consumer-secret\n")
+    first = run_cli(cli_env, "bootstrap", stdin="my-consumer-key\nmy-consumer-secret\n")
+    second = run_cli(cli_env, "bootstrap", stdin="my-consumer-key\nnew-consumer-secret\n")
 
     assert first.returncode == 0, first.stderr
     stored = json.loads(
@@ -138,7 +125,7 @@ def test_bootstrap_reads_keys_from_stdin_and_prints_the_admin_token_once(
 def test_bootstrap_rotate_replaces_the_admin_token(
     cli_env: dict[str, str], secrets_client: Any, app_secret: None
 ) -> None:
-    result = run(cli_env, "bootstrap", "--rotate", stdin="ck\ncs\n")
+    result = run_cli(cli_env, "bootstrap", "--rotate", stdin="ck\ncs\n")
 
     stored = json.loads(
         secrets_client.get_secret_value(SecretId="twitter-bots/app")["SecretString"]
@@ -148,7 +135,7 @@ def test_bootstrap_rotate_replaces_the_admin_token(
 
 
 def test_invite_mints_a_link_like_post_invites(cli_env: dict[str, str], app_secret: None) -> None:
-    result = run(
+    result = run_cli(
         cli_env,
         "invite",
         "--screen-name",
@@ -184,7 +171,7 @@ def test_invite_mints_a_link_like_post_invites(cli_env: dict[str, str], app_secr
 def test_invite_refuses_bad_input_in_one_line(
     cli_env: dict[str, str], app_secret: None, args: list[str], message: str
 ) -> None:
-    result = run(cli_env, *args)
+    result = run_cli(cli_env, *args)
 
     assert result.returncode == 1
     assert message in result.stderr
@@ -251,7 +238,7 @@ def test_accounts_prints_a_table_without_secrets(
     store_account(secrets_client, "HelloBot")
     store_account(secrets_client, "OtherBot")
 
-    result = run(cli_env, "accounts")
+    result = run_cli(cli_env, "accounts")
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -263,7 +250,7 @@ def test_accounts_prints_a_table_without_secrets(
 def test_creds_prints_json_for_a_bot_job(cli_env: dict[str, str], secrets_client: Any) -> None:
     store_account(secrets_client, "HelloBot")
 
-    result = run(cli_env, "creds", "hellobot")
+    result = run_cli(cli_env, "creds", "hellobot")
 
     assert json.loads(result.stdout) == {
         "consumer_key": CONSUMER_KEY,
@@ -278,7 +265,7 @@ def test_creds_prints_json_for_a_bot_job(cli_env: dict[str, str], secrets_client
 def test_creds_env_format_is_sourceable(cli_env: dict[str, str], secrets_client: Any) -> None:
     store_account(secrets_client, "HelloBot", access_token_secret="it's $weird")
 
-    result = run(cli_env, "creds", "HelloBot", "--format", "env")
+    result = run_cli(cli_env, "creds", "HelloBot", "--format", "env")
     sourced = subprocess.run(
         ["bash", "-c", f'{result.stdout}\necho "$TWITTER_ACCESS_TOKEN_SECRET"'],
         capture_output=True,
@@ -302,7 +289,7 @@ def test_verify_all_sorts_fine_revoked_and_renamed(
     x_standin.revoke_all("GoneBot")
     x_standin.rename("OldName", "NewName")
 
-    result = run(cli_env, "verify", "--all")
+    result = run_cli(cli_env, "verify", "--all")
 
     assert result.returncode == 1
     assert "OK       @FineBot" in result.stdout
@@ -320,7 +307,7 @@ def test_verify_one_fine_account_exits_0(
 ) -> None:
     onboard_at_standin(x_standin, x_url, secrets_client, "FineBot")
 
-    result = run(cli_env, "verify", "FineBot")
+    result = run_cli(cli_env, "verify", "FineBot")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 checked: 1 ok" in result.stdout
@@ -335,7 +322,7 @@ def test_tweet_posts_and_prints_the_link(
 ) -> None:
     onboard_at_standin(x_standin, x_url, secrets_client, "HelloBot")
 
-    result = run(cli_env, "tweet", "HelloBot", "--text", "hello from the command line")
+    result = run_cli(cli_env, "tweet", "HelloBot", "--text", "hello from the command line")
 
     assert result.returncode == 0, result.stderr
     assert "Posted: https://x.com/HelloBot/status/" in result.stdout
@@ -381,20 +368,13 @@ def test_errors_are_one_line_never_a_traceback(
     if case in ("unknown account", "X unreachable"):
         secrets_client.create_secret(
             Name="twitter-bots/app",
-            SecretString=json.dumps(
-                {
-                    "consumer_key": CONSUMER_KEY,
-                    "consumer_secret": CONSUMER_SECRET,
-                    "admin_token": ADMIN_TOKEN,
-                    "signing_key": SIGNING_KEY,
-                }
-            ),
+            SecretString=json.dumps(APP_SECRET_VALUE),
         )
     if case == "X unreachable":
         store_account(secrets_client, "HelloBot")
         env["X_API_BASE_URL"] = "http://127.0.0.1:9"
 
-    result = run(env, *args)
+    result = run_cli(env, *args)
 
     assert result.returncode == 1
     assert message in result.stderr
@@ -412,7 +392,7 @@ def test_verify_reports_x_failures_per_account(
     onboard_at_standin(x_standin, x_url, secrets_client, "FineBot")
     x_standin.fail_next("users_me", Fault(status=503))
 
-    result = run(cli_env, "verify", "FineBot")
+    result = run_cli(cli_env, "verify", "FineBot")
 
     assert result.returncode == 1
     assert "FAILED   @FineBot: X answered /2/users/me with 503." in result.stdout
@@ -426,7 +406,7 @@ def test_call_count_bound_holds_for_the_cli_fleet_load(
     for n in range(41):
         store_account(secrets_client, f"Bot{n:02d}")
 
-    result = run(cli_env, "verify", "--all")
+    result = run_cli(cli_env, "verify", "--all")
 
     assert "41 checked: 0 ok, 0 renamed, 41 revoked" in result.stdout
     assert math.ceil(41 / 20) + 1 == 4

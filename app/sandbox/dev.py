@@ -35,11 +35,9 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from app.config import Settings
+from app.config import INSTANCE_HEADER, INSTANCE_ID_VARIABLE, LOOPBACK_HOSTS, Settings
 from app.env_file import load_env_file
-from app.invites import mint_invite
-from app.public_url import LOOPBACK_HOSTS
-from app.routes.health import INSTANCE_HEADER, INSTANCE_VARIABLE
+from app.flows.invites import mint_invite
 from app.sandbox import refuse_to_run_in_lambda
 
 _AWS_CONFIGURED_BY = (
@@ -170,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             dev = stack.enter_context(_dev_stack(dev_plan, app_port=app_port, x_port=x_port))
             instance = secrets.token_hex(8)
-            dev.env[INSTANCE_VARIABLE] = instance
+            dev.env[INSTANCE_ID_VARIABLE] = instance
             app = _start_app(dev, port=app_port, reload=not args.no_reload)
         except KeyboardInterrupt:
             return 0

@@ -1,0 +1,1 @@
+"""The outside systems behind those interfaces: X (requests-oauthlib), Secrets Manager (boto3)."""

@@ -1,0 +1,1 @@
+"""What Birdhouse does, as plain functions over small interfaces: onboarding, invites, admin."""

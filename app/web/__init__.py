@@ -1,0 +1,1 @@
+"""The web layer: FastAPI routes, their dependencies, and the pages a person sees."""

@@ -1,0 +1,76 @@
+"""Every dependency a route can ask for, named once: thin wrappers over `app.wiring`."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app import wiring
+from app.adapters.secrets_manager import AccountStore, AppSecretSource
+from app.adapters.x_client import XClient
+from app.app_secret import AppSecret, load_app_secret
+from app.config import Settings, get_settings
+from app.errors import NotAuthenticated
+from app.web.public_url import ensure_trusted_host, public_base_url
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_store(settings: SettingsDep) -> AccountStore:
+    return wiring.account_store(settings)
+
+
+StoreDep = Annotated[AccountStore, Depends(get_store)]
+
+
+def get_app_secret_source() -> AppSecretSource:
+    return wiring.app_secret_source()
+
+
+AppSecretSourceDep = Annotated[AppSecretSource, Depends(get_app_secret_source)]
+
+
+def get_app_secret(settings: SettingsDep, source: AppSecretSourceDep) -> AppSecret:
+    return load_app_secret(settings=settings, source=source)
+
+
+AppSecretDep = Annotated[AppSecret, Depends(get_app_secret)]
+
+
+def get_x_client(settings: SettingsDep, app_secret: AppSecretDep) -> XClient:
+    return wiring.x_client(settings, app_secret)
+
+
+XClientDep = Annotated[XClient, Depends(get_x_client)]
+
+
+def get_public_base_url(request: Request, settings: SettingsDep) -> str:
+    return public_base_url(request, settings)
+
+
+PublicBaseUrlDep = Annotated[str, Depends(get_public_base_url)]
+
+
+def require_trusted_host(request: Request, settings: SettingsDep) -> None:
+    ensure_trusted_host(request, settings)
+
+
+_bearer = HTTPBearer(auto_error=False, description="The admin token from the app secret.")
+
+
+def require_admin(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    settings: SettingsDep,
+    source: AppSecretSourceDep,
+) -> None:
+    """Bearer admin token, compared in constant time."""
+    # Refuse anonymous callers before any AWS call is spent on them.
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated("Send 'Authorization: Bearer <admin token>'.")
+    app_secret = load_app_secret(settings=settings, source=source)
+    if not hmac.compare_digest(credentials.credentials.encode(), app_secret.admin_token.encode()):
+        raise NotAuthenticated("The admin token is not valid.")
+
+
+AdminDep = Depends(require_admin)

@@ -1,0 +1,110 @@
+"""The request-token secret, carried between /onboard and /callback in a signed cookie.
+
+Lambda keeps no memory between requests, and Secrets Manager is too slow and costly for state
+that lives a few minutes, so the browser carries it. One cookie per `oauth_token`, so two tabs
+onboarding two accounts don't overwrite each other.
+"""
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from starlette.responses import Response
+
+from app.adapters.x_client import TokenPair
+from app.errors import OnboardingSessionError
+from app.flows.onboarding import OnboardingState
+
+STATE_MAX_AGE_SECONDS = 15 * 60
+STATE_COOKIE_PREFIX = "bh_state_"
+# X's tokens are URL-safe; anything else can't be one and must not become a cookie name.
+OAUTH_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
+
+_SALT = "birdhouse.oauth-state.v1"
+
+
+def state_cookie_name(oauth_token: str) -> str:
+    if not OAUTH_TOKEN_PATTERN.fullmatch(oauth_token):
+        raise OnboardingSessionError(
+            "The link back from X is not one Birdhouse made.",
+            hint="Open your invite link again.",
+        )
+    return f"{STATE_COOKIE_PREFIX}{oauth_token}"
+
+
+def seal_state(state: OnboardingState, *, signing_key: str) -> str:
+    payload = {
+        "t": state.request_token.token,
+        "s": state.request_token.secret,
+        "n": state.expected_screen_name,
+    }
+    return str(URLSafeTimedSerializer(signing_key, salt=_SALT).dumps(payload))
+
+
+def open_state(
+    cookie_value: str | None,
+    *,
+    oauth_token: str,
+    signing_key: str,
+    max_age_seconds: int = STATE_MAX_AGE_SECONDS,
+) -> OnboardingState:
+    """Verify the cookie and that it belongs to this oauth_token."""
+    if not cookie_value:
+        raise OnboardingSessionError(
+            "This browser has no authorization in progress for this link. It may have been "
+            "completed already, started in another browser, or cookies may be blocked.",
+            hint="Open your invite link again in this browser.",
+        )
+    serializer = URLSafeTimedSerializer(signing_key, salt=_SALT)
+    try:
+        payload = serializer.loads(cookie_value, max_age=max_age_seconds)
+    except SignatureExpired:
+        raise OnboardingSessionError(
+            "This authorization took longer than 15 minutes and has expired.",
+            hint="Open your invite link again.",
+        ) from None
+    except BadData:
+        raise _not_ours() from None
+    if not isinstance(payload, dict) or payload.get("t") != oauth_token:
+        raise _not_ours()
+    secret, expected = payload.get("s"), payload.get("n")
+    if not isinstance(secret, str) or not (expected is None or isinstance(expected, str)):
+        raise _not_ours()
+    return OnboardingState(
+        request_token=TokenPair(token=oauth_token, secret=secret), expected_screen_name=expected
+    )
+
+
+def set_state_cookie(
+    response: Response, state: OnboardingState, *, signing_key: str, base_url: str
+) -> None:
+    response.set_cookie(
+        state_cookie_name(state.oauth_token),
+        seal_state(state, signing_key=signing_key),
+        max_age=STATE_MAX_AGE_SECONDS,
+        **_cookie_attributes(base_url),
+    )
+
+
+def clear_state_cookie(response: Response, *, oauth_token: str, base_url: str) -> None:
+    response.delete_cookie(state_cookie_name(oauth_token), **_cookie_attributes(base_url))
+
+
+def _cookie_attributes(base_url: str) -> dict[str, Any]:
+    """Set and cleared with the same attributes, or the browser keeps a second cookie."""
+    return {
+        # Scoped to the callback, so no other request carries it.
+        "path": f"{urlsplit(base_url).path.rstrip('/')}/callback",
+        "secure": True,
+        "httponly": True,
+        # Lax, not Strict: X's redirect back is a cross-site top-level navigation.
+        "samesite": "lax",
+    }
+
+
+def _not_ours() -> OnboardingSessionError:
+    return OnboardingSessionError(
+        "The authorization details in this browser don't match the link back from X.",
+        hint="Open your invite link again.",
+    )

@@ -1,0 +1,97 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from app.errors import OnboardingSessionError
+from app.flows.invites import MAX_INVITE_TOKEN_LENGTH
+from app.flows.onboarding import complete_onboarding, start_onboarding
+from app.web.browser_route import BrowserRoute
+from app.web.deps import AppSecretDep, PublicBaseUrlDep, StoreDep, XClientDep
+from app.web.error_responses import CALLBACK_PAGES, ONBOARD_PAGES
+from app.web.onboarding_state import (
+    OAUTH_TOKEN_PATTERN,
+    clear_state_cookie,
+    open_state,
+    set_state_cookie,
+    state_cookie_name,
+)
+from app.web.pages import redirect, render_page
+
+router = APIRouter(tags=["onboarding"], route_class=BrowserRoute)
+
+OAuthParam = Annotated[str | None, Query(max_length=256)]
+
+
+@router.get("/onboard", status_code=303, response_class=Response, responses=ONBOARD_PAGES)
+def onboard(
+    app_secret: AppSecretDep,
+    x_client: XClientDep,
+    base_url: PublicBaseUrlDep,
+    invite: Annotated[str, Query(max_length=MAX_INVITE_TOKEN_LENGTH)] = "",
+) -> Response:
+    """The link a bot owner opens: sends them to X to authorize the bot account."""
+    start = start_onboarding(
+        invite_token=invite,
+        app_secret=app_secret,
+        x_client=x_client,
+        callback_url=f"{base_url}/callback",
+    )
+    response = redirect(start.authorize_url)
+    set_state_cookie(response, start.state, signing_key=app_secret.signing_key, base_url=base_url)
+    return response
+
+
+@router.get("/callback", response_class=Response, responses=CALLBACK_PAGES)
+def callback(
+    request: Request,
+    app_secret: AppSecretDep,
+    x_client: XClientDep,
+    store: StoreDep,
+    base_url: PublicBaseUrlDep,
+    oauth_token: OAuthParam = None,
+    oauth_verifier: OAuthParam = None,
+    denied: OAuthParam = None,
+) -> Response:
+    """Where X sends the owner back, with a verifier or with `denied`."""
+    if denied is not None:
+        response = render_page(
+            title="Nothing was saved",
+            message="You cancelled the authorization on X, so Birdhouse did not connect "
+            "any account.",
+            hint="Changed your mind? Open your invite link again.",
+            tone="notice",
+            badge="Cancelled",
+        )
+        if OAUTH_TOKEN_PATTERN.fullmatch(denied):
+            clear_state_cookie(response, oauth_token=denied, base_url=base_url)
+        return response
+    if not oauth_token or not oauth_verifier:
+        raise OnboardingSessionError(
+            "This page is where X sends you back after you authorize, and the details X "
+            "adds are missing.",
+            hint="Start from your invite link.",
+        )
+    cookie_name = state_cookie_name(oauth_token)
+    state = open_state(
+        request.cookies.get(cookie_name),
+        oauth_token=oauth_token,
+        signing_key=app_secret.signing_key,
+    )
+    connected = complete_onboarding(
+        state=state,
+        verifier=oauth_verifier,
+        app_secret=app_secret,
+        x_client=x_client,
+        store=store,
+    )
+    response = render_page(
+        title=f"@{connected.screen_name} is connected",
+        message=f"Birdhouse saved the keys for @{connected.screen_name}. "
+        "Its bot can start posting; you can close this page.",
+        hint="You can log out of the bot account on X now. To disconnect the bot later, "
+        "revoke Birdhouse's access in the account's X settings.",
+        badge="Connected",
+    )
+    clear_state_cookie(response, oauth_token=oauth_token, base_url=base_url)
+    return response

@@ -1,0 +1,153 @@
+"""The Secrets Manager store against moto: create, update, races, deletion, failures."""
+
+import json
+import threading
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from app.adapters.secrets_manager import SaveOutcome, SecretsManagerAccountStore
+from app.errors import StoreUnavailable
+from birdhouse_client.layout import AccountSecret
+from tests.support.aws import unreachable_secrets_client
+
+
+def account(screen_name: str = "HelloBot", token: str = "at-1") -> AccountSecret:
+    return AccountSecret(
+        screen_name=screen_name,
+        user_id="1500000000000000001",
+        authorized_at="2026-11-22T03:00:00+00:00",
+        consumer_key="ck",
+        consumer_secret="cs",
+        access_token=token,
+        access_token_secret=f"{token}-secret",
+    )
+
+
+@pytest.fixture
+def store(aws: Any) -> SecretsManagerAccountStore:
+    return SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots")
+
+
+def test_secret_name_is_the_lower_case_screen_name(store: SecretsManagerAccountStore) -> None:
+    assert store.account_secret_name("HelloBot") == "twitter-bots/accounts/hellobot"
+
+
+def test_first_save_creates_and_second_updates(store: SecretsManagerAccountStore, aws: Any) -> None:
+    assert store.save_account(account(token="at-1")) is SaveOutcome.CREATED
+    assert store.save_account(account(token="at-2")) is SaveOutcome.UPDATED
+
+    previous = aws.get_secret_value(
+        SecretId="twitter-bots/accounts/hellobot", VersionStage="AWSPREVIOUS"
+    )
+    assert json.loads(previous["SecretString"])["access_token"] == "at-1"
+    assert store.get_account("HELLOBOT") == account(token="at-2")
+
+
+def test_stored_json_leads_with_the_four_keys_bot_jobs_use(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
+    store.save_account(account())
+
+    stored = json.loads(
+        aws.get_secret_value(SecretId="twitter-bots/accounts/hellobot")["SecretString"]
+    )
+    assert list(stored)[:4] == [
+        "consumer_key",
+        "consumer_secret",
+        "access_token",
+        "access_token_secret",
+    ]
+
+
+def test_unknown_account_is_none(store: SecretsManagerAccountStore) -> None:
+    assert store.get_account("NobodyHere") is None
+
+
+def test_concurrent_first_saves_end_in_one_secret(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
+    barrier = threading.Barrier(4)
+    outcomes: list[SaveOutcome] = []
+
+    def save(token: str) -> None:
+        barrier.wait()
+        outcomes.append(store.save_account(account(token=token)))
+
+    threads = [threading.Thread(target=save, args=(f"at-{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count(SaveOutcome.CREATED) == 1
+    assert len(outcomes) == 4
+    names = [s["Name"] for s in aws.list_secrets()["SecretList"]]
+    assert names == ["twitter-bots/accounts/hellobot"]
+    assert store.get_account("hellobot") is not None
+
+
+def test_save_after_losing_the_create_race_updates(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
+    # Another callback created the secret between our decision and our call.
+    aws.create_secret(
+        Name="twitter-bots/accounts/hellobot",
+        SecretString=json.dumps(account("HelloBot", "x").as_secret_dict()),
+    )
+
+    assert store.save_account(account(token="at-mine")) is SaveOutcome.UPDATED
+    assert store.get_account("HelloBot") == account(token="at-mine")
+
+
+def test_saving_an_account_scheduled_for_deletion_restores_it(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
+    store.save_account(account(token="at-1"))
+    aws.delete_secret(SecretId="twitter-bots/accounts/hellobot", RecoveryWindowInDays=7)
+
+    assert store.save_account(account(token="at-2")) is SaveOutcome.UPDATED
+
+    description = aws.describe_secret(SecretId="twitter-bots/accounts/hellobot")
+    assert "DeletedDate" not in description
+    assert store.get_account("hellobot") == account(token="at-2")
+
+
+def test_throttling_becomes_store_unavailable(aws: Any) -> None:
+    client = boto3.client("secretsmanager", region_name="eu-west-1")
+    store = SecretsManagerAccountStore(client, secrets_prefix="twitter-bots")
+    with Stubber(client) as stubber:
+        stubber.add_client_error(
+            "create_secret", service_error_code="ThrottlingException", http_status_code=400
+        )
+        with pytest.raises(StoreUnavailable, match="ThrottlingException"):
+            store.save_account(account())
+
+
+def test_unreachable_secrets_manager_becomes_store_unavailable() -> None:
+    client = unreachable_secrets_client()
+    store = SecretsManagerAccountStore(client, secrets_prefix="twitter-bots")
+
+    with pytest.raises(StoreUnavailable, match="EndpointConnectionError"):
+        store.get_account("HelloBot")
+
+
+def test_account_secret_repr_shows_no_secret() -> None:
+    shown = repr(account(token="at-very-secret"))
+
+    assert "at-very-secret" not in shown
+    assert "cs" not in shown.replace("consumer", "")
+    assert "HelloBot" in shown
+
+
+def test_respelled_screen_name_updates_the_tags(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
+    store.save_account(account("hellobot"))
+
+    store.save_account(account("HelloBot"))
+
+    tags = aws.describe_secret(SecretId="twitter-bots/accounts/hellobot")["Tags"]
+    assert {"Key": "birdhouse:screen_name", "Value": "HelloBot"} in tags

@@ -1,0 +1,20 @@
+"""The test deployment's app secret: recognisable values, so a leak in any output is findable."""
+
+CONSUMER_KEY = "ck-birdhouse-tests-3f9a1c"
+CONSUMER_SECRET = "cs-birdhouse-tests-e8b27d41a6c94f0b9d3e"
+ADMIN_TOKEN = "admin-birdhouse-tests-5c0e7a9b2d4f6813"
+SIGNING_KEY = "sign-birdhouse-tests-91d2b7e4c6a80f35"
+APP_SECRET_ID = "twitter-bots/app"
+
+
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
+
+
+# The app secret's JSON, as `bootstrap` writes it.
+APP_SECRET_VALUE = {
+    "consumer_key": CONSUMER_KEY,
+    "consumer_secret": CONSUMER_SECRET,
+    "admin_token": ADMIN_TOKEN,
+    "signing_key": SIGNING_KEY,
+}

@@ -1,0 +1,170 @@
+"""In-memory implementations of the flows' interfaces, for the fast unit layer.
+
+They keep the rules that matter to the flows (names are case-insensitive, X hands the same
+token to the same account, a revoked token is refused) and nothing else. The end-to-end tests
+still run the real adapters against moto and the signature-checking X stand-in.
+"""
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from app.adapters.secrets_manager import SaveOutcome
+from app.adapters.x_client import AuthorizedAccount, TokenPair, Tweet, XUser
+from app.errors import BirdhouseError, StoreUnavailable, XRejected, XTokenRevoked
+from birdhouse_client.layout import AccountSecret, AccountSummary, normalise_screen_name
+
+
+def _summary(account: AccountSecret) -> AccountSummary:
+    return AccountSummary(
+        screen_name=account.screen_name,
+        user_id=account.user_id,
+        authorized_at=account.authorized_at,
+    )
+
+
+class InMemoryAccountStore:
+    """An AccountStore in two dicts: live accounts, and those scheduled for deletion."""
+
+    def __init__(self) -> None:
+        self.live: dict[str, AccountSecret] = {}
+        self.deleted: dict[str, AccountSecret] = {}
+        self.unavailable = False
+
+    def get_account(self, screen_name: str) -> AccountSecret | None:
+        self._check()
+        return self.live.get(normalise_screen_name(screen_name))
+
+    def save_account(self, account: AccountSecret) -> SaveOutcome:
+        self._check()
+        key = normalise_screen_name(account.screen_name)
+        existed = key in self.live or self.deleted.pop(key, None) is not None
+        self.live[key] = account
+        return SaveOutcome.UPDATED if existed else SaveOutcome.CREATED
+
+    def list_accounts(self) -> Iterator[AccountSummary]:
+        self._check()
+        return iter([_summary(account) for account in self.live.values()])
+
+    def describe_account(self, screen_name: str) -> AccountSummary | None:
+        account = self.get_account(screen_name)
+        return None if account is None else _summary(account)
+
+    def schedule_deletion(self, screen_name: str, *, recovery_window_days: int) -> datetime:
+        self._check()
+        key = normalise_screen_name(screen_name)
+        self.deleted[key] = self.live.pop(key)
+        return datetime.now(UTC) + timedelta(days=recovery_window_days)
+
+    def restore_account(self, screen_name: str) -> AccountSummary | None:
+        self._check()
+        key = normalise_screen_name(screen_name)
+        if key in self.deleted:
+            self.live[key] = self.deleted.pop(key)
+        return self.describe_account(screen_name)
+
+    def _check(self) -> None:
+        if self.unavailable:
+            raise StoreUnavailable("Secrets Manager could not be reached (in-memory store)")
+
+
+@dataclass
+class _XAccount:
+    user_id: str
+    screen_name: str
+    access_token: TokenPair | None = None
+    posts: list[str] = field(default_factory=list)
+
+
+class FakeX:
+    """An XClient with no HTTP: accounts that authorize, the tokens X gave them, their posts."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, _XAccount] = {}
+        self.calls: list[str] = []
+        self._request_tokens: dict[str, tuple[str, str | None]] = {}  # token -> (secret, who)
+        self._verifiers: dict[str, str] = {}
+        self._failures: dict[str, BirdhouseError] = {}
+
+    # --- what tests do at "X" ---
+
+    def approve(self, oauth_token: str, *, screen_name: str) -> str:
+        """The owner logs in as `screen_name` and authorizes; returns the verifier."""
+        self.account(screen_name)
+        secret, _ = self._request_tokens[oauth_token]
+        self._request_tokens[oauth_token] = (secret, screen_name)
+        self._verifiers[oauth_token] = verifier = secrets.token_hex(4)
+        return verifier
+
+    def account(self, screen_name: str) -> _XAccount:
+        key = screen_name.lower()
+        if key not in self.accounts:
+            self.accounts[key] = _XAccount(str(1000 + len(self.accounts)), screen_name)
+        return self.accounts[key]
+
+    def rename(self, old: str, new: str) -> None:
+        account = self.accounts.pop(old.lower())
+        account.screen_name = new
+        self.accounts[new.lower()] = account
+
+    def revoke(self, screen_name: str) -> None:
+        self.account(screen_name).access_token = None
+
+    def fail_next(self, call: str, error: BirdhouseError) -> None:
+        self._failures[call] = error
+
+    # --- the XClient interface ---
+
+    def fetch_request_token(self, *, callback_url: str) -> TokenPair:
+        self._called("request_token")
+        token = TokenPair(token=secrets.token_hex(8), secret=secrets.token_hex(8))
+        self._request_tokens[token.token] = (token.secret, None)
+        return token
+
+    def authorize_url(self, *, oauth_token: str, screen_name: str | None) -> str:
+        suffix = f"&screen_name={screen_name}" if screen_name else ""
+        return f"https://x.test/oauth/authorize?oauth_token={oauth_token}&force_login=true{suffix}"
+
+    def fetch_access_token(self, request_token: TokenPair, *, verifier: str) -> AuthorizedAccount:
+        self._called("access_token")
+        secret, who = self._request_tokens.pop(request_token.token, ("", None))
+        if (
+            who is None
+            or secret != request_token.secret
+            or self._verifiers.pop(request_token.token, None) != verifier
+        ):
+            raise XRejected("X refused /oauth/access_token with 401.", x_status=401)
+        account = self.account(who)
+        # Like X: one token per account and app, the same on every authorization.
+        if account.access_token is None:
+            account.access_token = TokenPair(secrets.token_hex(8), secrets.token_hex(8))
+        return AuthorizedAccount(
+            tokens=account.access_token, user_id=account.user_id, screen_name=account.screen_name
+        )
+
+    def invalidate_token(self, tokens: TokenPair) -> None:
+        self._called("invalidate_token")
+        self._holder(tokens).access_token = None
+
+    def get_me(self, tokens: TokenPair) -> XUser:
+        self._called("users_me")
+        account = self._holder(tokens)
+        return XUser(user_id=account.user_id, screen_name=account.screen_name)
+
+    def create_tweet(self, tokens: TokenPair, *, text: str) -> Tweet:
+        self._called("tweets")
+        account = self._holder(tokens)
+        account.posts.append(text)
+        return Tweet(tweet_id=str(len(account.posts)), text=text)
+
+    def _holder(self, tokens: TokenPair) -> _XAccount:
+        for account in self.accounts.values():
+            if account.access_token == tokens:
+                return account
+        raise XTokenRevoked("X no longer accepts this account's token.", x_status=401)
+
+    def _called(self, call: str) -> None:
+        self.calls.append(call)
+        if call in self._failures:
+            raise self._failures.pop(call)
