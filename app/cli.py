@@ -1,4 +1,4 @@
-"""The operator's command line: bootstrap, invite, pin, accounts, creds, verify, tweet.
+"""The operator's command line: bootstrap, invite, invites, pin, accounts, creds, verify, tweet.
 
 Settings come from the environment (and .env), as for the service. Errors are one line on
 stderr with exit status 1; set BIRDHOUSE_DEBUG=1 for a traceback of an unexpected one.
@@ -29,8 +29,12 @@ from app.errors import BirdhouseError, OnboardingSessionError, XTokenRevoked
 from app.flows import account_admin
 from app.flows.invites import (
     MAX_INVITE_LIFETIME,
+    MAX_NOTE_LENGTH,
     MIN_INVITE_LIFETIME,
-    mint_invite,
+    InviteStatus,
+    create_invite,
+    list_invites,
+    withdraw_invite,
 )
 from app.flows.onboarding import OnboardingState, complete_onboarding
 from app.screen_names import validate_screen_name
@@ -101,7 +105,10 @@ def _parser() -> argparse.ArgumentParser:
         "(outstanding invite links stop working)",
     )
 
-    invite = command("invite", _invite, "Mint an onboarding link, signed like POST /invites.")
+    invite = command(
+        "invite", _invite, "Mint a single-use onboarding link and record it, like POST /invites."
+    )
+    invite.add_argument("--note", help="free text for the operator, at most 200 characters")
     invite.add_argument("--screen-name", help="the bot account the owner must authorize")
     invite.add_argument(
         "--expires", default="7d", help="lifetime: 30m, 24h, 7d (default) or seconds; 5m to 30d"
@@ -109,6 +116,15 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument(
         "--base-url", help="where browsers reach Birdhouse (default: PUBLIC_BASE_URL)"
     )
+
+    invites = command(
+        "invites",
+        _invites,
+        "List invites (newest first, no links), or withdraw one: invites revoke INVITE_ID.",
+    )
+    invites.add_argument("action", nargs="?", choices=["list", "revoke"], default="list")
+    invites.add_argument("invite_id", nargs="?", help="with revoke: the invite to withdraw")
+    invites.add_argument("--status", choices=[status.value for status in InviteStatus])
 
     pin = command(
         "pin",
@@ -175,14 +191,55 @@ def _invite(args: argparse.Namespace) -> int:
             "no base URL: pass --base-url or set PUBLIC_BASE_URL to where browsers reach Birdhouse"
         )
     lifetime = _duration(args.expires)
+    if args.note and len(args.note) > MAX_NOTE_LENGTH:
+        raise CommandError(f"--note is at most {MAX_NOTE_LENGTH} characters")
     screen_name = validate_screen_name(args.screen_name) if args.screen_name else None
-    app_secret = _app_secret(settings)
-    invite, token = mint_invite(
-        signing_key=app_secret.signing_key, screen_name=screen_name, lifetime=lifetime
+    invite = create_invite(
+        ledger=wiring.invite_ledger(settings),
+        store=wiring.account_store(settings),
+        signing_key=_app_secret(settings).signing_key,
+        screen_name=screen_name,
+        lifetime=lifetime,
+        note=args.note,
     )
-    print(f"{base_url}/onboard?{urlencode({'invite': token})}")
+    print(f"{base_url}/onboard?{urlencode({'invite': invite.token})}")
     who = f"@{screen_name}" if screen_name else "any account"
-    print(f"For {who}; expires {invite.expires_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
+    print(
+        f"Invite {invite.record.id} for {who}; single use; expires "
+        f"{invite.record.expires_at:%Y-%m-%d %H:%M} UTC.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _invites(args: argparse.Namespace) -> int:
+    settings = Settings()
+    ledger = wiring.invite_ledger(settings)
+    if args.action == "revoke":
+        if not args.invite_id:
+            raise CommandError("usage: invites revoke INVITE_ID")
+        record = withdraw_invite(args.invite_id, ledger=ledger)
+        print(f"Withdrew invite {record.id}: its link now says it was withdrawn.")
+        return 0
+    status = InviteStatus(args.status) if args.status else None
+    records = list_invites(ledger=ledger, status=status)
+    if not records:
+        print("No invites." if status is None else f"No {status.value} invites.")
+        return 0
+    table = [("ID", "STATUS", "FOR", "CREATED", "EXPIRES", "CONNECTED", "NOTE")]
+    table += [
+        (
+            record.id,
+            record.status.value,
+            f"@{record.screen_name}" if record.screen_name else "any",
+            f"{record.created_at:%Y-%m-%d %H:%M}",
+            f"{record.expires_at:%Y-%m-%d %H:%M}",
+            f"@{record.connected_screen_name}" if record.connected_screen_name else "",
+            record.note or "",
+        )
+        for record in records
+    ]
+    _print_table(table)
     return 0
 
 
@@ -201,7 +258,13 @@ def _pin(args: argparse.Namespace) -> int:
     state = OnboardingState(request_token=request_token, expected_screen_name=expected)
     try:
         connected = complete_onboarding(
-            state=state, verifier=pin, app_secret=app_secret, x_client=x_client, store=store
+            state=state,
+            verifier=pin,
+            app_secret=app_secret,
+            x_client=x_client,
+            store=store,
+            ledger=None,  # the operator's own run: no invite to claim
+            recovery_window_days=settings.deletion_recovery_days,
         )
     except OnboardingSessionError as exc:
         raise CommandError("X did not accept that PIN; run the command again") from exc
@@ -219,11 +282,7 @@ def _accounts(_args: argparse.Namespace) -> int:
         return 0
     table = [("SCREEN NAME", "USER ID", "AUTHORIZED AT")]
     table += [(f"@{a.screen_name}", a.user_id, a.authorized_at) for a in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(3)]
-    for row in table:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+    _print_table(table)
     return 0
 
 
@@ -320,6 +379,14 @@ def _app_secret(settings: Settings) -> AppSecret:
 
 def _x_client(settings: Settings, app_secret: AppSecret) -> XClient:
     return wiring.x_client(settings, app_secret)
+
+
+def _print_table(rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 def _ask(prompt: str, *, secret: bool) -> str:

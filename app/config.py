@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
     # Every X call gives up after this long, so an owner sees an answer within ~10 s.
     x_timeout_seconds: float = Field(default=8.0, gt=0, le=25)
+    # The invite ledger's DynamoDB table.
+    invites_table: str = Field(default="birdhouse-invites", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).
     deletion_recovery_days: int = Field(default=7, ge=7, le=30)
 

@@ -65,6 +65,63 @@ class ExpiredInvite(BirdhouseError):
     title = "This link has expired"
 
 
+class InviteAlreadyUsed(BirdhouseError):
+    """The invite connected an account already; each connects one."""
+
+    status_code = 409
+    title = "This link was already used"
+    code = "invite_used"
+
+
+class InviteWithdrawn(BirdhouseError):
+    """The operator withdrew the invite."""
+
+    status_code = 410
+    title = "This link was withdrawn"
+    code = "invite_withdrawn"
+
+
+class TooManyAttempts(BirdhouseError):
+    """One invite started too many X authorizations in a short while."""
+
+    status_code = 429
+    title = "Too many attempts"
+    code = "too_many_attempts"
+    retry_after_seconds = 15 * 60
+
+
+class InviteNotFound(BirdhouseError):
+    """No invite in the ledger has this id."""
+
+    status_code = 404
+    title = "Unknown invite"
+    code = "invite_not_found"
+
+
+class InviteNotPending(BirdhouseError):
+    """The invite is used, withdrawn or expired: nothing to withdraw."""
+
+    status_code = 409
+    title = "The invite is not pending"
+    code = "invite_not_pending"
+
+
+class LedgerUnavailable(BirdhouseError):
+    """DynamoDB refused or did not answer."""
+
+    status_code = 503
+    title = "Invites are unavailable"
+    code = "ledger_unavailable"
+
+
+class ScreenNameTaken(BirdhouseError):
+    """The screen name's stored account belongs to another X user: the name changed hands."""
+
+    status_code = 409
+    title = "This name belongs to another account here"
+    code = "screen_name_taken"
+
+
 class OnboardingSessionError(BirdhouseError):
     """The callback does not match an authorization started in this browser."""
 

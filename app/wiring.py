@@ -4,6 +4,7 @@ The web app (through the thin FastAPI wrappers in `deps.py`), the command line a
 launcher all call these; none of them borrows another's wiring.
 """
 
+from app.adapters.invite_ledger import DynamoDBInviteLedger, create_dynamodb_client
 from app.adapters.secrets_manager import (
     SecretsManagerAccountStore,
     SecretsManagerAppSecret,
@@ -36,3 +37,7 @@ def x_client(settings: Settings, secret: AppSecret) -> OAuth1XClient:
         consumer_secret=secret.consumer_secret,
         timeout_seconds=settings.x_timeout_seconds,
     )
+
+
+def invite_ledger(settings: Settings) -> DynamoDBInviteLedger:
+    return DynamoDBInviteLedger(create_dynamodb_client(), table_name=settings.invites_table)

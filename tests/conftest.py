@@ -8,8 +8,10 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.dynamodb.models import dynamodb_backends
 from moto.secretsmanager.models import secretsmanager_backends
 
+from app.adapters.invite_ledger import create_dynamodb_client, create_invites_table
 from app.adapters.secrets_manager import create_secrets_client
 from app.app_secret import clear_app_secret_cache
 from app.config import Settings, get_settings
@@ -21,6 +23,7 @@ from tests.support.constants import (
     APP_SECRET_VALUE,
     CONSUMER_KEY,
     CONSUMER_SECRET,
+    INVITES_TABLE,
 )
 from tests.support.lambda_browser import FRONT_DOORS, LambdaBrowser
 from tests.support.lambda_events import REGION
@@ -34,6 +37,7 @@ _SETTINGS_VARIABLES = (
     "CONSUMER_SECRET",
     "ADMIN_TOKEN",
     "SIGNING_KEY",
+    "INVITES_TABLE",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_SECRETS_MANAGER",
     "AWS_PROFILE",
@@ -125,14 +129,24 @@ def _moto_session() -> Iterator[Any]:
     with mock_aws():
         yield boto3.client("secretsmanager", region_name=REGION)
     create_secrets_client.cache_clear()
+    create_dynamodb_client.cache_clear()
 
 
 @pytest.fixture
 def aws(_moto_session: Any) -> Iterator[Any]:
-    """An empty moto Secrets Manager, and a boto3 client to look inside it."""
+    """An empty moto Secrets Manager and invite ledger; a boto3 client to look inside the first."""
     secretsmanager_backends.reset()
+    dynamodb_backends.reset()
+    create_invites_table(boto3.client("dynamodb", region_name=REGION), INVITES_TABLE)
     yield _moto_session
     secretsmanager_backends.reset()
+    dynamodb_backends.reset()
+
+
+@pytest.fixture
+def dynamodb(aws: Any) -> Any:
+    """A boto3 client to look inside the invite ledger."""
+    return boto3.client("dynamodb", region_name=REGION)
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,9 @@ import boto3
 import pytest
 import requests
 
+from app.adapters.invite_ledger import create_invites_table
 from app.adapters.secrets_manager import SecretsManagerAccountStore
-from app.flows.invites import read_invite
+from app.flows.invites import read_invite_id
 from app.sandbox.x_standin import Fault, XStandin
 from birdhouse_client.layout import AccountSecret
 from tests.support.cli import run_cli
@@ -24,6 +25,7 @@ from tests.support.constants import (
     APP_SECRET_VALUE,
     CONSUMER_KEY,
     CONSUMER_SECRET,
+    INVITES_TABLE,
     SIGNING_KEY,
 )
 from tests.support.owner_flows import tokens_from_standin
@@ -31,9 +33,20 @@ from tests.support.owner_flows import tokens_from_standin
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
+def ledger_client(moto_server: str) -> Any:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="cli",
+        aws_secret_access_key="cli",
+    )
+
+
 @pytest.fixture
 def secrets_client(moto_server: str) -> Any:
     requests.post(f"{moto_server}/moto-api/reset", timeout=5)
+    create_invites_table(ledger_client(moto_server), INVITES_TABLE)
     return boto3.client(
         "secretsmanager",
         endpoint_url=moto_server,
@@ -134,7 +147,9 @@ def test_bootstrap_rotate_replaces_the_admin_token(
     assert stored["admin_token"] in result.stdout
 
 
-def test_invite_mints_a_link_like_post_invites(cli_env: dict[str, str], app_secret: None) -> None:
+def test_invite_records_a_link_like_post_invites(
+    cli_env: dict[str, str], app_secret: None, moto_server: str
+) -> None:
     result = run_cli(
         cli_env,
         "invite",
@@ -142,6 +157,8 @@ def test_invite_mints_a_link_like_post_invites(cli_env: dict[str, str], app_secr
         "HelloBot",
         "--expires",
         "24h",
+        "--note",
+        "for Ada",
         "--base-url",
         "https://birdhouse.example.com/",
     )
@@ -149,8 +166,36 @@ def test_invite_mints_a_link_like_post_invites(cli_env: dict[str, str], app_secr
     assert result.returncode == 0, result.stderr
     link = result.stdout.strip()
     assert link.startswith("https://birdhouse.example.com/onboard?invite=")
-    invite = read_invite(parse_qs(urlsplit(link).query)["invite"][0], signing_key=SIGNING_KEY)
-    assert invite.screen_name == "HelloBot"
+    invite_id = read_invite_id(parse_qs(urlsplit(link).query)["invite"][0], signing_key=SIGNING_KEY)
+    item = ledger_client(moto_server).get_item(
+        TableName=INVITES_TABLE, Key={"invite_id": {"S": invite_id}}
+    )["Item"]
+    assert (item["screen_name"]["S"], item["note"]["S"], item["status"]["S"]) == (
+        "HelloBot",
+        "for Ada",
+        "pending",
+    )
+    assert f"Invite {invite_id}" in result.stderr
+
+
+def test_invites_lists_then_withdraws(cli_env: dict[str, str], app_secret: None) -> None:
+    made = run_cli(cli_env, "invite", "--note", "spare", "--base-url", "https://b.example")
+    invite_id = made.stderr.split()[1]
+
+    listed = run_cli(cli_env, "invites")
+    revoked = run_cli(cli_env, "invites", "revoke", invite_id)
+    again = run_cli(cli_env, "invites", "revoke", invite_id)
+    only_revoked = run_cli(cli_env, "invites", "--status", "revoked")
+
+    assert listed.returncode == 0, listed.stderr
+    assert invite_id in listed.stdout
+    assert "pending" in listed.stdout
+    assert "spare" in listed.stdout
+    assert "invite=" not in listed.stdout  # never a link
+    assert revoked.returncode == 0, revoked.stderr
+    assert again.returncode == 1
+    assert "only a pending invite" in again.stderr
+    assert invite_id in only_revoked.stdout
 
 
 @pytest.mark.parametrize(

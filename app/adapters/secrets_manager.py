@@ -16,6 +16,9 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from app.errors import StoreUnavailable
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
+    TAG_MOVED_TO,
+    TAG_NAME_CONFLICT,
+    TAG_USER_ID,
     AccountSecret,
     AccountSummary,
     account_secret_name,
@@ -65,9 +68,15 @@ class AccountStore(Protocol):
 
     def describe_account(self, screen_name: str) -> AccountSummary | None: ...
 
-    def schedule_deletion(self, screen_name: str, *, recovery_window_days: int) -> datetime: ...
+    def schedule_deletion(
+        self, screen_name: str, *, recovery_window_days: int, moved_to: str | None = None
+    ) -> datetime: ...
 
     def restore_account(self, screen_name: str) -> AccountSummary | None: ...
+
+    def find_by_user_id(self, user_id: str) -> AccountSummary | None: ...
+
+    def note_name_conflict(self, screen_name: str, *, detail: str) -> None: ...
 
 
 @lru_cache
@@ -161,8 +170,13 @@ class SecretsManagerAccountStore:
                 log.info("restoring %s, which was scheduled for deletion", secret_id)
                 self._client.restore_secret(SecretId=secret_id)
             self._client.put_secret_value(SecretId=secret_id, SecretString=secret_string)
-        if _tag_pairs(description.get("Tags", [])) != _tag_pairs(tags):
+        current = _tag_pairs(description.get("Tags", []))
+        if not _tag_pairs(tags) <= current:
             self._update_tags(secret_id, tags)
+        # Connected again by its own X user: an old conflict or move note no longer applies.
+        stale = sorted({key for key, _ in current if key in (TAG_NAME_CONFLICT, TAG_MOVED_TO)})
+        if stale:
+            self._remove_tags(secret_id, stale)
         return SaveOutcome.UPDATED
 
     def list_accounts(self) -> Iterator[AccountSummary]:
@@ -188,9 +202,13 @@ class SecretsManagerAccountStore:
             return None
         return _summary(secret_id, description)
 
-    def schedule_deletion(self, screen_name: str, *, recovery_window_days: int) -> datetime:
+    def schedule_deletion(
+        self, screen_name: str, *, recovery_window_days: int, moved_to: str | None = None
+    ) -> datetime:
         """Delete after the recovery window; `restore_account` undoes it until then."""
         secret_id = self.account_secret_name(screen_name)
+        if moved_to:
+            self._update_tags(secret_id, [{"Key": TAG_MOVED_TO, "Value": moved_to}])
         with _translated_errors("delete", secret_id):
             answer = self._client.delete_secret(
                 SecretId=secret_id, RecoveryWindowInDays=recovery_window_days
@@ -207,6 +225,35 @@ class SecretsManagerAccountStore:
         log.info("restored %s", secret_id)
         return self.describe_account(screen_name)
 
+    def find_by_user_id(self, user_id: str) -> AccountSummary | None:
+        """The live account of this X user: one ListSecrets filtered by the user-id tag."""
+        prefix = accounts_prefix(self._prefix)
+        with _translated_errors("find", f"{prefix}* (user id {user_id})"):
+            answer = self._client.list_secrets(
+                Filters=[
+                    {"Key": "tag-key", "Values": [TAG_USER_ID]},
+                    {"Key": "tag-value", "Values": [user_id]},
+                ],
+                MaxResults=100,
+            )
+        for entry in answer.get("SecretList", []):
+            name = entry.get("Name", "")
+            tags = {tag.get("Key", ""): tag.get("Value", "") for tag in entry.get("Tags", [])}
+            # The two filters match independently: check the pair, the prefix, and liveness.
+            if (
+                name.startswith(prefix)
+                and tags.get(TAG_USER_ID) == user_id
+                and "DeletedDate" not in entry
+            ):
+                return _summary(name, entry)
+        return None
+
+    def note_name_conflict(self, screen_name: str, *, detail: str) -> None:
+        """Tag the account so the operator sees, in GET /accounts, that its name changed hands."""
+        self._update_tags(
+            self.account_secret_name(screen_name), [{"Key": TAG_NAME_CONFLICT, "Value": detail}]
+        )
+
     def _describe(self, secret_id: str) -> "DescribeSecretResponseTypeDef | None":
         with _translated_errors("describe", secret_id):
             try:
@@ -215,6 +262,12 @@ class SecretsManagerAccountStore:
                 if aws_error_code(exc) == "ResourceNotFoundException":
                     return None
                 raise
+
+    def _remove_tags(self, secret_id: str, keys: list[str]) -> None:
+        try:
+            self._client.untag_resource(SecretId=secret_id, TagKeys=keys)
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("could not remove tags from %s: %s", secret_id, type(exc).__name__)
 
     def _update_tags(self, secret_id: str, tags: "list[TagTypeDef]") -> None:
         # The value is already written; stale tags are not worth failing the owner's page.

@@ -1,74 +1,252 @@
-"""Invite tokens: signed, carry the expected screen name and an expiry that can't be extended."""
+"""Invites: a signed link naming a record in the invite ledger, used at most once.
 
-from dataclasses import dataclass
+The token is checked (signature, expiry) before any AWS call; the ledger then says whether the
+invite is still open, whom it is for, and stops one link from starting endless authorizations.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
 
 from itsdangerous import BadData, URLSafeSerializer
 
-from app.errors import ExpiredInvite, InvalidInvite
-from birdhouse_client.layout import SCREEN_NAME_PATTERN
+from app.adapters.secrets_manager import AccountStore
+from app.errors import (
+    ExpiredInvite,
+    InvalidInvite,
+    InviteAlreadyUsed,
+    InviteNotFound,
+    InviteNotPending,
+    InviteWithdrawn,
+    TooManyAttempts,
+)
+
+log = logging.getLogger(__name__)
 
 DEFAULT_INVITE_LIFETIME = timedelta(days=7)
 MIN_INVITE_LIFETIME = timedelta(minutes=5)
 MAX_INVITE_LIFETIME = timedelta(days=30)
 # Longest token a legitimate invite can produce, with room to spare.
 MAX_INVITE_TOKEN_LENGTH = 512
+MAX_NOTE_LENGTH = 200
+INVITE_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+# One link may start this many X authorizations per window: one person holding one link can't
+# spend the app's request-token quota.
+ATTEMPTS_PER_WINDOW = 10
+ATTEMPT_WINDOW = timedelta(minutes=15)
 
-_SALT = "birdhouse.invite.v1"
+# v2: tokens name a ledger record. v1 tokens (before the ledger) fail the signature check and
+# get the ordinary "not valid, ask for a new link" page.
+_SALT = "birdhouse.invite.v2"
+
+
+class InviteStatus(StrEnum):
+    PENDING = "pending"
+    USED = "used"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
-class Invite:
-    screen_name: str | None
+class InviteRecord:
+    """One invite in the ledger; also the admin API's answer for it (never a token or link)."""
+
+    id: str
+    status: InviteStatus
+    created_at: datetime
     expires_at: datetime
+    screen_name: str | None = None
+    # Set when the invite re-connects a known account: only that X user may use it.
+    user_id: str | None = None
+    note: str | None = None
+    used_at: datetime | None = None
+    connected_screen_name: str | None = None
+    connected_user_id: str | None = None
+    revoked_at: datetime | None = None
+
+    def as_of(self, now: datetime) -> "InviteRecord":
+        """Pending past its expiry reads as expired (the ledger's TTL removes it later)."""
+        if self.status is InviteStatus.PENDING and now >= self.expires_at:
+            return replace(self, status=InviteStatus.EXPIRED)
+        return self
 
 
-def mint_invite(
-    *, signing_key: str, screen_name: str | None, lifetime: timedelta, now: datetime | None = None
-) -> tuple[Invite, str]:
-    """Return the invite and its token, for `GET /onboard?invite=<token>`."""
-    issued_at = now or datetime.now(UTC)
-    invite = Invite(
-        screen_name=screen_name, expires_at=(issued_at + lifetime).replace(microsecond=0)
+class InviteLedger(Protocol):
+    """Where invites are recorded, claimed once, and withdrawn."""
+
+    def record(self, invite: InviteRecord) -> None: ...
+
+    def get(self, invite_id: str) -> InviteRecord | None: ...
+
+    def list_invites(self) -> list[InviteRecord]: ...
+
+    def withdraw(self, invite_id: str, *, now: datetime) -> InviteRecord: ...
+
+    def count_attempt(
+        self, invite_id: str, *, now: datetime, limit: int, window: timedelta
+    ) -> bool: ...
+
+    def claim(
+        self, invite_id: str, *, claim_id: str, screen_name: str, user_id: str, now: datetime
+    ) -> None: ...
+
+    def release(self, invite_id: str, *, claim_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    record: InviteRecord
+    token: str
+
+
+def create_invite(
+    *,
+    ledger: InviteLedger,
+    store: AccountStore,
+    signing_key: str,
+    screen_name: str | None,
+    lifetime: timedelta,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> NewInvite:
+    """Record a pending invite and sign its link token.
+
+    For an account already connected, the invite records its X user id: only that user may
+    use it, whoever holds the screen name by then.
+    """
+    known = store.describe_account(screen_name) if screen_name else None
+    user_id = known.user_id if known and known.user_id else None
+    created_at = (now or datetime.now(UTC)).replace(microsecond=0)
+    record = InviteRecord(
+        id=secrets.token_urlsafe(9),
+        status=InviteStatus.PENDING,
+        created_at=created_at,
+        expires_at=created_at + lifetime,
+        screen_name=screen_name,
+        user_id=user_id,
+        note=note or None,
     )
-    payload = {"n": screen_name, "e": int(invite.expires_at.timestamp())}
-    return invite, str(URLSafeSerializer(signing_key, salt=_SALT).dumps(payload))
+    ledger.record(record)
+    log.info("invite %s recorded for %s", record.id, _describe(screen_name))
+    return NewInvite(record=record, token=sign_invite(record, signing_key=signing_key))
 
 
-def read_invite(token: str, *, signing_key: str, now: datetime | None = None) -> Invite:
-    """Check the signature, then the expiry; raise InvalidInvite or ExpiredInvite."""
+def sign_invite(record: InviteRecord, *, signing_key: str) -> str:
+    """The link's token: the invite id and its expiry, so a forged link costs no AWS call."""
+    payload = {"i": record.id, "e": int(record.expires_at.timestamp())}
+    return str(_serializer(signing_key).dumps(payload))
+
+
+def read_invite_id(token: str, *, signing_key: str, now: datetime | None = None) -> str:
+    """Check the signature, then the expiry, before any AWS call; return the invite id."""
     if not token or len(token) > MAX_INVITE_TOKEN_LENGTH:
         raise _invalid()
     try:
-        payload = URLSafeSerializer(signing_key, salt=_SALT).loads(token)
+        payload = _serializer(signing_key).loads(token)
     except BadData:
         raise _invalid() from None
-    screen_name, expires_epoch = _fields(payload)
-    expires_at = datetime.fromtimestamp(expires_epoch, UTC)
+    # A valid signature over an unexpected shape means another version signed it.
+    if not isinstance(payload, dict):
+        raise _invalid()
+    invite_id, expires_epoch = payload.get("i"), payload.get("e")
+    if not isinstance(invite_id, str) or not isinstance(expires_epoch, int):
+        raise _invalid()
+    _refuse_if_expired(datetime.fromtimestamp(expires_epoch, UTC), now)
+    return invite_id
+
+
+def open_invite(
+    invite_id: str, *, ledger: InviteLedger, now: datetime | None = None
+) -> InviteRecord:
+    """The invite if it can still connect an account, and one more authorization allowed."""
+    moment = now or datetime.now(UTC)
+    record = ledger.get(invite_id)
+    if record is None:
+        raise _invalid()
+    record = record.as_of(moment)
+    if record.status is InviteStatus.USED:
+        raise already_used(record)
+    if record.status is InviteStatus.REVOKED:
+        raise withdrawn()
+    if record.status is InviteStatus.EXPIRED:
+        _refuse_if_expired(record.expires_at, moment)
+    if not ledger.count_attempt(
+        invite_id, now=moment, limit=ATTEMPTS_PER_WINDOW, window=ATTEMPT_WINDOW
+    ):
+        log.warning("invite %s: too many authorizations started", invite_id)
+        raise TooManyAttempts(
+            "This link was opened too many times in a short while.",
+            hint="Wait a few minutes, then open it again.",
+        )
+    return record
+
+
+def list_invites(
+    *, ledger: InviteLedger, status: InviteStatus | None = None, now: datetime | None = None
+) -> list[InviteRecord]:
+    """Newest first; expired ones read as expired."""
+    moment = now or datetime.now(UTC)
+    records = [record.as_of(moment) for record in ledger.list_invites()]
+    if status is not None:
+        records = [record for record in records if record.status is status]
+    return sorted(records, key=lambda record: record.created_at, reverse=True)
+
+
+def withdraw_invite(
+    invite_id: str, *, ledger: InviteLedger, now: datetime | None = None
+) -> InviteRecord:
+    """A pending invite stops working; a used, withdrawn or expired one is refused as such."""
+    moment = now or datetime.now(UTC)
+    record = ledger.get(invite_id)
+    if record is None:
+        raise InviteNotFound(f"No invite has the id {invite_id!r}.")
+    record = record.as_of(moment)
+    if record.status is not InviteStatus.PENDING:
+        raise InviteNotPending(
+            f"Invite {invite_id} is {record.status.value}; only a pending invite can be withdrawn."
+        )
+    withdrawn_record = ledger.withdraw(invite_id, now=moment)
+    log.info("invite %s withdrawn", invite_id)
+    return withdrawn_record
+
+
+def already_used(record: InviteRecord) -> InviteAlreadyUsed:
+    who = f"@{record.connected_screen_name}" if record.connected_screen_name else "an account"
+    return InviteAlreadyUsed(
+        f"This link was already used to connect {who}.",
+        hint="Each link connects one account. Ask the person who sent it for a new link.",
+    )
+
+
+def withdrawn() -> InviteWithdrawn:
+    return InviteWithdrawn(
+        "This link was withdrawn by the person who sent it.",
+        hint="Ask them for a new link if you still need to connect your bot.",
+    )
+
+
+def _refuse_if_expired(expires_at: datetime, now: datetime | None) -> None:
     if (now or datetime.now(UTC)) >= expires_at:
         raise ExpiredInvite(
             f"This link expired on {expires_at:%d %B %Y at %H:%M} UTC.",
             hint="Ask the person who sent it for a new link.",
         )
-    return Invite(screen_name=screen_name, expires_at=expires_at)
 
 
-def _fields(payload: object) -> tuple[str | None, int]:
-    # A valid signature over an unexpected shape means another version signed it.
-    if not isinstance(payload, dict):
-        raise _invalid()
-    screen_name, expires_epoch = payload.get("n"), payload.get("e")
-    if screen_name is not None and not (
-        isinstance(screen_name, str) and SCREEN_NAME_PATTERN.fullmatch(screen_name)
-    ):
-        raise _invalid()
-    if not isinstance(expires_epoch, int):
-        raise _invalid()
-    return screen_name, expires_epoch
+def _serializer(signing_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(signing_key, salt=_SALT)
 
 
 def _invalid() -> InvalidInvite:
     return InvalidInvite(
-        "This onboarding link is incomplete or has been changed.",
+        "This onboarding link is not valid: it is incomplete, was changed, or is from before "
+        "a change to Birdhouse.",
         hint="Copy the whole link from the message you received, or ask for a new one.",
     )
+
+
+def _describe(screen_name: str | None) -> str:
+    return f"@{screen_name}" if screen_name else "any account"

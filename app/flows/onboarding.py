@@ -1,6 +1,12 @@
-"""The onboarding flow: invite → request token → (owner at X) → access token → stored secret."""
+"""The onboarding flow: invite → request token → (owner at X) → access token → stored secret.
+
+An account is its X user id, not its screen name: names change and are freed for others. The
+callback refuses a name that now belongs to a different user, moves a renamed bot's secret to its
+new name, and claims the invite (single use) only once every check has passed.
+"""
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,23 +17,28 @@ from app.errors import (
     AccountMismatch,
     BirdhouseError,
     OnboardingSessionError,
+    ScreenNameTaken,
     StoreUnavailable,
     XError,
     XRateLimited,
     XRejected,
 )
-from app.flows.invites import read_invite
-from birdhouse_client.layout import AccountSecret, same_account_name
+from app.flows.invites import InviteLedger, open_invite, read_invite_id
+from birdhouse_client.layout import AccountSecret, AccountSummary, same_account_name
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class OnboardingState:
-    """What the callback needs from the start: the request token and whom the invite names."""
+    """What the callback needs from the start: the request token, the invite, whom it names."""
 
     request_token: TokenPair
     expected_screen_name: str | None
+    # Set when the invite re-connects a known account: only that X user may complete it.
+    expected_user_id: str | None = None
+    # The ledger record to claim; None for the operator's PIN flow, which has no invite.
+    invite_id: str | None = None
 
     @property
     def oauth_token(self) -> str:
@@ -45,13 +56,21 @@ class ConnectedAccount:
     screen_name: str
     user_id: str
     outcome: SaveOutcome
+    # The bot was renamed at X: its keys moved from this name.
+    moved_from: str | None = None
 
 
 def start_onboarding(
-    *, invite_token: str, app_secret: AppSecret, x_client: XClient, callback_url: str
+    *,
+    invite_token: str,
+    app_secret: AppSecret,
+    x_client: XClient,
+    ledger: InviteLedger,
+    callback_url: str,
 ) -> OnboardingStart:
-    """Check the invite before anything reaches X, then get a request token."""
-    invite = read_invite(invite_token, signing_key=app_secret.signing_key)
+    """Check the invite (signature, then the ledger) before anything reaches X."""
+    invite_id = read_invite_id(invite_token, signing_key=app_secret.signing_key)
+    invite = open_invite(invite_id, ledger=ledger)
     try:
         request_token = x_client.fetch_request_token(callback_url=callback_url)
     except XRateLimited:
@@ -65,12 +84,17 @@ def start_onboarding(
             hint="Let the person who sent you the link know; they need to check the X app's "
             "keys and that its callback URL is registered.",
         ) from exc
-    log.info("onboarding started (expecting %s)", _describe(invite.screen_name))
+    log.info("onboarding started for invite %s (%s)", invite.id, _describe(invite.screen_name))
     return OnboardingStart(
         authorize_url=x_client.authorize_url(
             oauth_token=request_token.token, screen_name=invite.screen_name
         ),
-        state=OnboardingState(request_token=request_token, expected_screen_name=invite.screen_name),
+        state=OnboardingState(
+            request_token=request_token,
+            expected_screen_name=invite.screen_name,
+            expected_user_id=invite.user_id,
+            invite_id=invite.id,
+        ),
     )
 
 
@@ -81,8 +105,10 @@ def complete_onboarding(
     app_secret: AppSecret,
     x_client: XClient,
     store: AccountStore,
+    ledger: InviteLedger | None,
+    recovery_window_days: int = 7,
 ) -> ConnectedAccount:
-    """Exchange the verifier, refuse the wrong account, store the secret."""
+    """Exchange the verifier, refuse the wrong account, claim the invite, store the secret."""
     try:
         access = x_client.fetch_access_token(state.request_token, verifier=verifier)
     except XRateLimited:
@@ -95,16 +121,25 @@ def complete_onboarding(
             hint="Open your invite link again to start over.",
         ) from exc
 
-    expected = state.expected_screen_name
-    if expected and not same_account_name(expected, access.screen_name):
-        log.warning("refused @%s: the invite is for @%s", access.screen_name, expected)
-        _discard_unwanted_token(access, x_client=x_client, store=store)
-        raise AccountMismatch(
-            f"This link is for @{expected}, but you authorized @{access.screen_name}. "
-            "Nothing was saved.",
-            hint=f"Open the link again and log in to X as @{expected}.",
-        )
+    try:
+        _refuse_another_account(state, access, x_client=x_client, store=store)
+        previous = _previous_name(access, store=store, x_client=x_client)
+    except StoreUnavailable as exc:
+        raise StoreUnavailable(
+            "X authorized the account, but Birdhouse could not reach its storage to check it, "
+            "so nothing was saved.",
+            hint="Wait a minute, then open your invite link again.",
+        ) from exc
 
+    claim_id = secrets.token_hex(8)
+    if state.invite_id and ledger is not None:
+        ledger.claim(
+            state.invite_id,
+            claim_id=claim_id,
+            screen_name=access.screen_name,
+            user_id=access.user_id,
+            now=datetime.now(UTC),
+        )
     account = AccountSecret(
         screen_name=access.screen_name,
         user_id=access.user_id,
@@ -117,6 +152,8 @@ def complete_onboarding(
     try:
         outcome = store.save_account(account)
     except StoreUnavailable as exc:
+        if state.invite_id and ledger is not None:
+            _release(ledger, state.invite_id, claim_id)
         # Usually nothing was written; if only the answer was lost, the secret is complete
         # (Secrets Manager writes whole values), and onboarding again just rewrites it.
         raise StoreUnavailable(
@@ -124,24 +161,122 @@ def complete_onboarding(
             "so the account is not connected yet.",
             hint="Wait a minute, then open your invite link again; doing so is safe.",
         ) from exc
+    if previous is not None:
+        _retire_old_name(previous, account, store=store, recovery_window_days=recovery_window_days)
     log.info("connected @%s (user id %s, %s)", account.screen_name, account.user_id, outcome.value)
     return ConnectedAccount(
-        screen_name=account.screen_name, user_id=account.user_id, outcome=outcome
+        screen_name=account.screen_name,
+        user_id=account.user_id,
+        outcome=outcome,
+        moved_from=previous.screen_name if previous else None,
     )
+
+
+def _refuse_another_account(
+    state: OnboardingState, access: AuthorizedAccount, *, x_client: XClient, store: AccountStore
+) -> None:
+    """The invite's account, and a name that still belongs to the user stored under it."""
+    expected = state.expected_screen_name
+    if expected and not same_account_name(expected, access.screen_name):
+        log.warning("refused @%s: the invite is for @%s", access.screen_name, expected)
+        _discard_unwanted_token(access, x_client=x_client, store=store)
+        raise AccountMismatch(
+            f"This link is for @{expected}, but you authorized @{access.screen_name}. "
+            "Nothing was saved.",
+            hint=f"Open the link again and log in to X as @{expected}.",
+        )
+    if state.expected_user_id and state.expected_user_id != access.user_id:
+        log.warning(
+            "refused user %s (@%s): the invite re-connects user %s",
+            access.user_id,
+            access.screen_name,
+            state.expected_user_id,
+        )
+        _discard_unwanted_token(access, x_client=x_client, store=store)
+        raise AccountMismatch(
+            f"This link re-connects the account that was @{expected or access.screen_name} "
+            f"here, but @{access.screen_name} is now a different X account. Nothing was saved.",
+            hint="Ask the person who sent the link: the name may have changed hands at X.",
+        )
+    stored = store.get_account(access.screen_name)
+    if stored is not None and stored.user_id and stored.user_id != access.user_id:
+        detail = (
+            f"X user {access.user_id} tried to connect as @{access.screen_name} at "
+            f"{datetime.now(UTC).replace(microsecond=0).isoformat()}"
+        )
+        log.warning(
+            "refused user %s: @%s is stored here for user %s (the name changed hands)",
+            access.user_id,
+            access.screen_name,
+            stored.user_id,
+        )
+        store.note_name_conflict(stored.screen_name, detail=detail)
+        _discard_unwanted_token(access, x_client=x_client, store=store)
+        raise ScreenNameTaken(
+            f"@{access.screen_name} is connected here as a different X account (user id "
+            f"{stored.user_id}); you authorized user id {access.user_id}, which holds that "
+            "name now. Nothing was saved, and the stored account is unchanged.",
+            hint="Tell the person who sent you the link; they can check which account is which.",
+        )
+
+
+def _previous_name(
+    access: AuthorizedAccount, *, store: AccountStore, x_client: XClient
+) -> AccountSummary | None:
+    """The stored account of this X user under another name: the bot was renamed."""
+    found = store.find_by_user_id(access.user_id)
+    if found is None or same_account_name(found.screen_name, access.screen_name):
+        return None
+    log.info(
+        "user %s was @%s and is now @%s", access.user_id, found.screen_name, access.screen_name
+    )
+    return found
+
+
+def _retire_old_name(
+    previous: AccountSummary,
+    account: AccountSecret,
+    *,
+    store: AccountStore,
+    recovery_window_days: int,
+) -> None:
+    """The new secret is written; the old one goes, restorable, tagged with where it went."""
+    try:
+        store.schedule_deletion(
+            previous.screen_name,
+            recovery_window_days=recovery_window_days,
+            moved_to=account.screen_name,
+        )
+    except StoreUnavailable:
+        # Both secrets hold working keys for the same account; the next sweep or re-onboarding
+        # tidies up. Never fail the owner's page for it.
+        log.warning("could not retire @%s after its move", previous.screen_name)
+
+
+def _release(ledger: InviteLedger, invite_id: str, claim_id: str) -> None:
+    try:
+        ledger.release(invite_id, claim_id=claim_id)
+    except BirdhouseError:
+        log.error("invite %s stays used although its account was not stored", invite_id)
 
 
 def _discard_unwanted_token(
     access: AuthorizedAccount, *, x_client: XClient, store: AccountStore
 ) -> None:
-    """Best effort: revoke the token just issued for the wrong account.
+    """Best effort: revoke the token just issued for an account we refuse.
 
-    X hands out the same token each time one account authorizes one app, so if that account
-    is already onboarded here, revoking would cut off a working bot: leave it then.
+    X hands out the same token each time one account authorizes one app, so if that X user is
+    stored here under any name, the token is the one its bot uses: never revoke it then.
     """
     try:
-        existing = store.get_account(access.screen_name)
+        found = store.find_by_user_id(access.user_id)
+        existing = store.get_account(found.screen_name) if found else None
         if existing is not None and existing.access_token == access.tokens.token:
-            log.info("kept the token of @%s: it is already onboarded", access.screen_name)
+            log.info(
+                "kept the token of user %s: @%s uses it",
+                access.user_id,
+                found and found.screen_name,
+            )
             return
         x_client.invalidate_token(access.tokens)
         log.info("revoked the token issued for @%s", access.screen_name)

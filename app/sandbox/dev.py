@@ -31,13 +31,15 @@ from datetime import timedelta
 from enum import Enum
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
 
+from app.adapters.invite_ledger import create_invites_table
 from app.config import INSTANCE_HEADER, INSTANCE_ID_VARIABLE, LOOPBACK_HOSTS, Settings
 from app.env_file import load_env_file
-from app.flows.invites import mint_invite
+from app.flows.invites import create_invite
 from app.sandbox import refuse_to_run_in_lambda
 
 _AWS_CONFIGURED_BY = (
@@ -259,6 +261,8 @@ def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[Dev
             _seed_app_secret(
                 env, settings, admin_token=dev.admin_token, signing_key=dev.signing_key
             )
+            create_invites_table(_embedded_client(env, "dynamodb"), settings.invites_table)
+            dev.notes.append(f"Invite ledger: DynamoDB table {settings.invites_table}, embedded")
         yield dev
 
 
@@ -276,18 +280,22 @@ def _moto_server() -> Iterator[str]:
         server.stop()
 
 
-def _seed_app_secret(
-    env: dict[str, str], settings: Settings, *, admin_token: str, signing_key: str
-) -> None:
+def _embedded_client(env: Mapping[str, str], service: str) -> Any:
     import boto3
 
-    client = boto3.client(
-        "secretsmanager",
+    return boto3.client(
+        service,  # type: ignore[call-overload]
         endpoint_url=env["AWS_ENDPOINT_URL"],
         region_name=env["AWS_DEFAULT_REGION"],
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
+
+
+def _seed_app_secret(
+    env: dict[str, str], settings: Settings, *, admin_token: str, signing_key: str
+) -> None:
+    client = _embedded_client(env, "secretsmanager")
     client.create_secret(
         Name=settings.app_secret_id,
         SecretString=json.dumps(
@@ -361,10 +369,23 @@ def _onboarding_link(dev: DevStack) -> str:
         # Only the embedded store's own, throwaway signing key signs a printed link: a key
         # from a real app secret would make an any-account link that outlives this session.
         return "mint one with 'python -m app invite' or POST /invites"
-    _invite, token = mint_invite(
-        signing_key=dev.signing_key, screen_name=None, lifetime=timedelta(days=1)
+    from app.adapters.invite_ledger import DynamoDBInviteLedger
+    from app.adapters.secrets_manager import SecretsManagerAccountStore
+
+    settings = Settings()
+    invite = create_invite(
+        ledger=DynamoDBInviteLedger(
+            _embedded_client(dev.env, "dynamodb"), table_name=settings.invites_table
+        ),
+        store=SecretsManagerAccountStore(
+            _embedded_client(dev.env, "secretsmanager"), secrets_prefix=settings.secrets_prefix
+        ),
+        signing_key=dev.signing_key,
+        screen_name=None,
+        lifetime=timedelta(days=1),
+        note="printed by make dev",
     )
-    return f"{dev.app_url}/onboard?{urlencode({'invite': token})}"
+    return f"{dev.app_url}/onboard?{urlencode({'invite': invite.token})}"
 
 
 def _stop(app: subprocess.Popen[bytes]) -> None:

@@ -12,6 +12,7 @@ from app.adapters.x_client import XClient
 from app.app_secret import AppSecret, load_app_secret
 from app.config import Settings, get_settings
 from app.errors import NotAuthenticated
+from app.flows.invites import InviteLedger
 from app.web.public_url import ensure_trusted_host, public_base_url
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -22,6 +23,13 @@ def get_store(settings: SettingsDep) -> AccountStore:
 
 
 StoreDep = Annotated[AccountStore, Depends(get_store)]
+
+
+def get_ledger(settings: SettingsDep) -> InviteLedger:
+    return wiring.invite_ledger(settings)
+
+
+LedgerDep = Annotated[InviteLedger, Depends(get_ledger)]
 
 
 def get_app_secret_source() -> AppSecretSource:

@@ -15,10 +15,15 @@ def _error(description: str) -> dict[str, Any]:
 
 
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: _error("The body is not valid JSON"),
+    400: _error("The body is not valid JSON, or the host is not trusted"),
     401: _error("Missing or wrong admin token"),
     404: _error("No onboarded account has this name"),
-    503: _error("Secrets Manager or the app secret is unavailable"),
+    503: _error("Secrets Manager, the invite ledger or the app secret is unavailable"),
+}
+
+INVITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: _error("No invite has this id"),
+    409: _error("The invite is used, withdrawn or expired"),
 }
 
 X_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -37,7 +42,9 @@ def _page(description: str) -> dict[str, Any]:
 
 _PAGE_FAILURES: dict[int | str, dict[str, Any]] = {
     400: _page("The link or the details X sent back are invalid, expired or already used"),
-    429: _page("X is rate-limiting; try again later"),
+    409: _page("The link was already used to connect an account"),
+    410: _page("The link has expired or was withdrawn"),
+    429: _page("X is rate-limiting, or the link was opened too often; try again later"),
     500: _page("Unexpected problem; nothing was changed"),
     502: _page("X refused or failed"),
     503: _page("Secrets Manager or the app secret is unavailable; nothing was saved"),
@@ -46,12 +53,12 @@ _PAGE_FAILURES: dict[int | str, dict[str, Any]] = {
 
 ONBOARD_PAGES: dict[int | str, dict[str, Any]] = {
     303: {"description": "On to X's authorize page; sets the state cookie"},
-    410: _page("The invite has expired"),
     **_PAGE_FAILURES,
 }
 
 CALLBACK_PAGES: dict[int | str, dict[str, Any]] = {
     200: _page("Connected, or cancelled at X (nothing saved)"),
     403: _page("The owner authorized a different account than the invite names"),
+    409: _page("The link was already used, or the name belongs to another account here"),
     **_PAGE_FAILURES,
 }

@@ -38,6 +38,8 @@ def seal_state(state: OnboardingState, *, signing_key: str) -> str:
         "t": state.request_token.token,
         "s": state.request_token.secret,
         "n": state.expected_screen_name,
+        "u": state.expected_user_id,
+        "i": state.invite_id,
     }
     return str(URLSafeTimedSerializer(signing_key, salt=_SALT).dumps(payload))
 
@@ -68,11 +70,17 @@ def open_state(
         raise _not_ours() from None
     if not isinstance(payload, dict) or payload.get("t") != oauth_token:
         raise _not_ours()
-    secret, expected = payload.get("s"), payload.get("n")
-    if not isinstance(secret, str) or not (expected is None or isinstance(expected, str)):
+    secret = payload.get("s")
+    optional = {key: payload.get(key) for key in ("n", "u", "i")}
+    if not isinstance(secret, str) or not all(
+        value is None or isinstance(value, str) for value in optional.values()
+    ):
         raise _not_ours()
     return OnboardingState(
-        request_token=TokenPair(token=oauth_token, secret=secret), expected_screen_name=expected
+        request_token=TokenPair(token=oauth_token, secret=secret),
+        expected_screen_name=optional["n"],
+        expected_user_id=optional["u"],
+        invite_id=optional["i"],
     )
 
 

@@ -9,15 +9,17 @@ from app.app_secret import AppSecret
 from app.errors import (
     AccountMismatch,
     InvalidInvite,
+    InviteAlreadyUsed,
     OnboardingSessionError,
+    ScreenNameTaken,
     StoreUnavailable,
     XRateLimited,
     XRejected,
 )
-from app.flows.invites import mint_invite
+from app.flows.invites import InviteStatus, create_invite
 from app.flows.onboarding import complete_onboarding, start_onboarding
 from tests.support.constants import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET, SIGNING_KEY
-from tests.support.fakes import FakeX, InMemoryAccountStore
+from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger
 
 APP_SECRET = AppSecret(
     consumer_key=CONSUMER_KEY,
@@ -37,25 +39,42 @@ def store() -> InMemoryAccountStore:
     return InMemoryAccountStore()
 
 
-def invite_for(screen_name: str | None) -> str:
-    _invite, token = mint_invite(
-        signing_key=SIGNING_KEY, screen_name=screen_name, lifetime=timedelta(hours=1)
-    )
-    return token
+LEDGER = InMemoryInviteLedger()
+
+
+def invite_for(screen_name: str | None, *, store: InMemoryAccountStore | None = None) -> str:
+    return create_invite(
+        ledger=LEDGER,
+        store=store or InMemoryAccountStore(),
+        signing_key=SIGNING_KEY,
+        screen_name=screen_name,
+        lifetime=timedelta(hours=1),
+    ).token
 
 
 def onboard(
-    x: FakeX, store: InMemoryAccountStore, *, invite_for_name: str | None, log_in_as: str
+    x: FakeX,
+    store: InMemoryAccountStore,
+    *,
+    invite_for_name: str | None = None,
+    log_in_as: str,
+    token: str | None = None,
 ) -> SaveOutcome:
     start = start_onboarding(
-        invite_token=invite_for(invite_for_name),
+        invite_token=token or invite_for(invite_for_name, store=store),
         app_secret=APP_SECRET,
         x_client=x,
+        ledger=LEDGER,
         callback_url="https://b.example/callback",
     )
     verifier = x.approve(start.state.oauth_token, screen_name=log_in_as)
     connected = complete_onboarding(
-        state=start.state, verifier=verifier, app_secret=APP_SECRET, x_client=x, store=store
+        state=start.state,
+        verifier=verifier,
+        app_secret=APP_SECRET,
+        x_client=x,
+        store=store,
+        ledger=LEDGER,
     )
     return connected.outcome
 
@@ -66,6 +85,7 @@ def test_a_tampered_invite_never_reaches_x(x: FakeX) -> None:
             invite_token=invite_for("HelloBot")[:-2],
             app_secret=APP_SECRET,
             x_client=x,
+            ledger=LEDGER,
             callback_url="https://b.example/callback",
         )
 
@@ -77,6 +97,7 @@ def test_the_authorize_link_names_the_invited_account(x: FakeX) -> None:
         invite_token=invite_for("HelloBot"),
         app_secret=APP_SECRET,
         x_client=x,
+        ledger=LEDGER,
         callback_url="https://b.example/callback",
     )
 
@@ -143,11 +164,95 @@ def test_rate_limiting_passes_through_so_a_reload_can_finish(
         onboard(x, store, invite_for_name=None, log_in_as="HelloBot")
 
 
-def test_a_store_outage_says_the_save_is_unconfirmed(x: FakeX, store: InMemoryAccountStore) -> None:
-    store.unavailable = True
+def test_a_failed_save_says_it_is_unconfirmed(x: FakeX, store: InMemoryAccountStore) -> None:
+    store.writes_fail = True
 
     with pytest.raises(StoreUnavailable, match="could not confirm") as raised:
         onboard(x, store, invite_for_name=None, log_in_as="HelloBot")
 
     assert raised.value.hint is not None
     assert "safe" in raised.value.hint
+
+
+def test_an_invite_connects_one_account_only(x: FakeX, store: InMemoryAccountStore) -> None:
+    token = invite_for(None)
+    onboard(x, store, log_in_as="FirstBot", token=token)
+
+    with pytest.raises(InviteAlreadyUsed, match="@FirstBot"):
+        onboard(x, store, log_in_as="SecondBot", token=token)
+
+    assert store.get_account("SecondBot") is None
+
+
+def test_a_failure_before_storing_leaves_the_link_usable(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    token = invite_for(None)
+    store.writes_fail = True
+    with pytest.raises(StoreUnavailable):
+        onboard(x, store, log_in_as="HelloBot", token=token)
+    store.writes_fail = False
+
+    assert onboard(x, store, log_in_as="HelloBot", token=token) is SaveOutcome.CREATED
+    assert {r.status for r in LEDGER.records.values() if r.connected_screen_name == "HelloBot"} == {
+        InviteStatus.USED
+    }
+
+
+def test_a_squatter_on_a_stored_name_is_refused_and_the_bot_untouched(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    onboard(x, store, log_in_as="HelloBot")
+    real_bot = store.get_account("HelloBot")
+    x.rename("HelloBot", "HelloBotNew")  # the real bot renames; a stranger takes the old name
+    x.account("HelloBot")
+
+    with pytest.raises(ScreenNameTaken, match="different X account"):
+        onboard(x, store, log_in_as="HelloBot", token=invite_for(None))
+
+    assert store.get_account("HelloBot") == real_bot
+    assert "hellobot" in store.conflicts
+    assert x.account("HelloBot").access_token is None  # the stranger's new token is revoked
+
+
+def test_a_renamed_bot_moves_to_its_new_name(x: FakeX, store: InMemoryAccountStore) -> None:
+    onboard(x, store, log_in_as="OldName")
+    x.rename("OldName", "NewName")
+
+    onboard(x, store, log_in_as="NewName")
+
+    assert store.get_account("NewName") is not None
+    assert store.get_account("OldName") is None
+    assert store.moved_to == {"oldname": "NewName"}
+
+
+def test_an_invite_for_a_known_account_refuses_another_user_with_its_name(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    onboard(x, store, log_in_as="HelloBot")
+    token = invite_for("HelloBot", store=store)  # records HelloBot's user id
+    x.rename("HelloBot", "Elsewhere")
+    x.account("HelloBot")  # a newcomer takes the name
+
+    with pytest.raises(AccountMismatch, match="different X account"):
+        onboard(x, store, log_in_as="HelloBot", token=token)
+
+
+def test_the_clean_up_never_revokes_a_token_a_renamed_bot_uses(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    onboard(x, store, log_in_as="OtherBot")
+    x.rename("OtherBot", "OtherBotRenamed")
+
+    with pytest.raises(AccountMismatch):
+        onboard(x, store, invite_for_name="HelloBot", log_in_as="OtherBotRenamed")
+
+    assert x.account("OtherBotRenamed").access_token is not None
+
+
+def test_a_store_outage_while_checking_saves_nothing(x: FakeX, store: InMemoryAccountStore) -> None:
+    token = invite_for(None)
+    store.unavailable = True
+
+    with pytest.raises(StoreUnavailable, match="nothing was saved"):
+        onboard(x, store, log_in_as="HelloBot", token=token)

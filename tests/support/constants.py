@@ -5,6 +5,7 @@ CONSUMER_SECRET = "cs-birdhouse-tests-e8b27d41a6c94f0b9d3e"
 ADMIN_TOKEN = "admin-birdhouse-tests-5c0e7a9b2d4f6813"
 SIGNING_KEY = "sign-birdhouse-tests-91d2b7e4c6a80f35"
 APP_SECRET_ID = "twitter-bots/app"
+INVITES_TABLE = "birdhouse-invites"
 
 
 def admin_headers() -> dict[str, str]:

@@ -7,12 +7,21 @@ still run the real adapters against moto and the signature-checking X stand-in.
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from app.adapters.secrets_manager import SaveOutcome
 from app.adapters.x_client import AuthorizedAccount, TokenPair, Tweet, XUser
-from app.errors import BirdhouseError, StoreUnavailable, XRejected, XTokenRevoked
+from app.errors import (
+    BirdhouseError,
+    InviteNotFound,
+    InviteNotPending,
+    LedgerUnavailable,
+    StoreUnavailable,
+    XRejected,
+    XTokenRevoked,
+)
+from app.flows.invites import InviteRecord, InviteStatus, already_used, withdrawn
 from birdhouse_client.layout import AccountSecret, AccountSummary, normalise_screen_name
 
 
@@ -30,7 +39,10 @@ class InMemoryAccountStore:
     def __init__(self) -> None:
         self.live: dict[str, AccountSecret] = {}
         self.deleted: dict[str, AccountSecret] = {}
+        self.moved_to: dict[str, str] = {}
+        self.conflicts: dict[str, str] = {}
         self.unavailable = False
+        self.writes_fail = False
 
     def get_account(self, screen_name: str) -> AccountSecret | None:
         self._check()
@@ -38,6 +50,8 @@ class InMemoryAccountStore:
 
     def save_account(self, account: AccountSecret) -> SaveOutcome:
         self._check()
+        if self.writes_fail:
+            raise StoreUnavailable("Secrets Manager could not save (in-memory store)")
         key = normalise_screen_name(account.screen_name)
         existed = key in self.live or self.deleted.pop(key, None) is not None
         self.live[key] = account
@@ -51,11 +65,23 @@ class InMemoryAccountStore:
         account = self.get_account(screen_name)
         return None if account is None else _summary(account)
 
-    def schedule_deletion(self, screen_name: str, *, recovery_window_days: int) -> datetime:
+    def schedule_deletion(
+        self, screen_name: str, *, recovery_window_days: int, moved_to: str | None = None
+    ) -> datetime:
         self._check()
         key = normalise_screen_name(screen_name)
         self.deleted[key] = self.live.pop(key)
+        if moved_to:
+            self.moved_to[key] = moved_to
         return datetime.now(UTC) + timedelta(days=recovery_window_days)
+
+    def find_by_user_id(self, user_id: str) -> AccountSummary | None:
+        self._check()
+        found = [a for a in self.live.values() if a.user_id == user_id]
+        return _summary(found[0]) if found else None
+
+    def note_name_conflict(self, screen_name: str, *, detail: str) -> None:
+        self.conflicts[normalise_screen_name(screen_name)] = detail
 
     def restore_account(self, screen_name: str) -> AccountSummary | None:
         self._check()
@@ -168,3 +194,78 @@ class FakeX:
         self.calls.append(call)
         if call in self._failures:
             raise self._failures.pop(call)
+
+
+class InMemoryInviteLedger:
+    """An InviteLedger in a dict, with the same once-only claim and attempt counting."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, InviteRecord] = {}
+        self.attempts: dict[tuple[str, int], int] = {}
+        self.claims: dict[str, str] = {}
+        self.unavailable = False
+
+    def record(self, invite: InviteRecord) -> None:
+        self._check()
+        self.records[invite.id] = invite
+
+    def get(self, invite_id: str) -> InviteRecord | None:
+        self._check()
+        return self.records.get(invite_id)
+
+    def list_invites(self) -> list[InviteRecord]:
+        self._check()
+        return list(self.records.values())
+
+    def withdraw(self, invite_id: str, *, now: datetime) -> InviteRecord:
+        record = self.get(invite_id)
+        if record is None:
+            raise InviteNotFound(invite_id)
+        if record.status is not InviteStatus.PENDING:
+            raise InviteNotPending(invite_id)
+        self.records[invite_id] = replace(record, status=InviteStatus.REVOKED, revoked_at=now)
+        return self.records[invite_id]
+
+    def count_attempt(
+        self, invite_id: str, *, now: datetime, limit: int, window: timedelta
+    ) -> bool:
+        self._check()
+        key = (invite_id, int(now.timestamp() // window.total_seconds()))
+        if self.attempts.get(key, 0) >= limit:
+            return False
+        self.attempts[key] = self.attempts.get(key, 0) + 1
+        return True
+
+    def claim(
+        self, invite_id: str, *, claim_id: str, screen_name: str, user_id: str, now: datetime
+    ) -> None:
+        record = self.get(invite_id)
+        if record is None:
+            raise InviteNotFound(invite_id)
+        if record.status is InviteStatus.REVOKED:
+            raise withdrawn()
+        if record.status is InviteStatus.USED:
+            raise already_used(record)
+        self.claims[invite_id] = claim_id
+        self.records[invite_id] = replace(
+            record,
+            status=InviteStatus.USED,
+            used_at=now,
+            connected_screen_name=screen_name,
+            connected_user_id=user_id,
+        )
+
+    def release(self, invite_id: str, *, claim_id: str) -> None:
+        if self.claims.get(invite_id) == claim_id:
+            del self.claims[invite_id]
+            self.records[invite_id] = replace(
+                self.records[invite_id],
+                status=InviteStatus.PENDING,
+                used_at=None,
+                connected_screen_name=None,
+                connected_user_id=None,
+            )
+
+    def _check(self) -> None:
+        if self.unavailable:
+            raise LedgerUnavailable("The invite ledger could not be reached (in-memory ledger)")

@@ -18,6 +18,7 @@ import requests
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
+from app.adapters.invite_ledger import create_invites_table
 from app.adapters.secrets_manager import (
     SECRETS_CLIENT_CONFIG,
     SecretsManagerAccountStore,
@@ -29,7 +30,9 @@ from app.sandbox.x_standin import Fault, XStandin
 from app.web.deps import get_app_secret_source, get_store
 from tests.support.admin_api import AdminApi
 from tests.support.aws import unreachable_secrets_client
+from tests.support.constants import INVITES_TABLE
 from tests.support.lambda_browser import FRONT_DOORS, LambdaBrowser, authorize_at_x
+from tests.support.lambda_events import REGION
 from tests.support.owner_flows import connect, mint_invite, open_invite
 
 
@@ -51,6 +54,8 @@ def served_secrets_manager(
     request whose answer a test replaced, since botocore runs every before-send handler.
     """
     requests.post(f"{moto_server}/moto-api/reset", timeout=5)
+    # The server shares moto's backends with this process: the reset emptied the ledger too.
+    create_invites_table(boto3.client("dynamodb", region_name=REGION), INVITES_TABLE)
     client = boto3.client(
         "secretsmanager",
         endpoint_url=moto_server,

@@ -31,6 +31,8 @@ def test_trailing_slash_is_not_redirected_off_the_stage(front_door_browser: Lamb
 
 ADMIN_OPERATIONS = {
     ("/invites", "post"),
+    ("/invites", "get"),
+    ("/invites/{invite_id}", "delete"),
     ("/accounts", "get"),
     ("/accounts/{screen_name}", "get"),
     ("/accounts/{screen_name}", "delete"),

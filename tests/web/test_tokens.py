@@ -6,10 +6,11 @@ import pytest
 
 from app.adapters.x_client import TokenPair
 from app.errors import InvalidInvite, OnboardingSessionError
-from app.flows.invites import mint_invite, read_invite
+from app.flows.invites import create_invite, read_invite_id
 from app.flows.onboarding import OnboardingState
 from app.web.onboarding_state import open_state, seal_state
 from tests.support.constants import SIGNING_KEY
+from tests.support.fakes import InMemoryAccountStore, InMemoryInviteLedger
 
 STATE = OnboardingState(
     request_token=TokenPair(token="tok123", secret="rts"), expected_screen_name="A"
@@ -37,15 +38,19 @@ def test_state_from_another_deployment_is_refused() -> None:
 
 
 def test_an_invite_is_not_a_state_cookie_and_a_state_cookie_is_not_an_invite() -> None:
-    _invite, invite_token = mint_invite(
-        signing_key=SIGNING_KEY, screen_name="A", lifetime=timedelta(days=1)
-    )
+    invite_token = create_invite(
+        ledger=InMemoryInviteLedger(),
+        store=InMemoryAccountStore(),
+        signing_key=SIGNING_KEY,
+        screen_name="A",
+        lifetime=timedelta(days=1),
+    ).token
     sealed = seal_state(STATE, signing_key=SIGNING_KEY)
 
     with pytest.raises(OnboardingSessionError):
         open_state(invite_token, oauth_token="tok123", signing_key=SIGNING_KEY)
     with pytest.raises(InvalidInvite):
-        read_invite(sealed, signing_key=SIGNING_KEY)
+        read_invite_id(sealed, signing_key=SIGNING_KEY)
 
 
 def test_state_repr_hides_the_request_token_secret() -> None:

@@ -2,21 +2,29 @@ from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, Field, field_validator
 
 from app.errors import InvalidScreenName
 from app.flows.invites import (
     DEFAULT_INVITE_LIFETIME,
+    INVITE_ID_PATTERN,
     MAX_INVITE_LIFETIME,
+    MAX_NOTE_LENGTH,
     MIN_INVITE_LIFETIME,
-    mint_invite,
+    InviteRecord,
+    InviteStatus,
+    create_invite,
+    list_invites,
+    withdraw_invite,
 )
 from app.screen_names import validate_screen_name
-from app.web.deps import AdminDep, AppSecretDep, PublicBaseUrlDep
-from app.web.error_responses import ADMIN_ERRORS
+from app.web.deps import AdminDep, AppSecretDep, LedgerDep, PublicBaseUrlDep, StoreDep
+from app.web.error_responses import ADMIN_ERRORS, INVITE_ERRORS
 
 router = APIRouter(tags=["invites"], dependencies=[AdminDep], responses=ADMIN_ERRORS)
+
+InviteIdPath = Annotated[str, Path(pattern=INVITE_ID_PATTERN, description="The invite's id.")]
 
 
 class InviteRequest(BaseModel):
@@ -31,6 +39,11 @@ class InviteRequest(BaseModel):
         le=int(MAX_INVITE_LIFETIME.total_seconds()),
         description="Seconds until the link stops working.",
     )
+    note: str | None = Field(
+        default=None,
+        max_length=MAX_NOTE_LENGTH,
+        description="Free text for the operator (who it was sent to, why); never shown to owners.",
+    )
 
     @field_validator("screen_name")
     @classmethod
@@ -43,26 +56,52 @@ class InviteRequest(BaseModel):
 
 
 class InviteCreated(BaseModel):
+    id: str
     url: str
     expires_at: datetime
     screen_name: str | None
 
 
+class InviteList(BaseModel):
+    invites: list[InviteRecord]
+
+
 @router.post("/invites", status_code=201)
-def create_invite(
+def create(
     app_secret: AppSecretDep,
     base_url: PublicBaseUrlDep,
+    ledger: LedgerDep,
+    store: StoreDep,
     request: Annotated[InviteRequest | None, Body()] = None,
 ) -> InviteCreated:
-    """Mint an onboarding link to send to a bot's owner."""
+    """Mint a single-use onboarding link to send to a bot's owner, and record it."""
     request = request or InviteRequest()
-    invite, token = mint_invite(
+    invite = create_invite(
+        ledger=ledger,
+        store=store,
         signing_key=app_secret.signing_key,
         screen_name=request.screen_name,
         lifetime=timedelta(seconds=request.expires_in),
+        note=request.note,
     )
     return InviteCreated(
-        url=f"{base_url}/onboard?{urlencode({'invite': token})}",
-        expires_at=invite.expires_at,
-        screen_name=invite.screen_name,
+        id=invite.record.id,
+        url=f"{base_url}/onboard?{urlencode({'invite': invite.token})}",
+        expires_at=invite.record.expires_at,
+        screen_name=invite.record.screen_name,
     )
+
+
+@router.get("/invites")
+def list_all(
+    ledger: LedgerDep,
+    status: Annotated[InviteStatus | None, Query(description="Only invites in this state.")] = None,
+) -> InviteList:
+    """Every invite, newest first: status, whom it is for, what it connected. Never a link."""
+    return InviteList(invites=list_invites(ledger=ledger, status=status))
+
+
+@router.delete("/invites/{invite_id}", responses=INVITE_ERRORS)
+def withdraw(invite_id: InviteIdPath, ledger: LedgerDep) -> InviteRecord:
+    """Withdraw a pending invite: its link then shows "This link was withdrawn"."""
+    return withdraw_invite(invite_id, ledger=ledger)

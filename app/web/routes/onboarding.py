@@ -7,7 +7,14 @@ from app.errors import OnboardingSessionError
 from app.flows.invites import MAX_INVITE_TOKEN_LENGTH
 from app.flows.onboarding import complete_onboarding, start_onboarding
 from app.web.browser_route import BrowserRoute
-from app.web.deps import AppSecretDep, PublicBaseUrlDep, StoreDep, XClientDep
+from app.web.deps import (
+    AppSecretDep,
+    LedgerDep,
+    PublicBaseUrlDep,
+    SettingsDep,
+    StoreDep,
+    XClientDep,
+)
 from app.web.error_responses import CALLBACK_PAGES, ONBOARD_PAGES
 from app.web.onboarding_state import (
     OAUTH_TOKEN_PATTERN,
@@ -27,6 +34,7 @@ OAuthParam = Annotated[str | None, Query(max_length=256)]
 def onboard(
     app_secret: AppSecretDep,
     x_client: XClientDep,
+    ledger: LedgerDep,
     base_url: PublicBaseUrlDep,
     invite: Annotated[str, Query(max_length=MAX_INVITE_TOKEN_LENGTH)] = "",
 ) -> Response:
@@ -35,6 +43,7 @@ def onboard(
         invite_token=invite,
         app_secret=app_secret,
         x_client=x_client,
+        ledger=ledger,
         callback_url=f"{base_url}/callback",
     )
     response = redirect(start.authorize_url)
@@ -48,6 +57,8 @@ def callback(
     app_secret: AppSecretDep,
     x_client: XClientDep,
     store: StoreDep,
+    ledger: LedgerDep,
+    settings: SettingsDep,
     base_url: PublicBaseUrlDep,
     oauth_token: OAuthParam = None,
     oauth_verifier: OAuthParam = None,
@@ -84,10 +95,17 @@ def callback(
         app_secret=app_secret,
         x_client=x_client,
         store=store,
+        ledger=ledger,
+        recovery_window_days=settings.deletion_recovery_days,
+    )
+    moved = (
+        f" It was @{connected.moved_from} here before; its keys now live under its new name."
+        if connected.moved_from
+        else ""
     )
     response = render_page(
         title=f"@{connected.screen_name} is connected",
-        message=f"Birdhouse saved the keys for @{connected.screen_name}. "
+        message=f"Birdhouse saved the keys for @{connected.screen_name}.{moved} "
         "Its bot can start posting; you can close this page.",
         hint="You can log out of the bot account on X now. To disconnect the bot later, "
         "revoke Birdhouse's access in the account's X settings.",

@@ -26,6 +26,10 @@ CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_to
 TAG_SCREEN_NAME = "birdhouse:screen_name"
 TAG_USER_ID = "birdhouse:user_id"
 TAG_AUTHORIZED_AT = "birdhouse:authorized_at"
+# On a secret moved to the account's new screen name (the bot was renamed): where it went.
+TAG_MOVED_TO = "birdhouse:moved_to"
+# Set when another X user authorized under this account's name (the name changed hands).
+TAG_NAME_CONFLICT = "birdhouse:name_conflict"
 
 # What Secrets Manager answers for a secret that is not there for us: missing, or scheduled
 # for deletion (InvalidRequest).
@@ -141,6 +145,8 @@ class AccountSummary:
     screen_name: str
     user_id: str
     authorized_at: str
+    # "X user 456 tried to connect under this name at …": the name changed hands at X.
+    name_conflict: str | None = None
 
     @classmethod
     def from_tags(
@@ -151,4 +157,5 @@ class AccountSummary:
             user_id=tags.get(TAG_USER_ID, ""),
             # Secrets written before the tag existed: the last change is the best guess.
             authorized_at=tags.get(TAG_AUTHORIZED_AT) or changed_at,
+            name_conflict=tags.get(TAG_NAME_CONFLICT) or None,
         )

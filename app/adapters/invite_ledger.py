@@ -1,0 +1,305 @@
+"""The invite ledger in DynamoDB: one item per invite, claimed at most once by a condition.
+
+Table: partition key `invite_id` (S), on-demand, TTL attribute `expires_ttl` (N): DynamoDB
+deletes a record within days of its expiry plus `RETENTION`, so the operator still sees what
+became of an invite for a while. Reads filter expired invites themselves.
+"""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+from app.errors import ExpiredInvite, InviteNotFound, InviteNotPending, LedgerUnavailable
+from app.flows.invites import InviteRecord, InviteStatus, already_used, withdrawn
+from birdhouse_client.layout import aws_error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+log = logging.getLogger(__name__)
+
+# How long a record outlives its invite's expiry before DynamoDB's TTL removes it.
+RETENTION = timedelta(days=30)
+TTL_ATTRIBUTE = "expires_ttl"
+# Like Secrets Manager's: an owner waits on these calls. Three tries, short timeouts.
+LEDGER_CLIENT_CONFIG = Config(
+    connect_timeout=1,
+    read_timeout=2,
+    retries={"mode": "standard", "total_max_attempts": 3},
+)
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+_OPTIONAL_TEXT = (
+    "screen_name",
+    "user_id",
+    "note",
+    "connected_screen_name",
+    "connected_user_id",
+)
+
+
+@lru_cache
+def create_dynamodb_client() -> "DynamoDBClient":
+    """One client per container, made on first use: region and endpoint from AWS_* variables."""
+    try:
+        return boto3.client("dynamodb", config=LEDGER_CLIENT_CONFIG)
+    except NoRegionError as exc:
+        raise LedgerUnavailable("No AWS region: set AWS_DEFAULT_REGION or AWS_REGION") from exc
+    except BotoCoreError as exc:
+        raise LedgerUnavailable(f"DynamoDB client could not be created: {exc}") from exc
+
+
+@contextmanager
+def _translated_errors(action: str, table: str) -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        code = aws_error_code(exc)
+        log.warning("DynamoDB %s on %s failed: %s", action, table, code)
+        raise LedgerUnavailable(
+            f"The invite ledger could not {action} ({code}); nothing was saved.",
+            hint="Try again in a minute.",
+        ) from exc
+    except NoCredentialsError as exc:
+        raise LedgerUnavailable(f"No AWS credentials to {action} the invite ledger") from exc
+    except BotoCoreError as exc:
+        log.warning("DynamoDB %s on %s failed: %s", action, table, type(exc).__name__)
+        raise LedgerUnavailable(
+            f"The invite ledger could not {action} ({type(exc).__name__}); nothing was saved.",
+            hint="Try again in a minute.",
+        ) from exc
+
+
+class DynamoDBInviteLedger:
+    """Invites as DynamoDB items; single use through conditional writes."""
+
+    def __init__(self, client: "DynamoDBClient", *, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def record(self, invite: InviteRecord) -> None:
+        with _translated_errors("record the invite", self._table):
+            self._client.put_item(
+                TableName=self._table,
+                Item=_item(invite),
+                ConditionExpression="attribute_not_exists(invite_id)",
+            )
+
+    def get(self, invite_id: str) -> InviteRecord | None:
+        with _translated_errors("read the invite", self._table):
+            answer = self._client.get_item(
+                TableName=self._table, Key=_key(invite_id), ConsistentRead=True
+            )
+        item = answer.get("Item")
+        return None if item is None else _record(item)
+
+    def list_invites(self) -> list[InviteRecord]:
+        """Every record (the operator's view: a Scan, a page at a time)."""
+        records: list[InviteRecord] = []
+        paginator = self._client.get_paginator("scan")
+        with _translated_errors("list invites", self._table):
+            for page in paginator.paginate(TableName=self._table):
+                for item in page.get("Items", []):
+                    try:
+                        records.append(_record(item))
+                    except LedgerUnavailable:
+                        log.warning("skipped a damaged invite record in %s", self._table)
+        return records
+
+    def withdraw(self, invite_id: str, *, now: datetime) -> InviteRecord:
+        with _translated_errors("withdraw the invite", self._table):
+            try:
+                answer = self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(invite_id),
+                    UpdateExpression="SET #status = :revoked, revoked_at = :now",
+                    ConditionExpression="#status = :pending",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":revoked": _s(InviteStatus.REVOKED.value),
+                        ":pending": _s(InviteStatus.PENDING.value),
+                        ":now": _s(now.isoformat()),
+                    },
+                    ReturnValues="ALL_NEW",
+                )
+            except ClientError as exc:
+                if aws_error_code(exc) != _CONDITION_FAILED:
+                    raise
+                raise self._not_withdrawable(invite_id) from None
+        return _record(answer["Attributes"])
+
+    def count_attempt(
+        self, invite_id: str, *, now: datetime, limit: int, window: timedelta
+    ) -> bool:
+        """One more authorization in this fixed window, unless `limit` were started already.
+
+        One conditional write: the counter's name carries the window, so a new window starts
+        from nothing without a read. Old counters go with the record's TTL.
+        """
+        window_number = int(now.timestamp() // window.total_seconds())
+        with _translated_errors("count the attempt", self._table):
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(invite_id),
+                    UpdateExpression="SET #count = if_not_exists(#count, :zero) + :one",
+                    ConditionExpression="attribute_exists(invite_id) AND "
+                    "(attribute_not_exists(#count) OR #count < :limit)",
+                    ExpressionAttributeNames={"#count": f"attempts_{window_number}"},
+                    ExpressionAttributeValues={
+                        ":zero": _n(0),
+                        ":one": _n(1),
+                        ":limit": _n(limit),
+                    },
+                )
+            except ClientError as exc:
+                if aws_error_code(exc) != _CONDITION_FAILED:
+                    raise
+                return False
+        return True
+
+    def claim(
+        self, invite_id: str, *, claim_id: str, screen_name: str, user_id: str, now: datetime
+    ) -> None:
+        """Pending to used, atomically: of two racing callbacks, one wins."""
+        with _translated_errors("claim the invite", self._table):
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(invite_id),
+                    UpdateExpression="SET #status = :used, used_at = :now, claim_id = :claim, "
+                    "connected_screen_name = :name, connected_user_id = :user",
+                    ConditionExpression="#status = :pending AND expires_at > :now",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":used": _s(InviteStatus.USED.value),
+                        ":pending": _s(InviteStatus.PENDING.value),
+                        ":now": _s(now.isoformat()),
+                        ":claim": _s(claim_id),
+                        ":name": _s(screen_name),
+                        ":user": _s(user_id),
+                    },
+                )
+            except ClientError as exc:
+                if aws_error_code(exc) != _CONDITION_FAILED:
+                    raise
+                raise self._unclaimable(invite_id) from None
+
+    def release(self, invite_id: str, *, claim_id: str) -> None:
+        """Undo our own claim (the account could not be stored): the link works again."""
+        with _translated_errors("release the invite", self._table):
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(invite_id),
+                    UpdateExpression="SET #status = :pending "
+                    "REMOVE used_at, claim_id, connected_screen_name, connected_user_id",
+                    ConditionExpression="claim_id = :claim",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":pending": _s(InviteStatus.PENDING.value),
+                        ":claim": _s(claim_id),
+                    },
+                )
+            except ClientError as exc:
+                if aws_error_code(exc) != _CONDITION_FAILED:
+                    raise
+                log.warning("invite %s was not ours to release", invite_id)
+
+    def _not_withdrawable(self, invite_id: str) -> Exception:
+        record = self.get(invite_id)
+        if record is None:
+            return InviteNotFound(f"No invite has the id {invite_id!r}.")
+        return InviteNotPending(
+            f"Invite {invite_id} is {record.as_of(datetime.now(UTC)).status.value}; only a "
+            "pending invite can be withdrawn."
+        )
+
+    def _unclaimable(self, invite_id: str) -> Exception:
+        record = self.get(invite_id)
+        if record is None:
+            return InviteNotFound(f"No invite has the id {invite_id!r}.")
+        if record.status is InviteStatus.REVOKED:
+            return withdrawn()
+        if record.status is InviteStatus.USED:
+            return already_used(record)
+        return ExpiredInvite("This link expired while you were at X.", hint="Ask for a new link.")
+
+
+def create_invites_table(client: "DynamoDBClient", table_name: str) -> None:
+    """The table as serverless.yml declares it (make dev and the tests; AWS gets it deployed)."""
+    client.create_table(
+        TableName=table_name,
+        AttributeDefinitions=[{"AttributeName": "invite_id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "invite_id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.update_time_to_live(
+        TableName=table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+    )
+
+
+def _key(invite_id: str) -> dict[str, "AttributeValueTypeDef"]:
+    return {"invite_id": _s(invite_id)}
+
+
+def _s(value: str) -> "AttributeValueTypeDef":
+    return {"S": value}
+
+
+def _n(value: int) -> "AttributeValueTypeDef":
+    return {"N": str(value)}
+
+
+def _item(invite: InviteRecord) -> dict[str, "AttributeValueTypeDef"]:
+    item: dict[str, AttributeValueTypeDef] = {
+        "invite_id": _s(invite.id),
+        "status": _s(invite.status.value),
+        "created_at": _s(invite.created_at.isoformat()),
+        "expires_at": _s(invite.expires_at.isoformat()),
+        TTL_ATTRIBUTE: _n(int((invite.expires_at + RETENTION).timestamp())),
+    }
+    for name in _OPTIONAL_TEXT:
+        if value := getattr(invite, name):
+            item[name] = _s(value)
+    return item
+
+
+def _record(item: dict[str, Any]) -> InviteRecord:
+    """A record from an item; a damaged one is named, never a 500."""
+    try:
+
+        def text(name: str) -> str | None:
+            return str(item[name]["S"]) if name in item else None
+
+        def moment(name: str) -> datetime | None:
+            return datetime.fromisoformat(item[name]["S"]) if name in item else None
+
+        return InviteRecord(
+            id=item["invite_id"]["S"],
+            status=InviteStatus(item["status"]["S"]),
+            created_at=datetime.fromisoformat(item["created_at"]["S"]),
+            expires_at=datetime.fromisoformat(item["expires_at"]["S"]),
+            screen_name=text("screen_name"),
+            user_id=text("user_id"),
+            note=text("note"),
+            connected_screen_name=text("connected_screen_name"),
+            connected_user_id=text("connected_user_id"),
+            used_at=moment("used_at"),
+            revoked_at=moment("revoked_at"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        invite_id = item.get("invite_id", {}).get("S", "?") if isinstance(item, dict) else "?"
+        log.error("invite record %s is damaged: %s", invite_id, type(exc).__name__)
+        raise LedgerUnavailable(
+            "This invite's record is damaged, so the link can't be used.",
+            hint="Ask the person who sent it for a new link.",
+        ) from None
