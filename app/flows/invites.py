@@ -119,12 +119,13 @@ def create_invite(
     """
     known = store.describe_account(screen_name) if screen_name else None
     user_id = known.user_id if known and known.user_id else None
-    created_at = (now or datetime.now(UTC)).replace(microsecond=0)
+    # Microseconds kept: "newest first" must hold for invites made within one second.
+    created_at = now or datetime.now(UTC)
     record = InviteRecord(
         id=secrets.token_urlsafe(9),
         status=InviteStatus.PENDING,
         created_at=created_at,
-        expires_at=created_at + lifetime,
+        expires_at=(created_at + lifetime).replace(microsecond=0),
         screen_name=screen_name,
         user_id=user_id,
         note=note or None,

@@ -158,6 +158,18 @@ def page(chromium: Any) -> Iterator[Any]:
     context.close()
 
 
+def fresh_link(local_stack: LocalStack, screen_name: str | None = None) -> str:
+    """A new single-use invite from the admin API (the printed one connects one account)."""
+    answer = requests.post(
+        f"{local_stack.app_url}/invites",
+        headers={"Authorization": f"Bearer {local_stack.admin_token}"},
+        json={"screen_name": screen_name} if screen_name else {},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["url"])
+
+
 def screenshot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -179,9 +191,16 @@ def test_owner_authorizes_and_the_account_is_connected(local_stack: LocalStack, 
     screenshot(page, "2-connected")
     assert local_stack.stored("BrowserBot")
 
+    reopened = page.goto(local_stack.onboarding_link)  # single use: the link is spent
+    assert reopened is not None
+    assert reopened.status == 409
+    assert page.inner_text("h1") == "This link was already used"
+    assert "@BrowserBot" in page.inner_text("main")
+    screenshot(page, "2b-link-already-used")
+
 
 def test_owner_cancels_and_nothing_is_stored(local_stack: LocalStack, page: Any) -> None:
-    page.goto(local_stack.onboarding_link)
+    page.goto(fresh_link(local_stack))
     page.fill("#screen_name", "CancelledBot")
     page.click("button.cancel")
     page.wait_for_url(f"{local_stack.app_url}/callback?*")
@@ -194,14 +213,7 @@ def test_owner_cancels_and_nothing_is_stored(local_stack: LocalStack, page: Any)
 def test_owner_authorizes_the_wrong_account_and_is_refused(
     local_stack: LocalStack, page: Any
 ) -> None:
-    invite = requests.post(
-        f"{local_stack.app_url}/invites",
-        headers={"Authorization": f"Bearer {local_stack.admin_token}"},
-        json={"screen_name": "InvitedBot"},
-        timeout=10,
-    ).json()
-
-    response = page.goto(invite["url"])
+    response = page.goto(fresh_link(local_stack, "InvitedBot"))
     assert response is not None
     assert page.input_value("#screen_name") == "InvitedBot"  # prefilled from screen_name
     page.fill("#screen_name", "PersonalAcct")
@@ -218,7 +230,7 @@ def test_owner_authorizes_the_wrong_account_and_is_refused(
 
 
 def test_expired_or_tampered_link_is_a_readable_page(local_stack: LocalStack, page: Any) -> None:
-    response = page.goto(local_stack.onboarding_link[:-3])
+    response = page.goto(fresh_link(local_stack)[:-3])
 
     assert response is not None
     assert response.status == 400

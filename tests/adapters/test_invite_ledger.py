@@ -1,0 +1,150 @@
+"""The DynamoDB invite ledger against moto: conditional writes do the once-only work."""
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from app.adapters.invite_ledger import LEDGER_CLIENT_CONFIG, DynamoDBInviteLedger
+from app.errors import InviteAlreadyUsed, InviteNotPending, InviteWithdrawn, LedgerUnavailable
+from app.flows.invites import InviteRecord, InviteStatus
+from tests.support.constants import INVITES_TABLE
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+WINDOW = timedelta(minutes=15)
+
+
+@pytest.fixture
+def ledger(dynamodb: Any) -> DynamoDBInviteLedger:
+    return DynamoDBInviteLedger(dynamodb, table_name=INVITES_TABLE)
+
+
+def pending(invite_id: str = "inv-0001", **fields: Any) -> InviteRecord:
+    return InviteRecord(
+        id=invite_id,
+        status=InviteStatus.PENDING,
+        created_at=NOW,
+        expires_at=NOW + timedelta(days=1),
+        **fields,
+    )
+
+
+def test_a_record_round_trips_with_its_ttl(ledger: DynamoDBInviteLedger, dynamodb: Any) -> None:
+    record = pending(screen_name="HelloBot", user_id="42", note="for Ada")
+    ledger.record(record)
+
+    item = dynamodb.get_item(TableName=INVITES_TABLE, Key={"invite_id": {"S": record.id}})["Item"]
+
+    assert ledger.get(record.id) == record
+    assert int(item["expires_ttl"]["N"]) == int(
+        (record.expires_at + timedelta(days=30)).timestamp()
+    )
+    ttl = dynamodb.describe_time_to_live(TableName=INVITES_TABLE)["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expires_ttl"
+
+
+def test_of_racing_claims_exactly_one_wins(ledger: DynamoDBInviteLedger) -> None:
+    ledger.record(pending())
+    outcomes: list[str] = []
+
+    def claim(name: str) -> None:
+        try:
+            ledger.claim("inv-0001", claim_id=name, screen_name=name, user_id=name, now=NOW)
+            outcomes.append("won")
+        except InviteAlreadyUsed:
+            outcomes.append("lost")
+
+    threads = [threading.Thread(target=claim, args=(f"Bot{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["lost", "lost", "lost", "won"]
+    assert ledger.get("inv-0001").status is InviteStatus.USED  # type: ignore[union-attr]
+
+
+def test_only_the_claimant_can_release(ledger: DynamoDBInviteLedger) -> None:
+    ledger.record(pending())
+    ledger.claim("inv-0001", claim_id="mine", screen_name="A", user_id="1", now=NOW)
+
+    ledger.release("inv-0001", claim_id="someone-elses")
+    assert ledger.get("inv-0001").status is InviteStatus.USED  # type: ignore[union-attr]
+    ledger.release("inv-0001", claim_id="mine")
+
+    released = ledger.get("inv-0001")
+    assert released is not None
+    assert released.status is InviteStatus.PENDING
+    assert released.connected_screen_name is None
+
+
+def test_a_withdrawn_invite_cannot_be_claimed(ledger: DynamoDBInviteLedger) -> None:
+    ledger.record(pending())
+    ledger.withdraw("inv-0001", now=NOW)
+
+    with pytest.raises(InviteWithdrawn):
+        ledger.claim("inv-0001", claim_id="c", screen_name="A", user_id="1", now=NOW)
+    with pytest.raises(InviteNotPending):
+        ledger.withdraw("inv-0001", now=NOW)
+
+
+def test_attempts_are_counted_per_window(ledger: DynamoDBInviteLedger) -> None:
+    ledger.record(pending())
+
+    first_window = [
+        ledger.count_attempt("inv-0001", now=NOW, limit=3, window=WINDOW) for _ in range(4)
+    ]
+    next_window = ledger.count_attempt("inv-0001", now=NOW + WINDOW, limit=3, window=WINDOW)
+
+    assert first_window == [True, True, True, False]
+    assert next_window is True
+
+
+def test_attempts_on_an_unknown_invite_are_refused(ledger: DynamoDBInviteLedger) -> None:
+    assert ledger.count_attempt("nobody-here", now=NOW, limit=3, window=WINDOW) is False
+
+
+def test_a_damaged_record_is_skipped_in_the_list_and_named_on_read(
+    ledger: DynamoDBInviteLedger, dynamodb: Any
+) -> None:
+    ledger.record(pending("inv-good"))
+    dynamodb.put_item(
+        TableName=INVITES_TABLE, Item={"invite_id": {"S": "inv-bad"}, "status": {"S": "??"}}
+    )
+
+    assert [r.id for r in ledger.list_invites()] == ["inv-good"]
+    with pytest.raises(LedgerUnavailable, match="damaged"):
+        ledger.get("inv-bad")
+
+
+def test_throttling_that_persists_is_a_clear_503(dynamodb: Any) -> None:
+    import boto3
+
+    client = boto3.client(
+        "dynamodb", region_name=dynamodb.meta.region_name, config=LEDGER_CLIENT_CONFIG
+    )
+    attempts: list[int] = []
+
+    def throttle(request: Any, **_: Any) -> AWSResponse:
+        attempts.append(1)
+        body = json.dumps(
+            {"__type": "ProvisionedThroughputExceededException", "message": "Rate exceeded"}
+        ).encode()
+        return AWSResponse(request.url, 400, {}, _Raw(body))
+
+    client.meta.events.register_first("before-send.dynamodb.GetItem", throttle)
+
+    with pytest.raises(LedgerUnavailable, match="ProvisionedThroughputExceeded"):
+        DynamoDBInviteLedger(client, table_name=INVITES_TABLE).get("inv-0001")
+    assert len(attempts) == 3  # retried with backoff, then given up
+
+
+class _Raw:
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def stream(self, **_: Any) -> Any:
+        yield self.content
