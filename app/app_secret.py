@@ -1,6 +1,14 @@
-"""The app secret: X consumer keys, the admin token and the signing key."""
+"""The app secret: X consumer keys, the admin token, the signing key and earlier signing keys.
+
+Read with a time-to-live (APP_SECRET_TTL_SECONDS, default 300), so a rotated admin token or
+signing key takes effect on every warm container within the TTL. When X refuses the app's
+consumer key, the secret is read again at once, but at most once per REFRESH_INTERVAL: anonymous
+traffic cannot turn into a stream of Secrets Manager calls.
+"""
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.adapters.secrets_manager import AppSecretSource
@@ -8,6 +16,11 @@ from app.config import Settings
 from app.errors import AppSecretError
 
 APP_SECRET_KEYS = ("consumer_key", "consumer_secret", "admin_token", "signing_key")
+# Earlier signing keys, newest first: accepted to check links and cookies, never to sign.
+PREVIOUS_SIGNING_KEYS = "previous_signing_keys"
+# Links live at most 30 days and rotations are rare: three earlier keys cover any sane cadence.
+MAX_PREVIOUS_SIGNING_KEYS = 3
+REFRESH_INTERVAL_SECONDS = 30.0
 # Values copied from docs or templates rather than generated.
 _PLACEHOLDERS = {"changethis", "change-me", "changeme", "secret", "xxx", "todo", "placeholder"}
 _MIN_GENERATED_LENGTH = 16
@@ -19,24 +32,66 @@ class AppSecret:
     consumer_secret: str = field(repr=False)
     admin_token: str = field(repr=False)
     signing_key: str = field(repr=False)
+    previous_signing_keys: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def signing_keys(self) -> tuple[str, ...]:
+        """The current key first (it signs), then the earlier ones (they only verify)."""
+        return (self.signing_key, *self.previous_signing_keys)
 
 
-_cache: dict[str, AppSecret] = {}
-_cache_lock = threading.Lock()
+class AppSecretCache:
+    """The app secret per secret id, each with the moment it was read."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._entries: dict[str, tuple[float, AppSecret]] = {}
+        self._last_forced: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, settings: Settings, source: AppSecretSource) -> AppSecret:
+        with self._lock:
+            entry = self._entries.get(settings.app_secret_id)
+            now = self.clock()
+            if entry is None or now - entry[0] >= settings.app_secret_ttl_seconds:
+                entry = (now, _read_app_secret(settings, source))
+                self._entries[settings.app_secret_id] = entry
+            return entry[1]
+
+    def refresh(self, settings: Settings, source: AppSecretSource) -> AppSecret | None:
+        """Read again now, unless that was done less than REFRESH_INTERVAL_SECONDS ago."""
+        with self._lock:
+            now = self.clock()
+            last = self._last_forced.get(settings.app_secret_id)
+            if last is not None and now - last < REFRESH_INTERVAL_SECONDS:
+                return None
+            self._last_forced[settings.app_secret_id] = now
+            secret = _read_app_secret(settings, source)
+            self._entries[settings.app_secret_id] = (now, secret)
+            return secret
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._last_forced.clear()
+
+
+# One per container, like the Secrets Manager client.
+CACHE = AppSecretCache()
 
 
 def load_app_secret(*, settings: Settings, source: AppSecretSource) -> AppSecret:
-    """Read once per container; environment variables override single keys."""
-    with _cache_lock:
-        cached = _cache.get(settings.app_secret_id)
-        if cached is None:
-            cached = _cache[settings.app_secret_id] = _read_app_secret(settings, source)
-        return cached
+    """The cached app secret, read again after its TTL; environment variables override keys."""
+    return CACHE.get(settings, source)
+
+
+def refresh_app_secret(*, settings: Settings, source: AppSecretSource) -> AppSecret | None:
+    """After X refused the consumer key: maybe it was rotated. None if refreshed just now."""
+    return CACHE.refresh(settings, source)
 
 
 def clear_app_secret_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    CACHE.clear()
 
 
 def _read_app_secret(settings: Settings, source: AppSecretSource) -> AppSecret:
@@ -71,4 +126,9 @@ def _read_app_secret(settings: Settings, source: AppSecretSource) -> AppSecret:
                 f"The {key!r} in {secret_id!r} looks like a placeholder: "
                 f"use at least {_MIN_GENERATED_LENGTH} random characters"
             )
-    return AppSecret(**merged)
+    previous = stored.get(PREVIOUS_SIGNING_KEYS) or []
+    if not isinstance(previous, list) or not all(isinstance(k, str) and k for k in previous):
+        raise AppSecretError(
+            f"The {PREVIOUS_SIGNING_KEYS!r} in {secret_id!r} must be a list of keys"
+        )
+    return AppSecret(**merged, previous_signing_keys=tuple(previous))

@@ -15,7 +15,7 @@ import shlex
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
@@ -23,7 +23,12 @@ from pydantic import ValidationError
 from app import wiring
 from app.adapters.secrets_manager import SaveOutcome, create_secrets_client
 from app.adapters.x_client import XClient
-from app.app_secret import AppSecret, clear_app_secret_cache
+from app.app_secret import (
+    MAX_PREVIOUS_SIGNING_KEYS,
+    PREVIOUS_SIGNING_KEYS,
+    AppSecret,
+    clear_app_secret_cache,
+)
 from app.config import Settings
 from app.errors import BirdhouseError, OnboardingSessionError, XTokenRevoked
 from app.flows import account_admin
@@ -101,8 +106,15 @@ def _parser() -> argparse.ArgumentParser:
     bootstrap.add_argument(
         "--rotate",
         action="store_true",
-        help="generate a new admin token and signing key even if the secret has them "
-        "(outstanding invite links stop working)",
+        help="replace the admin token and the signing key; links and state cookies already "
+        "out keep working (the old key verifies only). Takes effect everywhere within "
+        "APP_SECRET_TTL_SECONDS (default 5 minutes)",
+    )
+    bootstrap.add_argument(
+        "--revoke-links",
+        action="store_true",
+        help="with --rotate: also drop every earlier signing key, so every outstanding link "
+        "and half-finished authorization stops working",
     )
 
     invite = command(
@@ -166,21 +178,47 @@ def _bootstrap(args: argparse.Namespace) -> int:
     consumer_secret = _ask("X consumer secret (API key secret): ", secret=True)
     if not consumer_key or not consumer_secret:
         raise CommandError("the consumer key and secret are both needed")
+    if args.revoke_links and not args.rotate:
+        raise CommandError("--revoke-links goes with --rotate")
     keep = not args.rotate and all(existing.get(k) for k in ("admin_token", "signing_key"))
     admin_token = str(existing["admin_token"]) if keep else secrets.token_urlsafe(32)
-    value = {
+    value: dict[str, Any] = {
         "consumer_key": consumer_key,
         "consumer_secret": consumer_secret,
         "admin_token": admin_token,
         "signing_key": str(existing["signing_key"]) if keep else secrets.token_urlsafe(48),
+        PREVIOUS_SIGNING_KEYS: _previous_signing_keys(
+            existing, rotate=args.rotate, revoke=args.revoke_links
+        ),
     }
     outcome = source.write_app_secret(settings.app_secret_id, value)
     print(f"{'Created' if outcome is SaveOutcome.CREATED else 'Updated'} {settings.app_secret_id}.")
     if keep:
         print("Kept the existing admin token and signing key (--rotate replaces them).")
-    else:
-        print(f"Admin token (shown once; keep it in a password manager): {admin_token}")
+        return 0
+    print(f"Admin token (shown once; keep it in a password manager): {admin_token}")
+    if existing:
+        ttl = f"{settings.app_secret_ttl_seconds:g} seconds"
+        links = (
+            "every outstanding link and half-finished authorization stops working"
+            if args.revoke_links
+            else "links already sent keep working (the old signing key now only verifies)"
+        )
+        print(
+            f"Running containers switch within {ttl} (APP_SECRET_TTL_SECONDS): the old admin "
+            f"token is refused from then on; {links}."
+        )
     return 0
+
+
+def _previous_signing_keys(existing: dict[str, Any], *, rotate: bool, revoke: bool) -> list[str]:
+    """Newest first, at most MAX_PREVIOUS_SIGNING_KEYS: each rotation pushes the old key."""
+    kept = [str(k) for k in existing.get(PREVIOUS_SIGNING_KEYS) or [] if isinstance(k, str)]
+    if revoke:
+        return []
+    if rotate and existing.get("signing_key"):
+        kept = [str(existing["signing_key"]), *kept]
+    return kept[:MAX_PREVIOUS_SIGNING_KEYS]
 
 
 def _invite(args: argparse.Namespace) -> int:
@@ -197,7 +235,7 @@ def _invite(args: argparse.Namespace) -> int:
     invite = create_invite(
         ledger=wiring.invite_ledger(settings),
         store=wiring.account_store(settings),
-        signing_key=_app_secret(settings).signing_key,
+        signing_key=_app_secret(settings).signing_keys,
         screen_name=screen_name,
         lifetime=lifetime,
         note=args.note,

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
     # Every X call gives up after this long, so an owner sees an answer within ~10 s.
     x_timeout_seconds: float = Field(default=8.0, gt=0, le=25)
+    # How long a container keeps the app secret before reading it again: a rotated admin token
+    # or signing key takes effect everywhere within this many seconds.
+    app_secret_ttl_seconds: float = Field(default=300, ge=0, le=3600)
     # The invite ledger's DynamoDB table.
     invites_table: str = Field(default="birdhouse-invites", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).

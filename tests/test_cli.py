@@ -135,7 +135,7 @@ def test_bootstrap_reads_keys_from_stdin_and_prints_the_admin_token_once(
     assert "my-consumer-secret" not in first.stdout + first.stderr
 
 
-def test_bootstrap_rotate_replaces_the_admin_token(
+def test_bootstrap_rotate_replaces_the_admin_token_and_keeps_links_working(
     cli_env: dict[str, str], secrets_client: Any, app_secret: None
 ) -> None:
     result = run_cli(cli_env, "bootstrap", "--rotate", stdin="ck\ncs\n")
@@ -145,6 +145,24 @@ def test_bootstrap_rotate_replaces_the_admin_token(
     )
     assert stored["admin_token"] != ADMIN_TOKEN
     assert stored["admin_token"] in result.stdout
+    assert stored["signing_key"] != SIGNING_KEY
+    assert stored["previous_signing_keys"] == [SIGNING_KEY]
+    assert "within 300 seconds" in result.stdout
+    assert "keep working" in result.stdout
+
+
+def test_bootstrap_rotate_revoke_links_drops_every_earlier_key(
+    cli_env: dict[str, str], secrets_client: Any, app_secret: None
+) -> None:
+    run_cli(cli_env, "bootstrap", "--rotate", stdin="ck\ncs\n")
+    result = run_cli(cli_env, "bootstrap", "--rotate", "--revoke-links", stdin="ck\ncs\n")
+
+    stored = json.loads(
+        secrets_client.get_secret_value(SecretId="twitter-bots/app")["SecretString"]
+    )
+    assert result.returncode == 0, result.stderr
+    assert stored["previous_signing_keys"] == []
+    assert "stops working" in result.stdout
 
 
 def test_invite_records_a_link_like_post_invites(

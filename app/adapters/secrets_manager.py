@@ -54,7 +54,7 @@ class AppSecretSource(Protocol):
 
     def read_app_secret(self, secret_id: str) -> dict[str, Any] | None: ...
 
-    def write_app_secret(self, secret_id: str, value: dict[str, str]) -> SaveOutcome: ...
+    def write_app_secret(self, secret_id: str, value: dict[str, Any]) -> SaveOutcome: ...
 
 
 class AccountStore(Protocol):
@@ -286,7 +286,7 @@ class SecretsManagerAppSecret:
     def read_app_secret(self, secret_id: str) -> dict[str, Any] | None:
         return _read_json(self._client, secret_id)
 
-    def write_app_secret(self, secret_id: str, value: dict[str, str]) -> SaveOutcome:
+    def write_app_secret(self, secret_id: str, value: dict[str, Any]) -> SaveOutcome:
         """Create the app secret, or put a new version of it."""
         secret_string = json.dumps(value)
         with _translated_errors("write", secret_id):

@@ -23,6 +23,7 @@ from app.errors import (
     InviteWithdrawn,
     TooManyAttempts,
 )
+from app.signing import SigningKeys, itsdangerous_keys
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def create_invite(
     *,
     ledger: InviteLedger,
     store: AccountStore,
-    signing_key: str,
+    signing_key: SigningKeys,
     screen_name: str | None,
     lifetime: timedelta,
     note: str | None = None,
@@ -135,13 +136,13 @@ def create_invite(
     return NewInvite(record=record, token=sign_invite(record, signing_key=signing_key))
 
 
-def sign_invite(record: InviteRecord, *, signing_key: str) -> str:
+def sign_invite(record: InviteRecord, *, signing_key: SigningKeys) -> str:
     """The link's token: the invite id and its expiry, so a forged link costs no AWS call."""
     payload = {"i": record.id, "e": int(record.expires_at.timestamp())}
     return str(_serializer(signing_key).dumps(payload))
 
 
-def read_invite_id(token: str, *, signing_key: str, now: datetime | None = None) -> str:
+def read_invite_id(token: str, *, signing_key: SigningKeys, now: datetime | None = None) -> str:
     """Check the signature, then the expiry, before any AWS call; return the invite id."""
     if not token or len(token) > MAX_INVITE_TOKEN_LENGTH:
         raise _invalid()
@@ -237,8 +238,8 @@ def _refuse_if_expired(expires_at: datetime, now: datetime | None) -> None:
         )
 
 
-def _serializer(signing_key: str) -> URLSafeSerializer:
-    return URLSafeSerializer(signing_key, salt=_SALT)
+def _serializer(signing_key: SigningKeys) -> URLSafeSerializer:
+    return URLSafeSerializer(itsdangerous_keys(signing_key), salt=_SALT)
 
 
 def _invalid() -> InvalidInvite:

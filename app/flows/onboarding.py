@@ -69,7 +69,7 @@ def start_onboarding(
     callback_url: str,
 ) -> OnboardingStart:
     """Check the invite (signature, then the ledger) before anything reaches X."""
-    invite_id = read_invite_id(invite_token, signing_key=app_secret.signing_key)
+    invite_id = read_invite_id(invite_token, signing_key=app_secret.signing_keys)
     invite = open_invite(invite_id, ledger=ledger)
     try:
         request_token = x_client.fetch_request_token(callback_url=callback_url)

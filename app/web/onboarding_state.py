@@ -15,6 +15,7 @@ from starlette.responses import Response
 from app.adapters.x_client import TokenPair
 from app.errors import OnboardingSessionError
 from app.flows.onboarding import OnboardingState
+from app.signing import SigningKeys, itsdangerous_keys
 
 STATE_MAX_AGE_SECONDS = 15 * 60
 STATE_COOKIE_PREFIX = "bh_state_"
@@ -33,7 +34,7 @@ def state_cookie_name(oauth_token: str) -> str:
     return f"{STATE_COOKIE_PREFIX}{oauth_token}"
 
 
-def seal_state(state: OnboardingState, *, signing_key: str) -> str:
+def seal_state(state: OnboardingState, *, signing_key: SigningKeys) -> str:
     payload = {
         "t": state.request_token.token,
         "s": state.request_token.secret,
@@ -41,14 +42,14 @@ def seal_state(state: OnboardingState, *, signing_key: str) -> str:
         "u": state.expected_user_id,
         "i": state.invite_id,
     }
-    return str(URLSafeTimedSerializer(signing_key, salt=_SALT).dumps(payload))
+    return str(URLSafeTimedSerializer(itsdangerous_keys(signing_key), salt=_SALT).dumps(payload))
 
 
 def open_state(
     cookie_value: str | None,
     *,
     oauth_token: str,
-    signing_key: str,
+    signing_key: SigningKeys,
     max_age_seconds: int = STATE_MAX_AGE_SECONDS,
 ) -> OnboardingState:
     """Verify the cookie and that it belongs to this oauth_token."""
@@ -58,7 +59,7 @@ def open_state(
             "completed already, started in another browser, or cookies may be blocked.",
             hint="Open your invite link again in this browser.",
         )
-    serializer = URLSafeTimedSerializer(signing_key, salt=_SALT)
+    serializer = URLSafeTimedSerializer(itsdangerous_keys(signing_key), salt=_SALT)
     try:
         payload = serializer.loads(cookie_value, max_age=max_age_seconds)
     except SignatureExpired:
@@ -85,7 +86,7 @@ def open_state(
 
 
 def set_state_cookie(
-    response: Response, state: OnboardingState, *, signing_key: str, base_url: str
+    response: Response, state: OnboardingState, *, signing_key: SigningKeys, base_url: str
 ) -> None:
     response.set_cookie(
         state_cookie_name(state.oauth_token),

@@ -79,7 +79,7 @@ def create(
     invite = create_invite(
         ledger=ledger,
         store=store,
-        signing_key=app_secret.signing_key,
+        signing_key=app_secret.signing_keys,
         screen_name=request.screen_name,
         lifetime=timedelta(seconds=request.expires_in),
         note=request.note,

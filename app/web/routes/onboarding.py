@@ -3,12 +3,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from app.errors import OnboardingSessionError
+from app.app_secret import refresh_app_secret
+from app.errors import OnboardingSessionError, XRejected
 from app.flows.invites import MAX_INVITE_TOKEN_LENGTH
 from app.flows.onboarding import complete_onboarding, start_onboarding
 from app.web.browser_route import BrowserRoute
 from app.web.deps import (
     AppSecretDep,
+    AppSecretSourceDep,
     LedgerDep,
     PublicBaseUrlDep,
     SettingsDep,
@@ -36,18 +38,27 @@ def onboard(
     x_client: XClientDep,
     ledger: LedgerDep,
     base_url: PublicBaseUrlDep,
+    settings: SettingsDep,
+    source: AppSecretSourceDep,
     invite: Annotated[str, Query(max_length=MAX_INVITE_TOKEN_LENGTH)] = "",
 ) -> Response:
     """The link a bot owner opens: sends them to X to authorize the bot account."""
-    start = start_onboarding(
-        invite_token=invite,
-        app_secret=app_secret,
-        x_client=x_client,
-        ledger=ledger,
-        callback_url=f"{base_url}/callback",
-    )
+    try:
+        start = start_onboarding(
+            invite_token=invite,
+            app_secret=app_secret,
+            x_client=x_client,
+            ledger=ledger,
+            callback_url=f"{base_url}/callback",
+        )
+    except XRejected as exc:
+        if exc.x_status == 401:
+            # X refused the app's own keys: they may have been rotated since this container
+            # read them. Read again now (rate-limited), so the owner's next try works.
+            refresh_app_secret(settings=settings, source=source)
+        raise
     response = redirect(start.authorize_url)
-    set_state_cookie(response, start.state, signing_key=app_secret.signing_key, base_url=base_url)
+    set_state_cookie(response, start.state, signing_key=app_secret.signing_keys, base_url=base_url)
     return response
 
 
@@ -87,7 +98,7 @@ def callback(
     state = open_state(
         request.cookies.get(cookie_name),
         oauth_token=oauth_token,
-        signing_key=app_secret.signing_key,
+        signing_key=app_secret.signing_keys,
     )
     connected = complete_onboarding(
         state=state,
