@@ -40,6 +40,10 @@ class AppSecret:
         return (self.signing_key, *self.previous_signing_keys)
 
 
+def looks_like_a_placeholder(value: str) -> bool:
+    return value.strip().lower() in _PLACEHOLDERS
+
+
 class AppSecretCache:
     """The app secret per secret id, each with the moment it was read."""
 
@@ -121,7 +125,7 @@ def _read_app_secret(settings: Settings, source: AppSecretSource) -> AppSecret:
             )
     for key in ("admin_token", "signing_key"):
         value = merged[key]
-        if value.lower() in _PLACEHOLDERS or len(value) < _MIN_GENERATED_LENGTH:
+        if looks_like_a_placeholder(value) or len(value) < _MIN_GENERATED_LENGTH:
             raise AppSecretError(
                 f"The {key!r} in {secret_id!r} looks like a placeholder: "
                 f"use at least {_MIN_GENERATED_LENGTH} random characters"

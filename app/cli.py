@@ -1,4 +1,5 @@
-"""The operator's command line: bootstrap, invite, invites, pin, accounts, creds, verify, tweet.
+"""The operator's command line: bootstrap, invite(s), pin, accounts, creds, verify, tweet,
+reset, rotate-consumer-keys, policy.
 
 Settings come from the environment (and .env), as for the service. Errors are one line on
 stderr with exit status 1; set BIRDHOUSE_DEBUG=1 for a traceback of an unexpected one.
@@ -14,6 +15,7 @@ import secrets
 import shlex
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, TextIO
 from urllib.parse import urlencode
@@ -42,6 +44,8 @@ from app.flows.invites import (
     withdraw_invite,
 )
 from app.flows.onboarding import OnboardingState, complete_onboarding
+from app.flows.rotation import AccountOutcome, Verdict, rotate_consumer_keys
+from app.iam_policy import bot_job_policy
 from app.screen_names import validate_screen_name
 from birdhouse_client import CredentialsError, load_account
 from birdhouse_client.layout import CREDENTIAL_KEYS
@@ -160,6 +164,40 @@ def _parser() -> argparse.ArgumentParser:
     target = verify.add_mutually_exclusive_group(required=True)
     target.add_argument("screen_name", nargs="?")
     target.add_argument("--all", action="store_true", help="every onboarded account")
+
+    rotate = command(
+        "rotate-consumer-keys",
+        _rotate_consumer_keys,
+        "After regenerating the X app's consumer key and secret: asks for the new pair (or "
+        "reads two lines from stdin), proves it at X, writes the app secret, rewrites every "
+        "account secret (the old pair stays as AWSPREVIOUS), then verifies each account. Safe "
+        "to run again: it finishes an interrupted run and skips what is done.",
+    )
+    rotate.add_argument(
+        "--base-url", help="where browsers reach Birdhouse, to print re-onboarding links"
+    )
+
+    reset = command(
+        "reset",
+        _reset,
+        "A leaked account token: revoke it at X, mark the secret (bot jobs get a clear error), "
+        "and print a fresh single-use link for the account's owner.",
+    )
+    reset.add_argument("screen_name")
+    reset.add_argument(
+        "--base-url", help="where browsers reach Birdhouse (default: PUBLIC_BASE_URL)"
+    )
+
+    policy = command(
+        "policy",
+        _policy,
+        "Print an IAM policy that reads exactly these accounts' secrets (makes no AWS call).",
+    )
+    policy.add_argument("screen_names", nargs="+", metavar="NAME")
+    policy.add_argument("--region", default="*", help="default * (the names still pin it down)")
+    policy.add_argument("--account-id", default="*", help="the AWS account id; default *")
+    policy.add_argument("--partition", default="aws")
+    policy.add_argument("--kms-key-arn", help="the customer-managed key, if the secrets use one")
 
     tweet = command("tweet", _tweet, "Post a test tweet as the account.")
     tweet.add_argument("screen_name")
@@ -384,6 +422,100 @@ def _tweet(args: argparse.Namespace) -> int:
     )
     print(f"Posted: {posted.url}")
     print(posted.text)
+    return 0
+
+
+def _rotate_consumer_keys(args: argparse.Namespace) -> int:
+    settings = Settings()
+    consumer_key = _ask("New X consumer key (API key): ", secret=False)
+    consumer_secret = _ask("New X consumer secret (API key secret): ", secret=True)
+    base_url = (args.base_url or settings.public_base_url or "").rstrip("/")
+    source = wiring.app_secret_source()
+    existing = wiring.app_secret(settings)
+    accounts = list(wiring.account_store(settings).list_accounts())
+    progress = _Progress(len(accounts), sys.stderr)
+
+    def on_account(_outcome: AccountOutcome) -> None:
+        progress.step()
+
+    summary = rotate_consumer_keys(
+        consumer_key=consumer_key,
+        consumer_secret=consumer_secret,
+        settings=settings,
+        source=source,
+        store=wiring.account_store(settings),
+        x_client_for=lambda key, secret: wiring.x_client(
+            settings, replace(existing, consumer_key=key, consumer_secret=secret)
+        ),
+        ledger=wiring.invite_ledger(settings),
+        signing_keys=existing.signing_keys,
+        on_account=on_account,
+    )
+    progress.done()
+    clear_app_secret_cache()
+    print(
+        "Wrote the new pair to the app secret."
+        if summary.app_secret_written
+        else "The app secret already held the new pair."
+    )
+    for outcome in summary.accounts:
+        done = "rewritten" if outcome.rewritten else "already on the new pair"
+        line = f"{outcome.verdict.value.upper():20} @{outcome.screen_name} ({done})"
+        if outcome.detail:
+            line += f": {outcome.detail}"
+        print(line)
+        if outcome.invite_token:
+            link = (
+                f"{base_url}/onboard?{urlencode({'invite': outcome.invite_token})}"
+                if base_url
+                else f"invite {outcome.invite_id} (pass --base-url to print its link)"
+            )
+            print(f"{'':20} new link for its owner: {link}")
+    print(
+        f"{len(summary.accounts)} accounts: {summary.count(Verdict.OK)} ok, "
+        f"{summary.count(Verdict.NEEDS_REONBOARDING)} need re-onboarding, "
+        f"{summary.count(Verdict.FAILED)} failed. Running containers pick up the new pair "
+        f"within {settings.app_secret_ttl_seconds:g} seconds (at once when X refuses the old one)."
+    )
+    return 1 if summary.count(Verdict.FAILED) else 0
+
+
+def _reset(args: argparse.Namespace) -> int:
+    settings = Settings()
+    base_url = (args.base_url or settings.public_base_url or "").rstrip("/")
+    if not base_url.startswith(("https://", "http://")):
+        raise CommandError(
+            "no base URL: pass --base-url or set PUBLIC_BASE_URL to where browsers reach Birdhouse"
+        )
+    app_secret = _app_secret(settings)
+    reset = account_admin.reset_account(
+        screen_name=validate_screen_name(args.screen_name),
+        store=wiring.account_store(settings),
+        x_client=_x_client(settings, app_secret),
+        ledger=wiring.invite_ledger(settings),
+        signing_keys=app_secret.signing_keys,
+    )
+    revoked = "revoked at X" if reset.revoked_at_x else "NOT revoked at X"
+    print(f"@{reset.screen_name}: token {revoked}; its secret is marked revoked.")
+    if reset.x_detail:
+        print(reset.x_detail)
+    print(f"Send this single-use link to its owner (invite {reset.invite.record.id}):")
+    print(f"{base_url}/onboard?{urlencode({'invite': reset.invite.token})}")
+    return 0
+
+
+def _policy(args: argparse.Namespace) -> int:
+    settings = Settings()
+    names = [validate_screen_name(name) for name in args.screen_names]
+    policy = bot_job_policy(
+        names,
+        secrets_prefix=settings.secrets_prefix,
+        region=args.region,
+        account_id=args.account_id,
+        partition=args.partition,
+        kms_key_arn=args.kms_key_arn,
+    )
+    print(json.dumps(policy, indent=2))
     return 0
 
 

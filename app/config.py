@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # How long a container keeps the app secret before reading it again: a rotated admin token
     # or signing key takes effect everywhere within this many seconds.
     app_secret_ttl_seconds: float = Field(default=300, ge=0, le=3600)
+    # A customer-managed KMS key (ARN or id) for new account secrets; the AWS-managed key if unset.
+    secrets_kms_key_id: str | None = None
     # The invite ledger's DynamoDB table.
     invites_table: str = Field(default="birdhouse-invites", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).

@@ -122,6 +122,14 @@ class ScreenNameTaken(BirdhouseError):
     code = "screen_name_taken"
 
 
+class RotationRefused(BirdhouseError):
+    """A rotation stopped before or between writes; the message says what is done."""
+
+    status_code = 409
+    title = "Rotation stopped"
+    code = "rotation_refused"
+
+
 class OnboardingSessionError(BirdhouseError):
     """The callback does not match an authorization started in this browser."""
 

@@ -17,7 +17,9 @@ from app.config import Settings
 
 def account_store(settings: Settings) -> SecretsManagerAccountStore:
     return SecretsManagerAccountStore(
-        create_secrets_client(), secrets_prefix=settings.secrets_prefix
+        create_secrets_client(),
+        secrets_prefix=settings.secrets_prefix,
+        kms_key_id=settings.secrets_kms_key_id,
     )
 
 

@@ -46,12 +46,35 @@ def iam_problems(template: dict[str, Any]) -> list[str]:
         if resource.get("Type") != "AWS::IAM::Role":
             continue
         for policy in resource.get("Properties", {}).get("Policies", []):
-            for statement in policy.get("PolicyDocument", {}).get("Statement", []):
+            statements = policy.get("PolicyDocument", {}).get("Statement", [])
+            for statement in statements:
                 problems += _statement_problems(name, statement)
+            problems += _deletion_problems(name, statements)
     return problems
 
 
+def _deletion_problems(role: str, statements: list[dict[str, Any]]) -> list[str]:
+    """A role that may delete secrets is explicitly denied deleting without a recovery window."""
+    allowed = [
+        s
+        for s in statements
+        if s.get("Effect") == "Allow" and "secretsmanager:DeleteSecret" in _as_list(s.get("Action"))
+    ]
+    denied = [
+        s
+        for s in statements
+        if s.get("Effect") == "Deny"
+        and "secretsmanager:DeleteSecret" in _as_list(s.get("Action"))
+        and json.dumps(s.get("Condition", {})).count("ForceDeleteWithoutRecovery")
+    ]
+    if allowed and not denied:
+        return [f"{role}: may DeleteSecret but is not denied ForceDeleteWithoutRecovery"]
+    return []
+
+
 def _statement_problems(role: str, statement: dict[str, Any]) -> list[str]:
+    if statement.get("Effect") == "Deny":
+        return []  # a Deny only takes permissions away, however broad
     actions = _as_list(statement.get("Action"))
     resources = _as_list(statement.get("Resource"))
     where = f"{role}: {statement.get('Sid') or actions}"

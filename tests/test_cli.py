@@ -473,3 +473,93 @@ def test_call_count_bound_holds_for_the_cli_fleet_load(
 
     assert "41 checked: 0 ok, 0 renamed, 41 revoked" in result.stdout
     assert math.ceil(41 / 20) + 1 == 4
+
+
+# --- rotation, reset, policy ---------------------------------------------------------------------
+
+
+def test_rotate_consumer_keys_after_x_regenerated_them(
+    cli_env: dict[str, str],
+    app_secret: None,
+    x_standin: XStandin,
+    x_url: str,
+    secrets_client: Any,
+) -> None:
+    for name in ("AlphaBot", "BetaBot"):
+        onboard_at_standin(x_standin, x_url, secrets_client, name)
+    x_standin.revoke_all("BetaBot")
+    new_key, new_secret = x_standin.regenerate_consumer_key(CONSUMER_KEY)
+    stdin = f"{new_key}\n{new_secret}\n"
+
+    first = run_cli(cli_env, "rotate-consumer-keys", "--base-url", "https://b.example", stdin=stdin)
+    second = run_cli(cli_env, "rotate-consumer-keys", stdin=stdin)
+
+    assert first.returncode == 0, first.stderr
+    assert "Wrote the new pair to the app secret." in first.stdout
+    assert "OK                   @AlphaBot (rewritten)" in first.stdout
+    assert "NEEDS RE-ONBOARDING  @BetaBot (rewritten)" in first.stdout
+    assert "new link for its owner: https://b.example/onboard?invite=" in first.stdout
+    assert "2 accounts: 1 ok, 1 need re-onboarding, 0 failed" in first.stdout
+    assert new_secret not in first.stdout + first.stderr
+    alpha = "twitter-bots/accounts/alphabot"
+    current = json.loads(secrets_client.get_secret_value(SecretId=alpha)["SecretString"])
+    previous = json.loads(
+        secrets_client.get_secret_value(SecretId=alpha, VersionStage="AWSPREVIOUS")["SecretString"]
+    )
+    assert (current["consumer_key"], current["consumer_secret"]) == (new_key, new_secret)
+    assert (previous["consumer_key"], previous["consumer_secret"]) == (
+        CONSUMER_KEY,
+        CONSUMER_SECRET,
+    )
+    assert "The app secret already held the new pair." in second.stdout
+    assert "OK                   @AlphaBot (already on the new pair)" in second.stdout
+
+
+def test_rotate_consumer_keys_refuses_keys_x_does_not_know(
+    cli_env: dict[str, str], app_secret: None, x_standin: XStandin, secrets_client: Any
+) -> None:
+    result = run_cli(
+        cli_env, "rotate-consumer-keys", stdin="ck-unknown-0123456789\ncs-unknown-0123456789\n"
+    )
+
+    assert result.returncode == 1
+    assert "did not accept the new consumer key" in result.stderr
+    stored = json.loads(
+        secrets_client.get_secret_value(SecretId="twitter-bots/app")["SecretString"]
+    )
+    assert stored["consumer_key"] == CONSUMER_KEY
+
+
+def test_reset_revokes_marks_and_hands_back_an_invite(
+    cli_env: dict[str, str],
+    app_secret: None,
+    x_standin: XStandin,
+    x_url: str,
+    secrets_client: Any,
+) -> None:
+    onboard_at_standin(x_standin, x_url, secrets_client, "LeakyBot")
+
+    result = run_cli(cli_env, "reset", "LeakyBot", "--base-url", "https://b.example")
+    creds = run_cli(cli_env, "creds", "LeakyBot")
+
+    assert result.returncode == 0, result.stderr
+    assert "token revoked at X; its secret is marked revoked" in result.stdout
+    assert "https://b.example/onboard?invite=" in result.stdout
+    assert x_standin.access_token_for("LeakyBot") is None
+    assert creds.returncode == 1
+    assert "revoked by the operator" in creds.stderr
+
+
+def test_policy_reads_exactly_the_named_accounts(cli_env: dict[str, str]) -> None:
+    result = run_cli(
+        cli_env, "policy", "HelloBot", "@OtherBot", "--region", "eu-west-1", "--account-id", "123"
+    )
+
+    policy = json.loads(result.stdout)
+    read = policy["Statement"][0]
+    assert read["Action"] == ["secretsmanager:GetSecretValue"]
+    assert read["Resource"] == [
+        "arn:aws:secretsmanager:eu-west-1:123:secret:twitter-bots/accounts/hellobot-??????",
+        "arn:aws:secretsmanager:eu-west-1:123:secret:twitter-bots/accounts/otherbot-??????",
+    ]
+    assert all(s["Resource"] != "*" or "Batch" in s["Action"][0] for s in policy["Statement"])

@@ -136,3 +136,33 @@ def test_oversized_package_is_caught(checker: ModuleType, tmp_path: Path) -> Non
     problems, _figures = checker.package_problems(_zip(tmp_path, files))
 
     assert any("over the" in problem for problem in problems)
+
+
+def test_a_broad_deny_only_takes_away(checker: ModuleType) -> None:
+    deny = {
+        "Effect": "Deny",
+        "Action": ["secretsmanager:DeleteSecret"],
+        "Resource": "*",
+        "Condition": {"Bool": {"secretsmanager:ForceDeleteWithoutRecovery": "true"}},
+    }
+
+    assert checker.iam_problems(template(deny)) == []
+
+
+def test_a_function_allowed_to_delete_must_be_denied_deleting_without_recovery(
+    checker: ModuleType,
+) -> None:
+    delete = {
+        "Effect": "Allow",
+        "Action": ["secretsmanager:DeleteSecret"],
+        "Resource": scoped("/accounts/*"),
+    }
+    deny = {
+        "Effect": "Deny",
+        "Action": ["secretsmanager:DeleteSecret"],
+        "Resource": "*",
+        "Condition": {"Bool": {"secretsmanager:ForceDeleteWithoutRecovery": "true"}},
+    }
+
+    assert any("ForceDeleteWithoutRecovery" in p for p in checker.iam_problems(template(delete)))
+    assert checker.iam_problems(template(delete, deny)) == []

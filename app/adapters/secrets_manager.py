@@ -5,6 +5,7 @@ import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,8 +17,10 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from app.errors import StoreUnavailable
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
+    STATUS_REVOKED,
     TAG_MOVED_TO,
     TAG_NAME_CONFLICT,
+    TAG_STATUS,
     TAG_USER_ID,
     AccountSecret,
     AccountSummary,
@@ -63,6 +66,10 @@ class AccountStore(Protocol):
     def get_account(self, screen_name: str) -> AccountSecret | None: ...
 
     def save_account(self, account: AccountSecret) -> SaveOutcome: ...
+
+    def replace_account_value(self, account: AccountSecret) -> None: ...
+
+    def mark_revoked(self, account: AccountSecret) -> None: ...
 
     def list_accounts(self) -> Iterator[AccountSummary]: ...
 
@@ -118,6 +125,10 @@ def _summary(secret_id: str, entry: "Mapping[str, Any]") -> AccountSummary:
     )
 
 
+def _description(account: AccountSecret) -> str:
+    return f"X (Twitter) tokens for @{account.screen_name}, by Birdhouse"
+
+
 def _tag_pairs(tags: "Sequence[TagTypeDef]") -> set[tuple[str, str]]:
     return {(tag.get("Key", ""), tag.get("Value", "")) for tag in tags}
 
@@ -125,9 +136,13 @@ def _tag_pairs(tags: "Sequence[TagTypeDef]") -> set[tuple[str, str]]:
 class SecretsManagerAccountStore:
     """Account secrets at `{prefix}/accounts/{screen name in lower case}`."""
 
-    def __init__(self, client: "SecretsManagerClient", *, secrets_prefix: str) -> None:
+    def __init__(
+        self, client: "SecretsManagerClient", *, secrets_prefix: str, kms_key_id: str | None = None
+    ) -> None:
         self._client = client
         self._prefix = secrets_prefix
+        # Empty in Lambda when serverless.yml's kmsKeyArn is not set.
+        self._kms_key_id = kms_key_id or None
 
     def account_secret_name(self, screen_name: str) -> str:
         return account_secret_name(screen_name, prefix=self._prefix)
@@ -150,12 +165,21 @@ class SecretsManagerAccountStore:
         tags: list[TagTypeDef] = [{"Key": k, "Value": v} for k, v in account.tags().items()]
         with _translated_errors("save", secret_id):
             try:
-                self._client.create_secret(
-                    Name=secret_id,
-                    SecretString=secret_string,
-                    Description=f"X (Twitter) tokens for @{account.screen_name}, by Birdhouse",
-                    Tags=tags,
-                )
+                if self._kms_key_id:
+                    self._client.create_secret(
+                        Name=secret_id,
+                        SecretString=secret_string,
+                        Description=_description(account),
+                        Tags=tags,
+                        KmsKeyId=self._kms_key_id,
+                    )
+                else:
+                    self._client.create_secret(
+                        Name=secret_id,
+                        SecretString=secret_string,
+                        Description=_description(account),
+                        Tags=tags,
+                    )
                 return SaveOutcome.CREATED
             except ClientError as exc:
                 # Exists already (re-onboarding, or a second callback racing this one), or is
@@ -174,10 +198,28 @@ class SecretsManagerAccountStore:
         if not _tag_pairs(tags) <= current:
             self._update_tags(secret_id, tags)
         # Connected again by its own X user: an old conflict or move note no longer applies.
-        stale = sorted({key for key, _ in current if key in (TAG_NAME_CONFLICT, TAG_MOVED_TO)})
+        stale = sorted(
+            {key for key, _ in current if key in (TAG_NAME_CONFLICT, TAG_MOVED_TO, TAG_STATUS)}
+        )
         if stale:
             self._remove_tags(secret_id, stale)
         return SaveOutcome.UPDATED
+
+    def replace_account_value(self, account: AccountSecret) -> None:
+        """A new version of an existing secret (one PutSecretValue); the old one is AWSPREVIOUS."""
+        secret_id = self.account_secret_name(account.screen_name)
+        with _translated_errors("rewrite", secret_id):
+            self._client.put_secret_value(
+                SecretId=secret_id, SecretString=json.dumps(account.as_secret_dict())
+            )
+
+    def mark_revoked(self, account: AccountSecret) -> None:
+        """Keep the secret, marked in its value (bot jobs read it) and in a tag (the operator)."""
+        self.replace_account_value(replace(account, status=STATUS_REVOKED))
+        self._update_tags(
+            self.account_secret_name(account.screen_name),
+            [{"Key": TAG_STATUS, "Value": STATUS_REVOKED}],
+        )
 
     def list_accounts(self) -> Iterator[AccountSummary]:
         """Every account not scheduled for deletion, a ListSecrets page (100) at a time."""

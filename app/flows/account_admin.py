@@ -3,7 +3,7 @@
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from pydantic import Field
@@ -11,6 +11,8 @@ from pydantic import Field
 from app.adapters.secrets_manager import AccountStore
 from app.adapters.x_client import TokenPair, XClient
 from app.errors import AccountNotFound, XError, XTokenRevoked
+from app.flows.invites import InviteLedger, NewInvite, create_invite
+from app.signing import SigningKeys
 from birdhouse_client.layout import (
     AccountSecret,
     AccountSummary,
@@ -106,20 +108,7 @@ def remove_account(
 ) -> Removal:
     """Revoke the token at X, then schedule the secret's deletion, even if X can't be reached."""
     account = _load(screen_name, store)
-    revoked, x_detail = True, None
-    try:
-        x_client.invalidate_token(TokenPair.of_account(account))
-    except XTokenRevoked:
-        x_detail = "X had already revoked this token."
-    except XError as exc:
-        # The operator asked to cut the account off: the secret goes regardless, and the
-        # answer says the token itself may still work.
-        revoked = False
-        x_detail = (
-            f"{exc.message} The token may still work until the account's owner removes the "
-            "app under Settings > Security and account access > Apps and sessions on X."
-        )
-        log.warning("could not revoke @%s's token at X: %s", account.screen_name, exc.message)
+    revoked, x_detail = _revoke_at_x(account, x_client)
     deletion_date = store.schedule_deletion(
         account.screen_name, recovery_window_days=recovery_window_days
     )
@@ -131,6 +120,62 @@ def remove_account(
         recovery_window_days=recovery_window_days,
         restore=f"POST /accounts/{account.screen_name}/restore before the deletion date",
     )
+
+
+@dataclass(frozen=True)
+class AccountReset:
+    """A leaked token revoked, the secret kept but marked, and a fresh invite for the account."""
+
+    screen_name: str
+    revoked_at_x: bool
+    x_detail: str | None
+    invite: NewInvite
+
+
+def reset_account(
+    *,
+    screen_name: str,
+    store: AccountStore,
+    x_client: XClient,
+    ledger: InviteLedger,
+    signing_keys: SigningKeys,
+    invite_lifetime: timedelta = timedelta(days=7),
+) -> AccountReset:
+    """Revoke at X, mark the secret `revoked` (bot jobs get a clear error), hand back an invite.
+
+    The invite is bound to the account's user id; onboarding with it writes new tokens into
+    the same secret and clears the mark.
+    """
+    account = _load(screen_name, store)
+    revoked, x_detail = _revoke_at_x(account, x_client)
+    store.mark_revoked(account)
+    invite = create_invite(
+        ledger=ledger,
+        store=store,
+        signing_key=signing_keys,
+        screen_name=account.screen_name,
+        lifetime=invite_lifetime,
+        note="re-onboarding after a reset",
+    )
+    log.info("reset @%s; invite %s", account.screen_name, invite.record.id)
+    return AccountReset(
+        screen_name=account.screen_name, revoked_at_x=revoked, x_detail=x_detail, invite=invite
+    )
+
+
+def _revoke_at_x(account: AccountSecret, x_client: XClient) -> tuple[bool, str | None]:
+    """(revoked, what to tell the operator): a failure at X never stops the local action."""
+    try:
+        x_client.invalidate_token(TokenPair.of_account(account))
+    except XTokenRevoked:
+        return True, "X had already revoked this token."
+    except XError as exc:
+        log.warning("could not revoke @%s's token at X: %s", account.screen_name, exc.message)
+        return False, (
+            f"{exc.message} The token may still work until the account's owner removes the "
+            "app under Settings > Security and account access > Apps and sessions on X."
+        )
+    return True, None
 
 
 def restore_account(*, screen_name: str, store: AccountStore) -> AccountSummary:

@@ -133,6 +133,19 @@ class XStandin:
             pending = self._request_tokens.pop(oauth_token)
             return _with_query(pending.callback, denied=oauth_token)
 
+    def regenerate_consumer_key(self, consumer_key: str) -> tuple[str, str]:
+        """What "Regenerate" on the X app's keys does: the old key is refused from now on, and
+        the users' tokens keep working with the new key (X leaves this undocumented; this is
+        the kinder of the two outcomes, and the one rotation is built to use)."""
+        with self._lock:
+            del self.consumers[consumer_key]
+            new_key, new_secret = secrets.token_urlsafe(18), secrets.token_urlsafe(36)
+            self.consumers[new_key] = new_secret
+            for issued in self._access_tokens.values():
+                if issued.consumer_key == consumer_key:
+                    issued.consumer_key = new_key
+            return new_key, new_secret
+
     def revoke_all(self, screen_name: str) -> None:
         """What the account owner does in X's "Connected apps" settings."""
         with self._lock:
@@ -269,7 +282,7 @@ class XStandin:
     async def _invalidate_token(self, request: Request) -> Response:
         params = await self._verified_params(request, token_secret_for=self._access_token_secret)
         with self._lock:
-            self._access_tokens[params["oauth_token"]].revoked = True
+            self._issued_to_this_app(params).revoked = True
         return JSONResponse({"access_token": params["oauth_token"]})
 
     async def _users_me(self, request: Request) -> Response:
@@ -324,7 +337,14 @@ class XStandin:
 
     async def _authorized_account(self, request: Request) -> StandinAccount:
         params = await self._verified_params(request, token_secret_for=self._access_token_secret)
-        return self._access_tokens[params["oauth_token"]].account
+        return self._issued_to_this_app(params).account
+
+    def _issued_to_this_app(self, params: dict[str, str]) -> _AccessToken:
+        """Like X: a user's token works only with the keys of the app it was issued to."""
+        issued = self._access_tokens[params["oauth_token"]]
+        if issued.consumer_key != params["oauth_consumer_key"]:
+            raise _Refused(401, _v1_error(89, "Invalid or expired token."))
+        return issued
 
     async def _verified_params(self, request: Request, *, token_secret_for: Any) -> dict[str, str]:
         """Check the HMAC-SHA1 signature, timestamp and nonce, as X does; return the params."""

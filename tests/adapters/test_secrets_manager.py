@@ -151,3 +151,14 @@ def test_respelled_screen_name_updates_the_tags(
 
     tags = aws.describe_secret(SecretId="twitter-bots/accounts/hellobot")["Tags"]
     assert {"Key": "birdhouse:screen_name", "Value": "HelloBot"} in tags
+
+
+def test_new_secrets_go_under_the_configured_kms_key(aws: Any) -> None:
+    key_id = boto3.client("kms", region_name=aws.meta.region_name).create_key()["KeyMetadata"][
+        "KeyId"
+    ]
+    store = SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots", kms_key_id=key_id)
+
+    store.save_account(account("HelloBot", "at"))
+
+    assert aws.describe_secret(SecretId="twitter-bots/accounts/hellobot")["KmsKeyId"] == key_id

@@ -57,6 +57,15 @@ class InMemoryAccountStore:
         self.live[key] = account
         return SaveOutcome.UPDATED if existed else SaveOutcome.CREATED
 
+    def replace_account_value(self, account: AccountSecret) -> None:
+        self._check()
+        if self.writes_fail:
+            raise StoreUnavailable("Secrets Manager could not rewrite (in-memory store)")
+        self.live[normalise_screen_name(account.screen_name)] = account
+
+    def mark_revoked(self, account: AccountSecret) -> None:
+        self.replace_account_value(replace(account, status="revoked"))
+
     def list_accounts(self) -> Iterator[AccountSummary]:
         self._check()
         return iter([_summary(account) for account in self.live.values()])

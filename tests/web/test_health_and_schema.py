@@ -39,6 +39,7 @@ ADMIN_OPERATIONS = {
     ("/accounts/{screen_name}/verify", "post"),
     ("/accounts/{screen_name}/test-tweet", "post"),
     ("/accounts/{screen_name}/restore", "post"),
+    ("/accounts/{screen_name}/reset", "post"),
 }
 PUBLIC_OPERATIONS = {("/healthz", "get"), ("/onboard", "get"), ("/callback", "get")}
 

@@ -5,8 +5,17 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from app.flows import account_admin
 from app.flows.account_admin import PostedTweet, Removal, Verification
-from app.web.deps import AdminDep, SettingsDep, StoreDep, XClientDep
+from app.web.deps import (
+    AdminDep,
+    AppSecretDep,
+    LedgerDep,
+    PublicBaseUrlDep,
+    SettingsDep,
+    StoreDep,
+    XClientDep,
+)
 from app.web.error_responses import ADMIN_ERRORS, X_ERRORS
+from app.web.routes.invites import InviteCreated, invite_created
 from birdhouse_client.layout import AccountSummary
 
 router = APIRouter(
@@ -89,6 +98,38 @@ def remove_account(
         store=store,
         x_client=x_client,
         recovery_window_days=recovery_window_days or settings.deletion_recovery_days,
+    )
+
+
+class AccountResetAnswer(BaseModel):
+    screen_name: str
+    revoked_at_x: bool
+    x_detail: str | None
+    invite: InviteCreated = Field(description="A single-use link for this account's owner.")
+
+
+@router.post("/{screen_name}/reset", responses=X_ERRORS)
+def reset_account(
+    screen_name: ScreenNamePath,
+    store: StoreDep,
+    x_client: XClientDep,
+    ledger: LedgerDep,
+    app_secret: AppSecretDep,
+    base_url: PublicBaseUrlDep,
+) -> AccountResetAnswer:
+    """A leaked token: revoke it at X, mark the secret, and get a fresh invite for the account."""
+    reset = account_admin.reset_account(
+        screen_name=screen_name,
+        store=store,
+        x_client=x_client,
+        ledger=ledger,
+        signing_keys=app_secret.signing_keys,
+    )
+    return AccountResetAnswer(
+        screen_name=reset.screen_name,
+        revoked_at_x=reset.revoked_at_x,
+        x_detail=reset.x_detail,
+        invite=invite_created(reset.invite, base_url=base_url),
     )
 
 

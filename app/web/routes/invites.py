@@ -14,6 +14,7 @@ from app.flows.invites import (
     MIN_INVITE_LIFETIME,
     InviteRecord,
     InviteStatus,
+    NewInvite,
     create_invite,
     list_invites,
     withdraw_invite,
@@ -84,6 +85,10 @@ def create(
         lifetime=timedelta(seconds=request.expires_in),
         note=request.note,
     )
+    return invite_created(invite, base_url=base_url)
+
+
+def invite_created(invite: NewInvite, *, base_url: str) -> InviteCreated:
     return InviteCreated(
         id=invite.record.id,
         url=f"{base_url}/onboard?{urlencode({'invite': invite.token})}",

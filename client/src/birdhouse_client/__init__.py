@@ -8,6 +8,7 @@ keys = load_account("HelloBot").credentials()  # consumer_key, ..., access_token
 from birdhouse_client.layout import AccountSecret, AccountSummary
 from birdhouse_client.loaders import (
     AccountNotOnboarded,
+    AccountRevoked,
     AccountsNotLoaded,
     CachedCredentials,
     CredentialsError,
@@ -22,6 +23,7 @@ AccountCredentials = AccountSecret
 __all__ = [
     "AccountCredentials",
     "AccountNotOnboarded",
+    "AccountRevoked",
     "AccountSecret",
     "AccountSummary",
     "AccountsNotLoaded",

@@ -30,6 +30,9 @@ TAG_AUTHORIZED_AT = "birdhouse:authorized_at"
 TAG_MOVED_TO = "birdhouse:moved_to"
 # Set when another X user authorized under this account's name (the name changed hands).
 TAG_NAME_CONFLICT = "birdhouse:name_conflict"
+# "revoked" after the operator reset a leaked token; cleared when the account is onboarded again.
+TAG_STATUS = "birdhouse:status"
+STATUS_REVOKED = "revoked"
 
 # What Secrets Manager answers for a secret that is not there for us: missing, or scheduled
 # for deletion (InvalidRequest).
@@ -92,10 +95,13 @@ class AccountSecret:
     consumer_secret: str = field(repr=False)
     access_token: str = field(repr=False)
     access_token_secret: str = field(repr=False)
+    # "revoked": the operator reset this account's token; it needs onboarding again.
+    status: str = "ok"
 
     def as_secret_dict(self) -> dict[str, str]:
-        """The JSON stored in Secrets Manager: what bot jobs read, plus when."""
-        return {**self.as_dict(), "authorized_at": self.authorized_at}
+        """The JSON stored in Secrets Manager: what bot jobs read, plus when (and a mark)."""
+        marks = {} if self.status == "ok" else {"status": self.status}
+        return {**self.as_dict(), "authorized_at": self.authorized_at, **marks}
 
     def as_dict(self) -> dict[str, str]:
         """The four credential keys, plus screen_name and user_id: what a bot job needs."""
@@ -135,6 +141,7 @@ class AccountSecret:
             user_id=str(data["user_id"]),
             authorized_at=str(data["authorized_at"]),
             **{key: str(data[key]) for key in CREDENTIAL_KEYS},
+            status=str(data.get("status") or "ok"),
         )
 
 

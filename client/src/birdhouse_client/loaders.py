@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
+    STATUS_REVOKED,
     AccountSecret,
     NotAScreenName,
     account_secret_name,
@@ -47,6 +48,10 @@ class CredentialsError(Exception):
 
 class AccountNotOnboarded(CredentialsError):
     """No secret exists for this screen name."""
+
+
+class AccountRevoked(CredentialsError):
+    """The operator reset this account's token (it leaked); it works again once re-onboarded."""
 
 
 class AccountsNotLoaded(CredentialsError):
@@ -243,10 +248,17 @@ def _pages_by_id(client: "SecretsManagerClient", secret_ids: list[str]) -> Itera
 
 def _parse(secret_id: str, secret_string: str | None) -> AccountSecret:
     try:
-        return AccountSecret.from_secret_dict(json.loads(secret_string or ""))
+        account = AccountSecret.from_secret_dict(json.loads(secret_string or ""))
     except (ValueError, KeyError, TypeError) as exc:
         # Name the problem, never the content.
         raise CredentialsError(f"{secret_id} is not a Birdhouse account secret") from exc
+    if account.status == STATUS_REVOKED:
+        # Clearer than X's bare 401 on the first post.
+        raise AccountRevoked(
+            f"@{account.screen_name}'s token was revoked by the operator; it works again once "
+            "the account is onboarded again"
+        )
+    return account
 
 
 def _secret_id(prefix: str, screen_name: str) -> str:

@@ -1,0 +1,59 @@
+"""IAM policies that let a bot job read exactly the accounts it drives."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from birdhouse_client.layout import account_secret_name
+
+
+def bot_job_policy(
+    screen_names: Sequence[str],
+    *,
+    secrets_prefix: str,
+    region: str = "*",
+    account_id: str = "*",
+    partition: str = "aws",
+    kms_key_arn: str | None = None,
+) -> dict[str, Any]:
+    """GetSecretValue on these accounts' secrets only (exact names, Secrets Manager's 6-character
+    ARN suffix), BatchGetSecretValue (which IAM cannot scope; it still needs GetSecretValue on
+    each secret), and Decrypt on the customer-managed key if the secrets use one.
+
+    Every account secret carries the app's consumer key and secret as well as its own tokens.
+    """
+    arns = sorted(
+        {
+            f"arn:{partition}:secretsmanager:{region}:{account_id}:secret:"
+            f"{account_secret_name(name, prefix=secrets_prefix)}-??????"
+            for name in screen_names
+        }
+    )
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadTheseBirdhouseAccounts",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": arns,
+        },
+        {
+            "Sid": "BatchReadsStillCheckEachSecret",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:BatchGetSecretValue"],
+            "Resource": "*",
+        },
+    ]
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "DecryptTheAccountSecrets",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": kms_key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+                }
+                if region != "*"
+                else {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
