@@ -2,10 +2,13 @@
 
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from app.config import Settings
 from app.errors import AppSecretError
 from app.store import CredentialStore
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 APP_SECRET_KEYS = ("consumer_key", "consumer_secret", "admin_token", "signing_key")
 # Values copied from docs or templates rather than generated.
@@ -25,7 +28,7 @@ _cache: dict[str, AppSecret] = {}
 _cache_lock = threading.Lock()
 
 
-def load_app_secret(*, settings: Settings, store: CredentialStore) -> AppSecret:
+def load_app_secret(*, settings: "Settings", store: CredentialStore) -> AppSecret:
     """Read once per container; environment variables override single keys."""
     with _cache_lock:
         cached = _cache.get(settings.app_secret_id)
@@ -39,7 +42,7 @@ def clear_app_secret_cache() -> None:
         _cache.clear()
 
 
-def _read_app_secret(settings: Settings, store: CredentialStore) -> AppSecret:
+def _read_app_secret(settings: "Settings", store: CredentialStore) -> AppSecret:
     secret_id = settings.app_secret_id
     overrides = {
         key: value.get_secret_value()

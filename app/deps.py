@@ -1,19 +1,23 @@
 """Every dependency a route can ask for, named once."""
 
 import hmac
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.app_secret import AppSecret, load_app_secret
-from app.config import Settings, get_settings
+from app.config import get_settings
 from app.errors import NotAuthenticated
 from app.public_url import public_base_url
 from app.store import CredentialStore, SecretsManagerStore, create_secrets_client
 from app.x_client import OAuth1XClient, XClient
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+if TYPE_CHECKING:
+    # Not at import: app.config loads the Settings class on first use.
+    from app.config import Settings
+
+SettingsDep = Annotated["Settings", Depends(get_settings)]
 
 
 def get_store(settings: SettingsDep) -> CredentialStore:

@@ -4,14 +4,15 @@ Mangum leaves root_path empty, so under a REST API stage (`/prod`) Starlette's o
 the stage. The Lambda event still says where the browser really was.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
-from app.config import Settings
+if TYPE_CHECKING:
+    from app.config import Settings
 
 
-def public_base_url(request: Request, settings: Settings) -> str:
+def public_base_url(request: Request, settings: "Settings") -> str:
     """The configured PUBLIC_BASE_URL, else what the browser used to reach us (no trailing /)."""
     if settings.public_base_url:
         return settings.public_base_url
