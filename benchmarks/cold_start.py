@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -42,6 +43,32 @@ started = time.process_time()
 import {", ".join(FLOOR_PACKAGES)}
 print((time.process_time() - started) * 1000)
 """
+# For scale: what any FastAPI app with one route pays above the floor (its first route imports
+# pydantic.v1, to refuse v1 models).
+_BARE_FASTAPI = (
+    """
+import json, sys, time
+event = json.loads(sys.argv[1])
+"""
+    + _CONTEXT
+    + f"""
+started = time.process_time()
+import {", ".join(FLOOR_PACKAGES)}
+from fastapi import FastAPI
+from mangum import Mangum
+from pydantic import BaseModel
+class Health(BaseModel):
+    status: str
+bare = FastAPI()
+@bare.get("/healthz")
+async def healthz() -> Health:
+    return Health(status="ok")
+answer = Mangum(bare, lifespan="off")(event, Context())
+elapsed = time.process_time() - started
+assert answer["statusCode"] == 200, answer
+print(elapsed * 1000)
+"""
+)
 _FIRST_ANSWER = (
     """
 import json, sys, time
@@ -92,12 +119,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zip", type=Path, help="an osls-built zip (default: build one now)")
     parser.add_argument("--runs", type=int, default=11, help="fresh interpreters per figure")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions under valgrind (slow; unmoved by other load on the machine)",
+    )
     args = parser.parse_args()
     zip_path = args.zip or build()
     python = find_python(python_version_of(RUNTIME))
     with tempfile.TemporaryDirectory(prefix="birdhouse-cold-") as workdir:
         local = unpack(zip_path, Path(workdir), python=python)
         report(zip_path, local, args.runs)
+        if args.instructions:
+            report_instructions(local)
 
 
 def build() -> Path:
@@ -109,20 +143,28 @@ def build() -> Path:
     return REPOSITORY / ".serverless" / "birdhouse.zip"
 
 
+_HEALTHZ = json.dumps(http_api_v2_event("GET", "/healthz"))
+_ONBOARD = json.dumps(http_api_v2_event("GET", "/onboard", query="invite=not-an-invite"))
+# name: (label, code, arguments)
+_FIGURES = {
+    "floor": (f"floor: import {', '.join(FLOOR_PACKAGES)}", _FLOOR, ()),
+    "bare": ("bare FastAPI app, one route: import + first /healthz", _BARE_FASTAPI, (_HEALTHZ,)),
+    "healthz": ("Birdhouse: import + first /healthz", _FIRST_ANSWER, (_HEALTHZ, "200")),
+    "onboard": (
+        "Birdhouse: import + first /onboard (bad invite, page)",
+        _FIRST_ANSWER,
+        (_ONBOARD, "400"),
+    ),
+}
+
+
 def report(zip_path: Path, local: LocalLambda, runs: int) -> None:
-    healthz = json.dumps(http_api_v2_event("GET", "/healthz"))
-    onboard = json.dumps(http_api_v2_event("GET", "/onboard", query="invite=not-an-invite"))
-    timed = {
-        "floor": lambda: _cpu_ms(local, _FLOOR),
-        "healthz": lambda: _cpu_ms(local, _FIRST_ANSWER, healthz, "200"),
-        "onboard": lambda: _cpu_ms(local, _FIRST_ANSWER, onboard, "400"),
-    }
-    samples: dict[str, list[float]] = {name: [] for name in timed}
-    for _ in range(runs):  # interleaved, so any drift falls on all three alike
-        for name, run in timed.items():
-            samples[name].append(run())
-    floor, first_healthz, first_onboard = (statistics.median(samples[n]) for n in timed)
-    compiled = _output(local, _COMPILED_FROM_SOURCE, healthz)
+    samples: dict[str, list[float]] = {name: [] for name in _FIGURES}
+    for _ in range(runs):  # interleaved, so any drift falls on all alike
+        for name, (_label, code, arguments) in _FIGURES.items():
+            samples[name].append(float(_output(local, code, *arguments)))
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    compiled = _output(local, _COMPILED_FROM_SOURCE, _HEALTHZ)
     version = _output(local, "import sys; print(sys.version.split()[0])")
     print(
         f"Cold start from {zip_path.name} ({zip_path.stat().st_size / 2**20:.2f} MB), "
@@ -132,21 +174,45 @@ def report(zip_path: Path, local: LocalLambda, runs: int) -> None:
         guessed = ", ".join(local.versions_not_in_zip)
         print(f"  (a zip without metadata: native versions from this environment: {guessed})")
     print(f"  CPU ms, median of {runs} fresh interpreters each, interleaved (spread in brackets)")
-    floor_label = f"floor: import {', '.join(FLOOR_PACKAGES)}"
-    print(f"  {floor_label:<53} {floor:7.1f}  ({_spread(samples['floor'])})")
-    for label, value, name in (
-        ("Birdhouse: import + first /healthz", first_healthz, "healthz"),
-        ("Birdhouse: import + first /onboard (bad invite, page)", first_onboard, "onboard"),
-    ):
-        print(
-            f"  {label:<53} {value:7.1f}  ({_spread(samples[name])})  "
-            f"ratio to the floor {value / floor:.3f}"
+    for name, (label, _code, _arguments) in _FIGURES.items():
+        ratio = (
+            ""
+            if name == "floor"
+            else f"  ratio to the floor {medians[name] / medians['floor']:.3f}"
         )
+        print(f"  {label:<53} {medians[name]:7.1f}  ({_spread(samples[name])}){ratio}")
     print(f"  modules of the zip compiled from source on a cold start: {compiled}")
 
 
-def _cpu_ms(local: LocalLambda, code: str, *args: str) -> float:
-    return float(_output(local, code, *args))
+def report_instructions(local: LocalLambda) -> None:
+    """The same figures as instructions executed, counted once each by valgrind (callgrind):
+    deterministic, so other work on a shared machine cannot move them. The interpreter's own
+    start-up, counted alone, is taken off each."""
+    startup = _instructions(local, "pass")
+    counts = {
+        name: _instructions(local, code.replace("time.process_time()", "0"), *arguments) - startup
+        for name, (_label, code, arguments) in _FIGURES.items()
+    }
+    print("  millions of instructions (valgrind), interpreter start-up taken off:")
+    for name, (label, _code, _arguments) in _FIGURES.items():
+        ratio = (
+            "" if name == "floor" else f"  ratio to the floor {counts[name] / counts['floor']:.3f}"
+        )
+        print(f"  {label:<53} {counts[name] / 1e6:7.0f}{ratio}")
+
+
+def _instructions(local: LocalLambda, code: str, *args: str) -> int:
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    result = subprocess.run(  # noqa: S603 - valgrind, the runtime's Python and our own code
+        command + local.command(code, *args),
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ.get("PATH", ""), **_ENVIRONMENT},
+    )
+    found = re.search(r"Collected : (\d+)", result.stderr)
+    if result.returncode != 0 or found is None:
+        raise RuntimeError(f"valgrind run failed:\n{result.stderr[-2000:]}")
+    return int(found.group(1))
 
 
 def _output(local: LocalLambda, code: str, *args: str) -> str:
