@@ -1,6 +1,7 @@
 # Birdhouse developer commands. Everything runs from a virtualenv in .venv.
+# Another interpreter in its own venv: make test PYTHON=$(sh infra/find_python.sh 3.12) VENV=.venv312
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -36,14 +37,16 @@ typecheck: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m app.sandbox.serve_local --reload $(if $(PORT),--port $(PORT))
 
-## make package-check: build the Lambda zip with osls (no AWS account needed), lint the
-## CloudFormation, and check IAM scoping, arm64 wheels and the size goal. Needs Node.js.
+## make package-check: build the Lambda zip with osls (no AWS account needed; its plugin
+## compiles the bytecode with Python 3.12), lint the CloudFormation, check IAM scoping, arm64
+## wheels, 3.12 bytecode, package metadata and size, then import the app from the unpacked zip
+## on Python 3.12 and answer /healthz. Needs Node.js and Python 3.12 (infra/find_python.sh).
 package-check: $(STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
 	npx osls package
 	$(BIN)/pip install --quiet -r infra/requirements-check.txt
 	$(BIN)/cfn-lint --ignore-checks W3005 -- .serverless/cloudformation-template-update-stack.json infra/*.yml
-	$(BIN)/python infra/check_package.py .serverless
+	$(BIN)/python -m infra.check_package .serverless
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .serverless node_modules
+	rm -rf $(VENV) .venv312 .pytest_cache .mypy_cache .ruff_cache .serverless node_modules

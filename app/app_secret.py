@@ -10,10 +10,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app.adapters.secrets_manager import AppSecretSource
-from app.config import Settings
 from app.errors import AppSecretError
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 APP_SECRET_KEYS = ("consumer_key", "consumer_secret", "admin_token", "signing_key")
 # Earlier signing keys, newest first: accepted to check links and cookies, never to sign.
@@ -53,7 +56,7 @@ class AppSecretCache:
         self._last_forced: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def get(self, settings: Settings, source: AppSecretSource) -> AppSecret:
+    def get(self, settings: "Settings", source: AppSecretSource) -> AppSecret:
         with self._lock:
             entry = self._entries.get(settings.app_secret_id)
             now = self.clock()
@@ -62,7 +65,7 @@ class AppSecretCache:
                 self._entries[settings.app_secret_id] = entry
             return entry[1]
 
-    def refresh(self, settings: Settings, source: AppSecretSource) -> AppSecret | None:
+    def refresh(self, settings: "Settings", source: AppSecretSource) -> AppSecret | None:
         """Read again now, unless that was done less than REFRESH_INTERVAL_SECONDS ago."""
         with self._lock:
             now = self.clock()
@@ -84,12 +87,12 @@ class AppSecretCache:
 CACHE = AppSecretCache()
 
 
-def load_app_secret(*, settings: Settings, source: AppSecretSource) -> AppSecret:
+def load_app_secret(*, settings: "Settings", source: AppSecretSource) -> AppSecret:
     """The cached app secret, read again after its TTL; environment variables override keys."""
     return CACHE.get(settings, source)
 
 
-def refresh_app_secret(*, settings: Settings, source: AppSecretSource) -> AppSecret | None:
+def refresh_app_secret(*, settings: "Settings", source: AppSecretSource) -> AppSecret | None:
     """After X refused the consumer key: maybe it was rotated. None if refreshed just now."""
     return CACHE.refresh(settings, source)
 
@@ -98,7 +101,7 @@ def clear_app_secret_cache() -> None:
     CACHE.clear()
 
 
-def _read_app_secret(settings: Settings, source: AppSecretSource) -> AppSecret:
+def _read_app_secret(settings: "Settings", source: AppSecretSource) -> AppSecret:
     secret_id = settings.app_secret_id
     overrides = {
         key: value.get_secret_value()

@@ -1,15 +1,12 @@
 """Deployment settings, read once from the environment.
 
-The environment is the one source: local entry points load the repository's `.env` into it
-first (`app.env_file`), so settings, boto3 and the launchers all see the same values.
+The Settings class is in app.settings and loads on first use: pydantic-settings costs a cold
+start about 4 % of its import floor, and /healthz, for one, never reads a setting.
+`from app.config import Settings` keeps working (and loads it then).
 """
 
-import re
 from functools import lru_cache
-from typing import Annotated
-
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import TYPE_CHECKING, Any
 
 # Outside Lambda, absolute URLs may come from these hosts without ALLOWED_HOSTS.
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -18,76 +15,20 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 INSTANCE_ID_VARIABLE = "BIRDHOUSE_INSTANCE_ID"
 INSTANCE_HEADER = "X-Birdhouse-Instance"
 
-# Secrets Manager allows more, but the prefix becomes part of IAM resource ARNs too.
-_SECRETS_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*$")
-
-
-class Settings(BaseSettings):
-    """Everything Birdhouse reads from its environment."""
-
-    model_config = SettingsConfigDict(extra="ignore")
-
-    secrets_prefix: str = "twitter-bots"
-    x_api_base_url: str = "https://api.twitter.com"
-    # Where the owner's browser reaches Birdhouse, e.g. https://birdhouse.example.com or
-    # https://abc.execute-api.eu-west-1.amazonaws.com/prod. Derived from the request when unset.
-    public_base_url: str | None = None
-    # Outside Lambda and without PUBLIC_BASE_URL, the Host header builds the links, so only
-    # these hosts (and loopback) are answered: comma-separated, e.g. "birdhouse.lan,10.0.0.5".
-    allowed_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
-    # Every X call gives up after this long, so an owner sees an answer within ~10 s.
-    x_timeout_seconds: float = Field(default=8.0, gt=0, le=25)
-    # How long a container keeps the app secret before reading it again: a rotated admin token
-    # or signing key takes effect everywhere within this many seconds.
-    app_secret_ttl_seconds: float = Field(default=300, ge=0, le=3600)
-    # A customer-managed KMS key (ARN or id) for new account secrets; the AWS-managed key if unset.
-    secrets_kms_key_id: str | None = None
-    # The invite ledger's DynamoDB table.
-    invites_table: str = Field(default="birdhouse-invites", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
-    # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).
-    deletion_recovery_days: int = Field(default=7, ge=7, le=30)
-
-    # Local overrides for the app secret in Secrets Manager (`{secrets_prefix}/app`).
-    consumer_key: SecretStr | None = None
-    consumer_secret: SecretStr | None = None
-    admin_token: SecretStr | None = None
-    signing_key: SecretStr | None = None
-
-    @field_validator("secrets_prefix")
-    @classmethod
-    def _prefix_is_a_secret_name(cls, value: str) -> str:
-        if not _SECRETS_PREFIX_PATTERN.fullmatch(value):
-            raise ValueError(
-                "SECRETS_PREFIX must be letters, digits and _+=.@- in '/'-separated parts, "
-                f"got {value!r}"
-            )
-        return value
-
-    @field_validator("allowed_hosts", mode="before")
-    @classmethod
-    def _comma_separated_hosts(cls, value: object) -> object:
-        if isinstance(value, str):
-            return frozenset(host.strip().lower() for host in value.split(",") if host.strip())
-        return value
-
-    @field_validator("x_api_base_url", "public_base_url")
-    @classmethod
-    def _absolute_url_without_trailing_slash(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
-        return value.rstrip("/")
-
-    @property
-    def app_secret_id(self) -> str:
-        return f"{self.secrets_prefix}/app"
-
-    @property
-    def accounts_prefix(self) -> str:
-        return f"{self.secrets_prefix}/accounts/"
+if TYPE_CHECKING:
+    from app.settings import Settings as Settings
 
 
 @lru_cache
-def get_settings() -> Settings:
+def get_settings() -> "Settings":
+    from app.settings import Settings
+
     return Settings()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Settings":
+        from app.settings import Settings
+
+        return Settings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

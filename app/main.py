@@ -1,6 +1,10 @@
 """The FastAPI app, and the Lambda entry point that serves it through Mangum."""
 
+from typing import Any
+
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.openapi.models import Schema
 from fastapi.responses import JSONResponse
 from mangum import Mangum
 
@@ -38,7 +42,30 @@ def create_app() -> FastAPI:
     for router in (home.router, invites.router, accounts.router, onboarding.router):
         app.include_router(router, dependencies=trusted_host)
     app.add_exception_handler(BirdhouseError, _json_error)
+    _document_error_body(app)
     return app
+
+
+def _document_error_body(app: FastAPI) -> None:
+    """Put ErrorBody, which the routes' error responses refer to, into the OpenAPI schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            components = generate().setdefault("components", {})
+            # Encoded and ordered as FastAPI does the models it finds itself.
+            error_body = Schema(**ErrorBody.model_json_schema(mode="serialization"))
+            components["schemas"] = dict(
+                sorted(
+                    {
+                        **components.get("schemas", {}),
+                        "ErrorBody": jsonable_encoder(error_body, by_alias=True, exclude_none=True),
+                    }.items()
+                )
+            )
+        return app.openapi_schema  # type: ignore[return-value]  # set by generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 app = create_app()

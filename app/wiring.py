@@ -4,6 +4,8 @@ The web app (through the thin FastAPI wrappers in `deps.py`), the command line a
 launcher all call these; none of them borrows another's wiring.
 """
 
+from typing import TYPE_CHECKING
+
 from app.adapters.invite_ledger import DynamoDBInviteLedger, create_dynamodb_client
 from app.adapters.secrets_manager import (
     SecretsManagerAccountStore,
@@ -11,11 +13,13 @@ from app.adapters.secrets_manager import (
     create_secrets_client,
 )
 from app.adapters.x_client import OAuth1XClient
+
+if TYPE_CHECKING:
+    from app.config import Settings
 from app.app_secret import AppSecret, load_app_secret
-from app.config import Settings
 
 
-def account_store(settings: Settings) -> SecretsManagerAccountStore:
+def account_store(settings: "Settings") -> SecretsManagerAccountStore:
     return SecretsManagerAccountStore(
         create_secrets_client(),
         secrets_prefix=settings.secrets_prefix,
@@ -27,12 +31,12 @@ def app_secret_source() -> SecretsManagerAppSecret:
     return SecretsManagerAppSecret(create_secrets_client())
 
 
-def app_secret(settings: Settings) -> AppSecret:
+def app_secret(settings: "Settings") -> AppSecret:
     """Read once per container (environment variables override single keys)."""
     return load_app_secret(settings=settings, source=app_secret_source())
 
 
-def x_client(settings: Settings, secret: AppSecret) -> OAuth1XClient:
+def x_client(settings: "Settings", secret: AppSecret) -> OAuth1XClient:
     return OAuth1XClient(
         base_url=settings.x_api_base_url,
         consumer_key=secret.consumer_key,
@@ -41,5 +45,5 @@ def x_client(settings: Settings, secret: AppSecret) -> OAuth1XClient:
     )
 
 
-def invite_ledger(settings: Settings) -> DynamoDBInviteLedger:
+def invite_ledger(settings: "Settings") -> DynamoDBInviteLedger:
     return DynamoDBInviteLedger(create_dynamodb_client(), table_name=settings.invites_table)

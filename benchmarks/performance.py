@@ -1,9 +1,10 @@
-"""Birdhouse's speed and cost figures: cold start, warm overhead, AWS calls, size.
+"""Birdhouse's speed and cost figures: warm overhead, AWS calls, package size.
 
-    .venv/bin/python -m benchmarks.performance [--runs 7] [--requests 200]
+    .venv/bin/python -m benchmarks.performance [--requests 200]
 
-Cold start runs fresh interpreters; the rest runs in-process through the Lambda handler with
-real API Gateway events, moto for Secrets Manager and the X stand-in on loopback.
+Runs in-process through the Lambda handler with real API Gateway events, moto for Secrets
+Manager and the X stand-in on loopback. Cold start is measured from the deploy zip, on the
+runtime's Python, by benchmarks/cold_start.py.
 """
 
 import argparse
@@ -11,8 +12,6 @@ import json
 import logging
 import math
 import os
-import statistics
-import subprocess
 import sys
 import time
 import zipfile
@@ -22,107 +21,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from infra.check_package import ZIP_SIZE_GOAL_BYTES
+
 REPOSITORY = Path(__file__).resolve().parents[1]
-# What app.main imports from outside the project: the floor a cold start cannot go below.
-THIRD_PARTY = (
-    "fastapi",
-    "starlette",
-    "pydantic",
-    "pydantic_settings",
-    "mangum",
-    "requests",
-    "requests_oauthlib",
-    "oauthlib",
-    "boto3",
-    "botocore",
-    "itsdangerous",
-    "jinja2",
-)
 CONSUMER_KEY, CONSUMER_SECRET = "bench-ck", "bench-cs-0123456789"
 ADMIN_TOKEN, SIGNING_KEY = "bench-admin-token-0123456789", "bench-signing-key-0123456789"
-
-_COLD_APP = """
-import time
-started = time.process_time()
-from app.main import handler
-from tests.support.lambda_events import LambdaContext, http_api_v2_event
-answer = handler(http_api_v2_event("GET", "/healthz"), LambdaContext())
-assert answer["statusCode"] == 200, answer
-print((time.process_time() - started) * 1000)
-"""
-_COLD_BARE = """
-import time
-started = time.process_time()
-from fastapi import FastAPI
-from mangum import Mangum
-from tests.support.lambda_events import LambdaContext, http_api_v2_event
-bare = FastAPI()
-@bare.get("/healthz")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-answer = Mangum(bare, lifespan="off")(http_api_v2_event("GET", "/healthz"), LambdaContext())
-assert answer["statusCode"] == 200, answer
-print((time.process_time() - started) * 1000)
-"""
-_COLD_FLOOR = f"""
-import time
-started = time.process_time()
-import {", ".join(THIRD_PARTY)}
-print((time.process_time() - started) * 1000)
-"""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per cold figure")
     parser.add_argument("--requests", type=int, default=200, help="requests per warm figure")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}\n")
-    cold_start(args.runs)
     with birdhouse_in_process() as world:
         warm_overhead(world, args.requests)
         secrets_manager_calls(world)
     package_size()
-
-
-# --- cold start -----------------------------------------------------------------------------
-
-
-def cold_start(runs: int) -> None:
-    """CPU time, not wall time: imports are CPU-bound once files are cached, and CPU time does
-    not swing with whatever else this shared 2-core machine is doing."""
-    floor_ms: list[float] = []
-    bare_ms: list[float] = []
-    app_ms: list[float] = []
-    for _ in range(runs):  # interleaved, so any drift falls on all three alike
-        floor_ms.append(_run_python(_COLD_FLOOR))
-        bare_ms.append(_run_python(_COLD_BARE))
-        app_ms.append(_run_python(_COLD_APP))
-    floor, bare, app = (statistics.median(ms) for ms in (floor_ms, bare_ms, app_ms))
-    print(f"Cold start, CPU ms (median of {runs} fresh interpreters; imports + first /healthz)")
-    print(f"  third-party imports alone:          {floor:7.1f}  (spread {_spread(floor_ms)})")
-    print(f"  bare FastAPI+Mangum, first answer:  {bare:7.1f}  (spread {_spread(bare_ms)})")
-    print(f"  Birdhouse, first answer:            {app:7.1f}  (spread {_spread(app_ms)})")
-    print(
-        f"  ratio Birdhouse / import floor: {app / floor:.3f} (goal <= 1.15); "
-        f"Birdhouse adds {app - floor:.1f} ms\n"
-    )
-
-
-def _spread(samples: list[float]) -> str:
-    return f"{min(samples):.0f}-{max(samples):.0f}"
-
-
-def _run_python(code: str) -> float:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPOSITORY,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
-    )
-    return float(result.stdout.strip().splitlines()[-1])
 
 
 # --- the service in-process -------------------------------------------------------------------
@@ -390,7 +304,7 @@ def package_size() -> None:
         unzipped = sum(info.file_size for info in archive.infolist())
     print(
         f"Package: {zips[0].name} {zips[0].stat().st_size / 2**20:.2f} MB zipped, "
-        f"{unzipped / 2**20:.2f} MB unzipped (goal 6 MB zipped)"
+        f"{unzipped / 2**20:.2f} MB unzipped (goal {ZIP_SIZE_GOAL_BYTES / 2**20:.0f} MB zipped)"
     )
 
 

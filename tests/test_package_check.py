@@ -1,27 +1,29 @@
 """infra/check_package.py: the rules CI applies to the generated template and zip catch what
 they are for (CI runs them on the real build; here, on small built-for-purpose inputs)."""
 
-import importlib.util
+import base64
+import hashlib
 import io
+import json
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+import infra.check_package
+
 UNSCOPED_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:twitter-bots/accounts/*"
-CHECKER = Path(__file__).resolve().parents[1] / "infra" / "check_package.py"
+BUILD = Path(__file__).resolve().parents[1] / ".serverless"
+RUNTIME = "python3.12"
+PY312_MAGIC = (3531).to_bytes(2, "little") + b"\r\n"
+PY311_MAGIC = (3495).to_bytes(2, "little") + b"\r\n"
 
 
 @pytest.fixture(scope="module")
 def checker() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_package", CHECKER)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return infra.check_package
 
 
 def template(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +98,36 @@ def _elf(machine: int) -> bytes:
     return b"\x7fELF" + bytes(14) + machine.to_bytes(2, "little") + bytes(40)
 
 
+def _pyc(magic: bytes = PY312_MAGIC, flags: int = 0b01) -> bytes:
+    """A PEP 552 header (magic, flags, source hash or mtime and size), then a code object."""
+    return magic + flags.to_bytes(4, "little") + bytes(8) + b"\xe3"
+
+
+def _bytecode_name(source: str, tag: str = "cpython-312") -> str:
+    path = PurePosixPath(source)
+    return str(path.parent / "__pycache__" / f"{path.stem}.{tag}.pyc")
+
+
+def _complete(files: dict[str, bytes]) -> dict[str, bytes]:
+    """What a good build has besides: 3.12 bytecode for each module, metadata for each package."""
+    complete = dict(files)
+    for name in files:
+        if name.endswith(".py"):
+            complete[_bytecode_name(name)] = _pyc()
+    tops = {name.split("/", 1)[0] for name in files if not name.startswith("app/")}
+    for top in tops:
+        listed = "\n".join(f"{name},," for name in files if name.split("/", 1)[0] == top)
+        complete[f"{top}-1.0.dist-info/METADATA"] = f"Name: {top}\nVersion: 1.0\n".encode()
+        complete[f"{top}-1.0.dist-info/RECORD"] = listed.encode()
+    return complete
+
+
+def _lean_package(checker: ModuleType) -> dict[str, bytes]:
+    files = dict.fromkeys(checker.MUST_BE_IN_THE_PACKAGE, b"x")
+    files["pydantic_core/_pydantic_core.cpython-312-aarch64-linux-gnu.so"] = _elf(183)
+    return _complete(files)
+
+
 def test_x86_wheels_test_files_and_missing_app_are_caught(
     checker: ModuleType, tmp_path: Path
 ) -> None:
@@ -109,7 +141,7 @@ def test_x86_wheels_test_files_and_missing_app_are_caught(
         },
     )
 
-    problems, _figures = checker.package_problems(path)
+    problems, _figures = checker.package_problems(path, runtime=RUNTIME)
 
     text = "\n".join(problems)
     assert "x86_64-linux-gnu.so: not an aarch64 ELF binary" in text
@@ -120,20 +152,19 @@ def test_x86_wheels_test_files_and_missing_app_are_caught(
 
 
 def test_a_lean_arm64_package_passes(checker: ModuleType, tmp_path: Path) -> None:
-    files = dict.fromkeys(checker.MUST_BE_IN_THE_PACKAGE, b"x")
-    files["pydantic_core/_pydantic_core.cpython-312-aarch64-linux-gnu.so"] = _elf(183)
-
-    problems, figures = checker.package_problems(_zip(tmp_path, files))
+    problems, figures = checker.package_problems(
+        _zip(tmp_path, _lean_package(checker)), runtime=RUNTIME
+    )
 
     assert problems == []
     assert figures["native_extensions"] == 1
 
 
 def test_oversized_package_is_caught(checker: ModuleType, tmp_path: Path) -> None:
-    files = dict.fromkeys(checker.MUST_BE_IN_THE_PACKAGE, b"x")
-    files["big/blob.bin"] = io.BytesIO(bytes(range(256)) * (25 * 4096)).getvalue()
+    files = _lean_package(checker)
+    files["app/templates/blob.bin"] = io.BytesIO(bytes(range(256)) * (35 * 4096)).getvalue()
 
-    problems, _figures = checker.package_problems(_zip(tmp_path, files))
+    problems, _figures = checker.package_problems(_zip(tmp_path, files), runtime=RUNTIME)
 
     assert any("over the" in problem for problem in problems)
 
@@ -166,3 +197,90 @@ def test_a_function_allowed_to_delete_must_be_denied_deleting_without_recovery(
 
     assert any("ForceDeleteWithoutRecovery" in p for p in checker.iam_problems(template(delete)))
     assert checker.iam_problems(template(delete, deny)) == []
+
+
+def test_a_module_without_its_runtime_bytecode_is_caught(
+    checker: ModuleType, tmp_path: Path
+) -> None:
+    files = _lean_package(checker)
+    del files[_bytecode_name("mangum/__init__.py")]
+
+    problems, _figures = checker.package_problems(_zip(tmp_path, files), runtime=RUNTIME)
+
+    assert problems == ["mangum/__init__.py: no cpython-312 bytecode"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        (
+            _bytecode_name("mangum/__init__.py", "cpython-311"),
+            _pyc(PY311_MAGIC),
+            "bytecode not for python3.12",
+        ),
+        ("mangum/__init__.pyc", _pyc(), "bytecode not for python3.12"),
+        (
+            _bytecode_name("mangum/__init__.py", "cpython-312.opt-1"),
+            _pyc(),
+            "bytecode not for python3.12",
+        ),
+        (_bytecode_name("mangum/__init__.py"), _pyc(PY311_MAGIC), "not python3.12 bytecode"),
+        (_bytecode_name("mangum/__init__.py"), _pyc(flags=0), "unchecked-hash"),
+        (_bytecode_name("mangum/__init__.py"), _pyc(flags=0b11), "unchecked-hash"),
+    ],
+)
+def test_bytecode_of_another_python_or_mode_is_caught(
+    checker: ModuleType, tmp_path: Path, name: str, content: bytes, problem: str
+) -> None:
+    files = _lean_package(checker)
+    files[name] = content
+
+    problems, _figures = checker.package_problems(_zip(tmp_path, files), runtime=RUNTIME)
+
+    assert len(problems) == 1
+    assert name in problems[0]
+    assert problem in problems[0]
+
+
+def test_packages_without_metadata_are_caught(checker: ModuleType, tmp_path: Path) -> None:
+    files = {
+        name: content
+        for name, content in _lean_package(checker).items()
+        if not name.startswith("mangum-1.0.dist-info/")
+    }
+    files["typing_extensions.py"] = b"x"
+    files[_bytecode_name("typing_extensions.py")] = _pyc()
+
+    problems, _figures = checker.package_problems(_zip(tmp_path, files), runtime=RUNTIME)
+
+    assert sorted(problems) == [
+        "mangum: no *.dist-info describes it (package metadata stripped?)",
+        "typing_extensions.py: no *.dist-info describes it (package metadata stripped?)",
+    ]
+
+
+def test_a_zip_changed_after_osls_hashed_it_is_caught(checker: ModuleType, tmp_path: Path) -> None:
+    path = _zip(tmp_path, _lean_package(checker))
+    digest = base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+    version = {"Type": "AWS::Lambda::Version", "Properties": {"CodeSha256": digest}}
+
+    assert checker.code_hash_problems({"Resources": {"Version": version}}, path) == []
+
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("app/extra.txt", b"added later")
+    (problem,) = checker.code_hash_problems({"Resources": {"Version": version}}, path)
+    assert "is not the zip's" in problem
+
+
+@pytest.mark.slow
+def test_the_built_zip_runs_on_the_runtime_python_with_otel_propagators(
+    checker: ModuleType,
+) -> None:
+    """make package-check runs this check on every build; here, on the last one if any."""
+    zips = sorted(BUILD.glob("*.zip"))
+    template = BUILD / "cloudformation-template-update-stack.json"
+    if len(zips) != 1 or not template.is_file():
+        pytest.skip("no built package: `make package-check` builds and checks it")
+    runtime = checker._runtime(json.loads(template.read_text()))
+
+    assert checker.runtime_problems(zips[0], runtime=runtime) == []

@@ -9,9 +9,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
-
-from itsdangerous import BadData, URLSafeSerializer
+from typing import TYPE_CHECKING, Protocol
 
 from app.adapters.secrets_manager import AccountStore
 from app.errors import (
@@ -24,6 +22,9 @@ from app.errors import (
     TooManyAttempts,
 )
 from app.signing import SigningKeys, itsdangerous_keys
+
+if TYPE_CHECKING:
+    from itsdangerous import URLSafeSerializer
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,8 @@ def read_invite_id(token: str, *, signing_key: SigningKeys, now: datetime | None
     """Check the signature, then the expiry, before any AWS call; return the invite id."""
     if not token or len(token) > MAX_INVITE_TOKEN_LENGTH:
         raise _invalid()
+    from itsdangerous import BadData
+
     try:
         payload = _serializer(signing_key).loads(token)
     except BadData:
@@ -238,7 +241,10 @@ def _refuse_if_expired(expires_at: datetime, now: datetime | None) -> None:
         )
 
 
-def _serializer(signing_key: SigningKeys) -> URLSafeSerializer:
+def _serializer(signing_key: SigningKeys) -> "URLSafeSerializer":
+    # itsdangerous loads with the first invite, not with the app (/healthz never signs).
+    from itsdangerous import URLSafeSerializer
+
     return URLSafeSerializer(itsdangerous_keys(signing_key), salt=_SALT)
 
 

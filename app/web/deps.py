@@ -1,7 +1,7 @@
 """Every dependency a route can ask for, named once: thin wrappers over `app.wiring`."""
 
 import hmac
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -10,12 +10,16 @@ from app import wiring
 from app.adapters.secrets_manager import AccountStore, AppSecretSource
 from app.adapters.x_client import XClient
 from app.app_secret import AppSecret, load_app_secret
-from app.config import Settings, get_settings
+from app.config import get_settings
 from app.errors import NotAuthenticated
 from app.flows.invites import InviteLedger
 from app.web.public_url import ensure_trusted_host, public_base_url
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+if TYPE_CHECKING:
+    # Not at import: app.config loads the Settings class on first use.
+    from app.config import Settings
+
+SettingsDep = Annotated["Settings", Depends(get_settings)]
 
 
 def get_store(settings: SettingsDep) -> AccountStore:

@@ -6,16 +6,18 @@ onboarding two accounts don't overwrite each other.
 """
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from starlette.responses import Response
 
 from app.adapters.x_client import TokenPair
 from app.errors import OnboardingSessionError
 from app.flows.onboarding import OnboardingState
 from app.signing import SigningKeys, itsdangerous_keys
+
+if TYPE_CHECKING:
+    from itsdangerous import URLSafeTimedSerializer
 
 STATE_MAX_AGE_SECONDS = 15 * 60
 STATE_COOKIE_PREFIX = "bh_state_"
@@ -42,7 +44,7 @@ def seal_state(state: OnboardingState, *, signing_key: SigningKeys) -> str:
         "u": state.expected_user_id,
         "i": state.invite_id,
     }
-    return str(URLSafeTimedSerializer(itsdangerous_keys(signing_key), salt=_SALT).dumps(payload))
+    return str(_serializer(signing_key).dumps(payload))
 
 
 def open_state(
@@ -59,9 +61,10 @@ def open_state(
             "completed already, started in another browser, or cookies may be blocked.",
             hint="Open your invite link again in this browser.",
         )
-    serializer = URLSafeTimedSerializer(itsdangerous_keys(signing_key), salt=_SALT)
+    from itsdangerous import BadData, SignatureExpired
+
     try:
-        payload = serializer.loads(cookie_value, max_age=max_age_seconds)
+        payload = _serializer(signing_key).loads(cookie_value, max_age=max_age_seconds)
     except SignatureExpired:
         raise OnboardingSessionError(
             "This authorization took longer than 15 minutes and has expired.",
@@ -110,6 +113,13 @@ def _cookie_attributes(base_url: str) -> dict[str, Any]:
         # Lax, not Strict: X's redirect back is a cross-site top-level navigation.
         "samesite": "lax",
     }
+
+
+def _serializer(signing_key: SigningKeys) -> "URLSafeTimedSerializer":
+    # itsdangerous loads with the first onboarding, not with the app (/healthz never signs).
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(itsdangerous_keys(signing_key), salt=_SALT)
 
 
 def _not_ours() -> OnboardingSessionError:

@@ -4,16 +4,19 @@ Mangum leaves root_path empty, so under a REST API stage (`/prod`) Starlette's o
 the stage. The Lambda event still says where the browser really was.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-from app.config import LOOPBACK_HOSTS, Settings
+from app.config import LOOPBACK_HOSTS
 from app.errors import UntrustedHost
 
+if TYPE_CHECKING:
+    from app.config import Settings
 
-def public_base_url(request: Request, settings: Settings) -> str:
+
+def public_base_url(request: Request, settings: "Settings") -> str:
     """The configured PUBLIC_BASE_URL, else what the browser used to reach us (no trailing /)."""
     if settings.public_base_url:
         return settings.public_base_url
@@ -42,7 +45,7 @@ def _path_prefix(event: dict[str, Any], context: dict[str, Any]) -> str:
     return ""
 
 
-def ensure_trusted_host(request: Request, settings: Settings) -> None:
+def ensure_trusted_host(request: Request, settings: "Settings") -> None:
     """Outside Lambda, without PUBLIC_BASE_URL, answer only loopback and ALLOWED_HOSTS.
 
     There the Host header writes the invite links and the OAuth callback, so a forged one would
