@@ -48,7 +48,7 @@ from app.flows.rotation import AccountOutcome, Verdict, rotate_consumer_keys
 from app.iam_policy import bot_job_policy
 from app.screen_names import validate_screen_name
 from birdhouse_client import CredentialsError, load_account
-from birdhouse_client.layout import CREDENTIAL_KEYS
+from birdhouse_client.layout import CREDENTIAL_KEYS, HEALTHY_STATUSES
 
 _DURATION = re.compile(r"^(\d+)([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -198,6 +198,21 @@ def _parser() -> argparse.ArgumentParser:
     policy.add_argument("--account-id", default="*", help="the AWS account id; default *")
     policy.add_argument("--partition", default="aws")
     policy.add_argument("--kms-key-arn", help="the customer-managed key, if the secrets use one")
+
+    sweep = command(
+        "sweep",
+        _sweep,
+        "Check every account at X now (what the scheduled sweep does) and record each status; "
+        "one paid X read per account.",
+    )
+    sweep.add_argument("--budget", type=float, help="seconds the run may take")
+
+    rename = command(
+        "rename",
+        _rename,
+        "The account was renamed at X: move its secret to the new name (same X user).",
+    )
+    rename.add_argument("screen_name", help="the name it is stored under")
 
     tweet = command("tweet", _tweet, "Post a test tweet as the account.")
     tweet.add_argument("screen_name")
@@ -380,7 +395,9 @@ def _creds(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     settings = Settings()
     store = wiring.account_store(settings)
-    x_client = _x_client(settings, _app_secret(settings))
+    app_secret = _app_secret(settings)
+    x_client = _x_client(settings, app_secret)
+    recorder = wiring.recorder(settings, signing_keys=app_secret.signing_keys)
     if args.all:
         names = sorted((a.screen_name for a in store.list_accounts()), key=str.lower)
     else:
@@ -390,7 +407,9 @@ def _verify(args: argparse.Namespace) -> int:
     for name in names:
         try:
             # The same check as POST /accounts/{name}/verify.
-            result = account_admin.verify_account(screen_name=name, store=store, x_client=x_client)
+            result = account_admin.verify_account(
+                screen_name=name, store=store, x_client=x_client, recorder=recorder
+            )
         except XTokenRevoked:
             outcomes["revoked"].append(f"@{name}: token revoked, onboard again")
         except BirdhouseError as exc:
@@ -501,6 +520,31 @@ def _reset(args: argparse.Namespace) -> int:
         print(reset.x_detail)
     print(f"Send this single-use link to its owner (invite {reset.invite.record.id}):")
     print(f"{base_url}/onboard?{urlencode({'invite': reset.invite.token})}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from app.sweep import run_sweep
+
+    report = run_sweep(budget_seconds=args.budget)
+    counts = ", ".join(f"{count} {status}" for status, count in sorted(report.statuses.items()))
+    print(f"Checked {report.checked} of {report.accounts} accounts: {counts or 'none'}.")
+    print(f"{report.changes} status change(s) recorded and announced.")
+    if report.out_of_time:
+        print("Out of time: the next run starts with the accounts not checked now.")
+    unhealthy = sum(n for s, n in report.statuses.items() if s not in HEALTHY_STATUSES)
+    return 1 if unhealthy else 0
+
+
+def _rename(args: argparse.Namespace) -> int:
+    settings = Settings()
+    rename = account_admin.rename_account(
+        screen_name=validate_screen_name(args.screen_name),
+        store=wiring.account_store(settings),
+        x_client=_x_client(settings, _app_secret(settings)),
+        recovery_window_days=settings.deletion_recovery_days,
+    )
+    print(rename.detail)
     return 0
 
 

@@ -213,15 +213,49 @@ class XForbidden(XRejected):
 
 
 class XRateLimited(XRejected):
-    """X answered 429; `retry_after_seconds` comes from x-rate-limit-reset."""
+    """X answered 429: `retry_after_seconds` from the 24-hour reset when a 24-hour cap is spent
+    (then `retry_pointless_today`), else from x-rate-limit-reset (the 15-minute window)."""
 
     status_code = 429
     title = "X is rate-limiting this account"
     code = "rate_limited"
 
-    def __init__(self, message: str, *, x_status: int, retry_after_seconds: int, x_body: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        x_status: int,
+        retry_after_seconds: int,
+        x_body: str = "",
+        retry_pointless_today: bool = False,
+    ):
         super().__init__(message, x_status=x_status, x_body=x_body)
         self.retry_after_seconds = retry_after_seconds
+        self.retry_pointless_today = retry_pointless_today
+
+
+class XCreditsDepleted(XRejected):
+    """X answered 402 CreditsDepleted: the developer account's pay-per-use credits ran out."""
+
+    status_code = 402
+    title = "The X developer account is out of credits"
+    code = "x_credits_depleted"
+
+
+class XAppNotEnrolled(XRejected):
+    """X answered 403 client-forbidden / client-not-enrolled: an app setup problem."""
+
+    status_code = 403
+    title = "The X app may not use this endpoint"
+    code = "x_app_not_enrolled"
+
+
+class AppKeysRejected(XRejected):
+    """X refused the app's own consumer key and secret (wrong, or regenerated at X)."""
+
+    status_code = 502
+    title = "X refuses the app's keys"
+    code = "app_keys_rejected"
 
 
 class AccountNotFound(BirdhouseError):

@@ -8,7 +8,7 @@ from fastapi.openapi.models import Schema
 from fastapi.responses import JSONResponse
 from mangum import Mangum
 
-from app.errors import BirdhouseError, NotAuthenticated, XRateLimited
+from app.errors import BirdhouseError, NotAuthenticated, TooManyAttempts, XRateLimited
 from app.logging_setup import configure_logging
 from app.web.deps import require_trusted_host
 from app.web.error_responses import ErrorBody
@@ -21,10 +21,16 @@ def _json_error(_request: Request, exc: Exception) -> JSONResponse:
     headers = {}
     if isinstance(exc, NotAuthenticated):
         headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(exc, XRateLimited):
+    extra: dict[str, bool] = {}
+    if isinstance(exc, XRateLimited | TooManyAttempts):
         headers["Retry-After"] = str(exc.retry_after_seconds)
-    body = ErrorBody(detail=exc.message, code=exc.code)
-    return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=headers)
+    if isinstance(exc, XRateLimited):
+        extra["retry_pointless_today"] = exc.retry_pointless_today
+    body = ErrorBody(detail=exc.message, code=exc.code, **extra)
+    content = body.model_dump()
+    if content["retry_pointless_today"] is None:
+        del content["retry_pointless_today"]  # only X's 429 says it
+    return JSONResponse(content, status_code=exc.status_code, headers=headers)
 
 
 def create_app() -> FastAPI:

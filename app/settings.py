@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     secrets_prefix: str = "twitter-bots"
-    x_api_base_url: str = "https://api.twitter.com"
+    # X's docs put every OAuth endpoint on api.x.com; api.twitter.com redirects can lose the
+    # request token.
+    x_api_base_url: str = "https://api.x.com"
     # Where the owner's browser reaches Birdhouse, e.g. https://birdhouse.example.com or
     # https://abc.execute-api.eu-west-1.amazonaws.com/prod. Derived from the request when unset.
     public_base_url: str | None = None
@@ -35,6 +37,13 @@ class Settings(BaseSettings):
     app_secret_ttl_seconds: float = Field(default=300, ge=0, le=3600)
     # A customer-managed KMS key (ARN or id) for new account secrets; the AWS-managed key if unset.
     secrets_kms_key_id: str | None = None
+    # Account events go to this EventBridge bus.
+    event_bus_name: str = "default"
+    # The sweep: how long one run may take, how many X reads at once, and the pause between
+    # batches that keeps it inside the app's rate limits.
+    sweep_budget_seconds: float = Field(default=240, gt=0, le=900)
+    sweep_concurrency: int = Field(default=4, ge=1, le=16)
+    sweep_seconds_between_calls: float = Field(default=1.0, ge=0, le=60)
     # The invite ledger's DynamoDB table.
     invites_table: str = Field(default="birdhouse-invites", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).

@@ -6,6 +6,7 @@ launcher all call these; none of them borrows another's wiring.
 
 from typing import TYPE_CHECKING
 
+from app.adapters.events import EventBridgePublisher
 from app.adapters.invite_ledger import DynamoDBInviteLedger, create_dynamodb_client
 from app.adapters.secrets_manager import (
     SecretsManagerAccountStore,
@@ -13,6 +14,8 @@ from app.adapters.secrets_manager import (
     create_secrets_client,
 )
 from app.adapters.x_client import OAuth1XClient
+from app.flows.health import Recorder
+from app.signing import SigningKeys
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -47,3 +50,18 @@ def x_client(settings: "Settings", secret: AppSecret) -> OAuth1XClient:
 
 def invite_ledger(settings: "Settings") -> DynamoDBInviteLedger:
     return DynamoDBInviteLedger(create_dynamodb_client(), table_name=settings.invites_table)
+
+
+def event_publisher(settings: "Settings") -> EventBridgePublisher:
+    return EventBridgePublisher(None, bus_name=settings.event_bus_name)
+
+
+def recorder(settings: "Settings", *, signing_keys: SigningKeys = ()) -> Recorder:
+    """Writes check findings as tags and announces changes, with re-invites where it can."""
+    return Recorder(
+        store=account_store(settings),
+        events=event_publisher(settings),
+        ledger=invite_ledger(settings),
+        signing_keys=signing_keys,
+        base_url=settings.public_base_url,
+    )

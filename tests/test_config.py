@@ -10,7 +10,7 @@ def test_defaults_follow_the_contract() -> None:
     settings = Settings()
 
     assert settings.secrets_prefix == "twitter-bots"
-    assert settings.x_api_base_url == "https://api.twitter.com"
+    assert settings.x_api_base_url == "https://api.x.com"
     assert settings.public_base_url is None
     assert settings.app_secret_id == "twitter-bots/app"
 

@@ -18,6 +18,8 @@ from app.errors import StoreUnavailable
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
     STATUS_REVOKED,
+    TAG_ACCESS_LEVEL,
+    TAG_CHECKED_AT,
     TAG_MOVED_TO,
     TAG_NAME_CONFLICT,
     TAG_STATUS,
@@ -70,6 +72,10 @@ class AccountStore(Protocol):
     def replace_account_value(self, account: AccountSecret) -> None: ...
 
     def mark_revoked(self, account: AccountSecret) -> None: ...
+
+    def record_check(
+        self, screen_name: str, *, status: str, access_level: str | None, checked_at: str
+    ) -> None: ...
 
     def list_accounts(self) -> Iterator[AccountSummary]: ...
 
@@ -198,9 +204,7 @@ class SecretsManagerAccountStore:
         if not _tag_pairs(tags) <= current:
             self._update_tags(secret_id, tags)
         # Connected again by its own X user: an old conflict or move note no longer applies.
-        stale = sorted(
-            {key for key, _ in current if key in (TAG_NAME_CONFLICT, TAG_MOVED_TO, TAG_STATUS)}
-        )
+        stale = sorted({key for key, _ in current if key in (TAG_NAME_CONFLICT, TAG_MOVED_TO)})
         if stale:
             self._remove_tags(secret_id, stale)
         return SaveOutcome.UPDATED
@@ -220,6 +224,18 @@ class SecretsManagerAccountStore:
             self.account_secret_name(account.screen_name),
             [{"Key": TAG_STATUS, "Value": STATUS_REVOKED}],
         )
+
+    def record_check(
+        self, screen_name: str, *, status: str, access_level: str | None, checked_at: str
+    ) -> None:
+        """What a check found, as tags: GET /accounts and the sweep read it without a secret."""
+        tags: list[TagTypeDef] = [
+            {"Key": TAG_STATUS, "Value": status},
+            {"Key": TAG_CHECKED_AT, "Value": checked_at},
+        ]
+        if access_level:
+            tags.append({"Key": TAG_ACCESS_LEVEL, "Value": access_level})
+        self._update_tags(self.account_secret_name(screen_name), tags)
 
     def list_accounts(self) -> Iterator[AccountSummary]:
         """Every account not scheduled for deletion, a ListSecrets page (100) at a time."""

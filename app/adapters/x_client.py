@@ -3,6 +3,7 @@
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -12,7 +13,9 @@ import requests
 from requests_oauthlib import OAuth1
 
 from app.errors import (
+    XAppNotEnrolled,
     XBadResponse,
+    XCreditsDepleted,
     XDuplicateContent,
     XForbidden,
     XPermissionMissing,
@@ -53,12 +56,20 @@ class AuthorizedAccount:
     tokens: TokenPair
     user_id: str
     screen_name: str
+    # x-access-level, when X sends it with the tokens: "read" means the bot may not post.
+    access_level: str | None = None
 
 
 @dataclass(frozen=True)
 class XUser:
     user_id: str
     screen_name: str
+    # x-access-level on user-context answers: read, read-write, read-write-directmessages.
+    access_level: str | None = None
+
+    @property
+    def can_post(self) -> bool | None:
+        return None if self.access_level is None else self.access_level.startswith("read-write")
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,8 @@ class OAuth1XClient:
 
     def fetch_access_token(self, request_token: TokenPair, *, verifier: str) -> AuthorizedAccount:
         auth = self._signed_with(request_token, verifier=verifier)
-        fields = self._post_form("/oauth/access_token", auth)
+        response = self._send("POST", "/oauth/access_token", auth)
+        fields = dict(parse_qsl(response.text, keep_blank_values=True))
         return AuthorizedAccount(
             tokens=TokenPair(
                 token=_required(fields, "oauth_token"),
@@ -142,6 +154,7 @@ class OAuth1XClient:
             ),
             user_id=_required(fields, "user_id"),
             screen_name=_required(fields, "screen_name"),
+            access_level=response.headers.get("x-access-level") or None,
         )
 
     def invalidate_token(self, tokens: TokenPair) -> None:
@@ -152,7 +165,11 @@ class OAuth1XClient:
     def get_me(self, tokens: TokenPair) -> XUser:
         response = self._send("GET", "/2/users/me", self._signed_with(tokens), as_account=True)
         data = _json_data(response, "/2/users/me")
-        return XUser(user_id=_text(data, "id"), screen_name=_text(data, "username"))
+        return XUser(
+            user_id=_text(data, "id"),
+            screen_name=_text(data, "username"),
+            access_level=response.headers.get("x-access-level") or None,
+        )
 
     def create_tweet(self, tokens: TokenPair, *, text: str) -> Tweet:
         # JSON bodies are not part of an OAuth 1.0a signature; X signs the URL and headers.
@@ -222,11 +239,27 @@ def _refusal(path: str, response: requests.Response, *, as_account: bool) -> XRe
     detail = _x_detail(body)
     said = f" X said: {detail}" if detail else ""
     if status == 429:
-        wait = _retry_after_seconds(response.headers.get("x-rate-limit-reset"))
+        wait, pointless_today = _retry_after(response.headers)
+        today = " Retrying today is pointless: a 24-hour cap is spent." if pointless_today else ""
         return XRateLimited(
-            f"X is rate-limiting {path}; try again in {wait} seconds.{said}",
+            f"X is rate-limiting {path}; try again in {wait} seconds.{today}{said}",
             x_status=status,
             retry_after_seconds=wait,
+            x_body=body,
+            retry_pointless_today=pointless_today,
+        )
+    if status == 402:
+        return XCreditsDepleted(
+            "X refused because the X developer account is out of credits (pay-per-use): top "
+            "it up in the developer portal; nothing is wrong with the account." + said,
+            x_status=status,
+            x_body=body,
+        )
+    if status == 403 and any(kind in body for kind in ("client-forbidden", "client-not-enrolled")):
+        return XAppNotEnrolled(
+            "X refused the app, not the account: attach the X app to a Project and check its "
+            "access level in the developer portal." + said,
+            x_status=status,
             x_body=body,
         )
     if as_account and status == 401:
@@ -272,11 +305,22 @@ def _x_detail(body: str) -> str:
     return text[:200]
 
 
-def _retry_after_seconds(reset_header: str | None) -> int:
+def _retry_after(headers: Mapping[str, str]) -> tuple[int, bool]:
+    """Seconds to wait, and whether a 24-hour cap is spent (then its reset is the real wait)."""
+    for scope in ("user", "app"):
+        if headers.get(f"x-{scope}-limit-24hour-remaining") == "0":
+            reset = _seconds_until(headers.get(f"x-{scope}-limit-24hour-reset"))
+            if reset is not None:
+                return reset, True
+    reset = _seconds_until(headers.get("x-rate-limit-reset"))
+    return (_DEFAULT_RETRY_AFTER_SECONDS if reset is None else reset), False
+
+
+def _seconds_until(reset_header: str | None) -> int | None:
     try:
         reset_epoch = int(reset_header or "")
     except ValueError:
-        return _DEFAULT_RETRY_AFTER_SECONDS
+        return None
     return max(1, min(reset_epoch - int(time.time()), 24 * 3600))
 
 

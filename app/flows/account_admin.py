@@ -2,7 +2,7 @@
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -10,10 +10,14 @@ from pydantic import Field
 
 from app.adapters.secrets_manager import AccountStore
 from app.adapters.x_client import TokenPair, XClient
-from app.errors import AccountNotFound, XError, XTokenRevoked
+from app.errors import AccountNotFound, ScreenNameTaken, XError, XTokenRevoked
+from app.flows.health import Recorder, check_account
 from app.flows.invites import InviteLedger, NewInvite, create_invite
 from app.signing import SigningKeys
 from birdhouse_client.layout import (
+    STATUS_READ_ONLY,
+    STATUS_RENAMED,
+    STATUS_UNCHECKED,
     AccountSecret,
     AccountSummary,
     not_onboarded_message,
@@ -34,6 +38,11 @@ class Verification:
     stored_screen_name: Annotated[str, Field(description="The screen name it was onboarded under.")]
     renamed: bool
     detail: str
+    status: Annotated[str, Field(description="ok, read_only or renamed (recorded on the secret).")]
+    access_level: Annotated[
+        str | None, Field(description="X's x-access-level: read, read-write, ...")
+    ]
+    can_post: bool | None
 
 
 @dataclass(frozen=True)
@@ -60,23 +69,51 @@ def describe_account(*, screen_name: str, store: AccountStore) -> AccountSummary
     return summary
 
 
-def verify_account(*, screen_name: str, store: AccountStore, x_client: XClient) -> Verification:
-    """Ask X who the token belongs to (GET /2/users/me): works without posting anything."""
+def verify_account(
+    *,
+    screen_name: str,
+    store: AccountStore,
+    x_client: XClient,
+    recorder: Recorder | None = None,
+) -> Verification:
+    """Ask X who the token belongs to (GET /2/users/me): works without posting anything.
+
+    The finding is recorded on the secret (status, access level, when) like the sweep's;
+    X's refusals are raised after that, each with its own code and advice.
+    """
     account = _load(screen_name, store)
-    user = x_client.get_me(TokenPair.of_account(account))
-    renamed = not same_account_name(user.screen_name, account.screen_name)
+    before = store.describe_account(account.screen_name) if recorder else None
+    finding = check_account(account, x_client=x_client)
+    if recorder is not None:
+        recorder.record(finding, previous_status=before.status if before else STATUS_UNCHECKED)
+    if finding.error is not None:
+        raise finding.error
+    x_name = finding.x_screen_name or account.screen_name
+    renamed = finding.status == STATUS_RENAMED
     if renamed:
-        log.warning("@%s is now @%s at X", account.screen_name, user.screen_name)
+        log.warning("@%s is now @%s at X", account.screen_name, x_name)
+    if renamed:
+        detail = (
+            f"X now calls this account @{x_name}; it was onboarded as @{account.screen_name}. "
+            f"Rename it here (POST /accounts/{account.screen_name}/rename) or onboard it again."
+        )
+    elif finding.status == STATUS_READ_ONLY:
+        detail = (
+            "The token works but may only read: set the X app to 'Read and write', then "
+            "onboard the account again."
+        )
+    else:
+        detail = "The token works."
     return Verification(
         ok=True,
-        screen_name=user.screen_name,
-        user_id=user.user_id,
+        screen_name=x_name,
+        user_id=account.user_id,
         stored_screen_name=account.screen_name,
         renamed=renamed,
-        detail=f"X now calls this account @{user.screen_name}; it was onboarded as "
-        f"@{account.screen_name}. Onboard it again to store it under its new name."
-        if renamed
-        else "The token works.",
+        detail=detail,
+        status=finding.status,
+        access_level=finding.access_level,
+        can_post=finding.can_post,
     )
 
 
@@ -176,6 +213,47 @@ def _revoke_at_x(account: AccountSecret, x_client: XClient) -> tuple[bool, str |
             "app under Settings > Security and account access > Apps and sessions on X."
         )
     return True, None
+
+
+@dataclass(frozen=True)
+class Rename:
+    screen_name: str
+    previous_screen_name: str
+    moved: bool
+    detail: str
+
+
+def rename_account(
+    *, screen_name: str, store: AccountStore, x_client: XClient, recovery_window_days: int
+) -> Rename:
+    """The account is renamed at X (same user id): move its secret to the new name.
+
+    The new secret is written first; the old one is scheduled for deletion (restorable) and
+    tagged with where it went, as when a renamed bot onboards again.
+    """
+    account = _load(screen_name, store)
+    user = x_client.get_me(TokenPair.of_account(account))
+    if same_account_name(user.screen_name, account.screen_name):
+        return Rename(account.screen_name, account.screen_name, False, "X still uses this name.")
+    if user.user_id != account.user_id:
+        raise AccountNotFound(f"X says the token belongs to user {user.user_id}, not this account.")
+    taken = store.get_account(user.screen_name)
+    if taken is not None and taken.user_id != account.user_id:
+        raise ScreenNameTaken(
+            f"@{user.screen_name} is already stored here for another X user ({taken.user_id})."
+        )
+    store.save_account(replace(account, screen_name=user.screen_name))
+    store.schedule_deletion(
+        account.screen_name, recovery_window_days=recovery_window_days, moved_to=user.screen_name
+    )
+    log.info("moved @%s to @%s", account.screen_name, user.screen_name)
+    return Rename(
+        user.screen_name,
+        account.screen_name,
+        True,
+        f"Moved to @{user.screen_name}; the old secret can be restored for "
+        f"{recovery_window_days} days.",
+    )
 
 
 def restore_account(*, screen_name: str, store: AccountStore) -> AccountSummary:

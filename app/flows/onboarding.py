@@ -24,7 +24,13 @@ from app.errors import (
     XRejected,
 )
 from app.flows.invites import InviteLedger, open_invite, read_invite_id
-from birdhouse_client.layout import AccountSecret, AccountSummary, same_account_name
+from birdhouse_client.layout import (
+    STATUS_OK,
+    STATUS_READ_ONLY,
+    AccountSecret,
+    AccountSummary,
+    same_account_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +64,11 @@ class ConnectedAccount:
     outcome: SaveOutcome
     # The bot was renamed at X: its keys moved from this name.
     moved_from: str | None = None
+    access_level: str | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.access_level == "read"
 
 
 def start_onboarding(
@@ -163,12 +174,20 @@ def complete_onboarding(
         ) from exc
     if previous is not None:
         _retire_old_name(previous, account, store=store, recovery_window_days=recovery_window_days)
+    if access.access_level:
+        store.record_check(
+            account.screen_name,
+            status=STATUS_READ_ONLY if access.access_level == "read" else STATUS_OK,
+            access_level=access.access_level,
+            checked_at=account.authorized_at,
+        )
     log.info("connected @%s (user id %s, %s)", account.screen_name, account.user_id, outcome.value)
     return ConnectedAccount(
         screen_name=account.screen_name,
         user_id=account.user_id,
         outcome=outcome,
         moved_from=previous.screen_name if previous else None,
+        access_level=access.access_level,
     )
 
 

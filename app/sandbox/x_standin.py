@@ -67,6 +67,11 @@ class _AccessToken:
     revoked: bool = False
 
 
+def _access_level(account: StandinAccount) -> dict[str, str]:
+    """X tells user-context callers what the token may do."""
+    return {"x-access-level": "read-write" if account.can_write else "read"}
+
+
 class _Refused(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         super().__init__(status)
@@ -80,6 +85,7 @@ class XStandin:
     def __init__(self, *, consumers: dict[str, str], sandbox_banner: bool = False) -> None:
         refuse_to_run_in_lambda()
         self.consumers = dict(consumers)
+        self._account_faults: dict[str, Fault] = {}
         self.sandbox_banner = sandbox_banner
         self.accounts: dict[str, StandinAccount] = {}
         self.tweets: list[dict[str, str]] = []
@@ -101,6 +107,14 @@ class XStandin:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {ENDPOINTS}")
         with self._lock:
             self._faults[endpoint].extend([fault or Fault()] * times)
+
+    def fail_for(self, screen_name: str, fault: Fault | None) -> None:
+        """Every /2/users/me signed by this account answers `fault` (None: back to normal)."""
+        with self._lock:
+            if fault is None:
+                self._account_faults.pop(screen_name.lower(), None)
+            else:
+                self._account_faults[screen_name.lower()] = fault
 
     def account(self, screen_name: str) -> StandinAccount:
         """The account with this name (any case), made on first mention like a sign-up."""
@@ -272,12 +286,14 @@ class XStandin:
                 raise _Refused(401, _v1_error(89, "Invalid or expired token."))
             del self._request_tokens[pending.token]  # a request token works once
             issued = self._access_token_locked(pending.consumer_key, pending.account)
-        return _form(
+        answer = _form(
             oauth_token=issued.token,
             oauth_token_secret=issued.secret,
             user_id=issued.account.user_id,
             screen_name=issued.account.screen_name,
         )
+        answer.headers.update(_access_level(issued.account))
+        return answer
 
     async def _invalidate_token(self, request: Request) -> Response:
         params = await self._verified_params(request, token_secret_for=self._access_token_secret)
@@ -287,6 +303,15 @@ class XStandin:
 
     async def _users_me(self, request: Request) -> Response:
         account = await self._authorized_account(request)
+        with self._lock:
+            fault = self._account_faults.get(account.screen_name.lower())
+        if fault is not None:
+            return Response(
+                fault.body,
+                status_code=fault.status,
+                headers=fault.headers,
+                media_type=fault.content_type,
+            )
         return JSONResponse(
             {
                 "data": {
@@ -294,7 +319,8 @@ class XStandin:
                     "name": account.screen_name,
                     "username": account.screen_name,
                 }
-            }
+            },
+            headers=_access_level(account),
         )
 
     async def _create_tweet(self, request: Request) -> Response:
@@ -331,7 +357,11 @@ class XStandin:
                 "author_id": account.user_id,
             }
             self.tweets.append(tweet)
-        return JSONResponse({"data": {"id": tweet["id"], "text": text}}, status_code=201)
+        return JSONResponse(
+            {"data": {"id": tweet["id"], "text": text}},
+            status_code=201,
+            headers=_access_level(account),
+        )
 
     # --- signatures --------------------------------------------------------------------
 

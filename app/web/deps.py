@@ -7,11 +7,13 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app import wiring
+from app.adapters.events import EventPublisher
 from app.adapters.secrets_manager import AccountStore, AppSecretSource
 from app.adapters.x_client import XClient
 from app.app_secret import AppSecret, load_app_secret
 from app.config import get_settings
 from app.errors import NotAuthenticated
+from app.flows.health import Recorder
 from app.flows.invites import InviteLedger
 from app.web.public_url import ensure_trusted_host, public_base_url
 
@@ -34,6 +36,13 @@ def get_ledger(settings: SettingsDep) -> InviteLedger:
 
 
 LedgerDep = Annotated[InviteLedger, Depends(get_ledger)]
+
+
+def get_events(settings: SettingsDep) -> EventPublisher:
+    return wiring.event_publisher(settings)
+
+
+EventsDep = Annotated[EventPublisher, Depends(get_events)]
 
 
 def get_app_secret_source() -> AppSecretSource:
@@ -62,6 +71,25 @@ def get_public_base_url(request: Request, settings: SettingsDep) -> str:
 
 
 PublicBaseUrlDep = Annotated[str, Depends(get_public_base_url)]
+
+
+def get_recorder(
+    store: StoreDep,
+    events: EventsDep,
+    ledger: LedgerDep,
+    app_secret: AppSecretDep,
+    base_url: PublicBaseUrlDep,
+) -> Recorder:
+    return Recorder(
+        store=store,
+        events=events,
+        ledger=ledger,
+        signing_keys=app_secret.signing_keys,
+        base_url=base_url,
+    )
+
+
+RecorderDep = Annotated[Recorder, Depends(get_recorder)]
 
 
 def require_trusted_host(request: Request, settings: SettingsDep) -> None:

@@ -8,6 +8,8 @@ from pydantic import BaseModel
 class ErrorBody(BaseModel):
     detail: str
     code: str | None = None
+    # On 429 from X: true when a 24-hour cap is spent, so retrying before Retry-After is futile.
+    retry_pointless_today: bool | None = None
 
 
 # A reference, not {"model": ErrorBody}: FastAPI builds a pydantic adapter for each route and
@@ -36,7 +38,8 @@ INVITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 X_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: _error("X says the token may not post, or refuses the account"),
+    402: _error("The X developer account is out of credits: top it up"),
+    403: _error("X says the token may not post, refuses the account, or the app is not enrolled"),
     409: _error("X refused a duplicate post"),
     410: _error("X no longer accepts the token: onboard the account again"),
     429: _error("X is rate-limiting; see Retry-After"),

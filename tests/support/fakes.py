@@ -25,11 +25,17 @@ from app.flows.invites import InviteRecord, InviteStatus, already_used, withdraw
 from birdhouse_client.layout import AccountSecret, AccountSummary, normalise_screen_name
 
 
-def _summary(account: AccountSecret) -> AccountSummary:
+def _summary(
+    account: AccountSecret, check: tuple[str, str | None, str] | None = None
+) -> AccountSummary:
+    status, access_level, checked_at = check or ("unchecked", None, "")
     return AccountSummary(
         screen_name=account.screen_name,
         user_id=account.user_id,
         authorized_at=account.authorized_at,
+        status=status,
+        access_level=access_level,
+        checked_at=checked_at or None,
     )
 
 
@@ -41,6 +47,8 @@ class InMemoryAccountStore:
         self.deleted: dict[str, AccountSecret] = {}
         self.moved_to: dict[str, str] = {}
         self.conflicts: dict[str, str] = {}
+        # Tags a check wrote: status, access level, when.
+        self.checks: dict[str, tuple[str, str | None, str]] = {}
         self.unavailable = False
         self.writes_fail = False
 
@@ -65,10 +73,16 @@ class InMemoryAccountStore:
 
     def mark_revoked(self, account: AccountSecret) -> None:
         self.replace_account_value(replace(account, status="revoked"))
+        self.checks[normalise_screen_name(account.screen_name)] = ("revoked", None, "")
+
+    def record_check(
+        self, screen_name: str, *, status: str, access_level: str | None, checked_at: str
+    ) -> None:
+        self.checks[normalise_screen_name(screen_name)] = (status, access_level, checked_at)
 
     def list_accounts(self) -> Iterator[AccountSummary]:
         self._check()
-        return iter([_summary(account) for account in self.live.values()])
+        return iter([_summary(a, self.checks.get(key)) for key, a in self.live.items()])
 
     def describe_account(self, screen_name: str) -> AccountSummary | None:
         account = self.get_account(screen_name)

@@ -55,7 +55,15 @@ def test_list_shows_every_account_without_tokens(
     assert answer.status == 200
     assert sorted(a["screen_name"] for a in answer.json["accounts"]) == ["HelloBot", "OtherBot"]
     first = answer.json["accounts"][0]
-    assert set(first) == {"screen_name", "user_id", "authorized_at", "name_conflict"}
+    assert set(first) == {
+        "screen_name",
+        "user_id",
+        "authorized_at",
+        "name_conflict",
+        "status",
+        "checked_at",
+        "access_level",
+    }
     assert_no_token_in(answer, birdhouse)
 
 

@@ -40,6 +40,7 @@ ADMIN_OPERATIONS = {
     ("/accounts/{screen_name}/test-tweet", "post"),
     ("/accounts/{screen_name}/restore", "post"),
     ("/accounts/{screen_name}/reset", "post"),
+    ("/accounts/{screen_name}/rename", "post"),
 }
 PUBLIC_OPERATIONS = {("/healthz", "get"), ("/onboard", "get"), ("/callback", "get")}
 

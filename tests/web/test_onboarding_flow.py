@@ -102,17 +102,35 @@ def test_success_clears_the_state_cookie(birdhouse: XStandin, browser: LambdaBro
     assert browser.cookies == {}
 
 
-def test_secret_is_tagged_with_screen_name_user_id_and_time(
+def test_secret_is_tagged_with_who_when_and_how_it_was_found(
     birdhouse: XStandin, browser: LambdaBrowser, aws: Any
 ) -> None:
     connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
 
     tags = aws.describe_secret(SecretId="twitter-bots/accounts/hellobot")["Tags"]
+    authorized_at = account_secret(aws, "hellobot")["authorized_at"]
     assert {t["Key"]: t["Value"] for t in tags} == {
         "birdhouse:screen_name": "HelloBot",
         "birdhouse:user_id": birdhouse.account("HelloBot").user_id,
-        "birdhouse:authorized_at": account_secret(aws, "hellobot")["authorized_at"],
+        "birdhouse:authorized_at": authorized_at,
+        "birdhouse:status": "ok",
+        "birdhouse:access_level": "read-write",  # X's x-access-level on the token exchange
+        "birdhouse:checked_at": authorized_at,
     }
+
+
+def test_a_read_only_token_is_connected_with_a_warning(
+    birdhouse: XStandin, browser: LambdaBrowser, aws: Any
+) -> None:
+    birdhouse.account("ReaderBot").can_write = False
+
+    page = connect(browser, invite_for="ReaderBot", log_in_as="ReaderBot")
+
+    assert page.status == 200
+    assert "may only read" in page.text
+    assert "Read and write" in page.text
+    tags = aws.describe_secret(SecretId="twitter-bots/accounts/readerbot")["Tags"]
+    assert {"Key": "birdhouse:status", "Value": "read_only"} in tags
 
 
 def test_reonboarding_keeps_previous_tokens_as_awsprevious(

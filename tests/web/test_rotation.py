@@ -39,7 +39,7 @@ def test_reset_revokes_marks_and_the_invite_reconnects_the_same_secret(
         birdhouse.access_token_for("HelloBot")
     )
     tags = aws.describe_secret(SecretId="twitter-bots/accounts/hellobot")["Tags"]
-    assert all(tag["Key"] != "birdhouse:status" for tag in tags)
+    assert {"Key": "birdhouse:status", "Value": "ok"} in tags
 
 
 def test_the_reset_invite_is_bound_to_the_accounts_x_user(

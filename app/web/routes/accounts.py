@@ -1,22 +1,25 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import AfterValidator, BaseModel, Field
 
+from app.adapters.events import ACCOUNT_DELETED, ACCOUNT_RESTORED
 from app.flows import account_admin
-from app.flows.account_admin import PostedTweet, Removal, Verification
+from app.flows.account_admin import PostedTweet, Removal, Rename, Verification
 from app.web.deps import (
     AdminDep,
     AppSecretDep,
+    EventsDep,
     LedgerDep,
     PublicBaseUrlDep,
+    RecorderDep,
     SettingsDep,
     StoreDep,
     XClientDep,
 )
 from app.web.error_responses import ADMIN_ERRORS, X_ERRORS
 from app.web.routes.invites import InviteCreated, invite_created
-from birdhouse_client.layout import AccountSummary
+from birdhouse_client.layout import STATUSES, AccountSummary
 
 router = APIRouter(
     prefix="/accounts", tags=["accounts"], dependencies=[AdminDep], responses=ADMIN_ERRORS
@@ -48,9 +51,16 @@ class TestTweetRequest(BaseModel):
 
 
 @router.get("")
-def list_accounts(store: StoreDep) -> AccountList:
-    """Every onboarded account: who and when, never a token."""
-    return AccountList(accounts=list(store.list_accounts()))
+def list_accounts(
+    store: StoreDep,
+    status: Annotated[
+        Literal[STATUSES] | None,  # type: ignore[valid-type]
+        Query(description="Only accounts the last check found in this state."),
+    ] = None,
+) -> AccountList:
+    """Every onboarded account: who, when, and how it was last found; never a token."""
+    accounts = [a for a in store.list_accounts() if status is None or a.status == status]
+    return AccountList(accounts=accounts)
 
 
 @router.get("/{screen_name}")
@@ -60,10 +70,12 @@ def get_account(screen_name: ScreenNamePath, store: StoreDep) -> AccountSummary:
 
 @router.post("/{screen_name}/verify", responses=X_ERRORS)
 def verify_account(
-    screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep
+    screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep, recorder: RecorderDep
 ) -> Verification:
-    """Check the token at X (GET /2/users/me) without posting."""
-    return account_admin.verify_account(screen_name=screen_name, store=store, x_client=x_client)
+    """Check the token at X (GET /2/users/me) without posting; records the status."""
+    return account_admin.verify_account(
+        screen_name=screen_name, store=store, x_client=x_client, recorder=recorder
+    )
 
 
 @router.post("/{screen_name}/test-tweet", status_code=201, responses=X_ERRORS)
@@ -88,17 +100,20 @@ def remove_account(
     store: StoreDep,
     x_client: XClientDep,
     settings: SettingsDep,
+    events: EventsDep,
     recovery_window_days: Annotated[
         int | None, Query(ge=7, le=30, description="Days the secret can still be restored.")
     ] = None,
 ) -> Removal:
     """Revoke the token at X, then schedule the secret's deletion."""
-    return account_admin.remove_account(
+    removal = account_admin.remove_account(
         screen_name=screen_name,
         store=store,
         x_client=x_client,
         recovery_window_days=recovery_window_days or settings.deletion_recovery_days,
     )
+    events.publish(ACCOUNT_DELETED, {"screen_name": removal.screen_name, "status": "deleted"})
+    return removal
 
 
 class AccountResetAnswer(BaseModel):
@@ -134,6 +149,30 @@ def reset_account(
 
 
 @router.post("/{screen_name}/restore")
-def restore_account(screen_name: ScreenNamePath, store: StoreDep) -> AccountSummary:
+def restore_account(
+    screen_name: ScreenNamePath, store: StoreDep, events: EventsDep
+) -> AccountSummary:
     """Undo a deletion within its recovery window. A token revoked at X stays revoked."""
-    return account_admin.restore_account(screen_name=screen_name, store=store)
+    restored = account_admin.restore_account(screen_name=screen_name, store=store)
+    events.publish(
+        ACCOUNT_RESTORED,
+        {
+            "screen_name": restored.screen_name,
+            "user_id": restored.user_id,
+            "status": restored.status,
+        },
+    )
+    return restored
+
+
+@router.post("/{screen_name}/rename", responses=X_ERRORS)
+def rename_account(
+    screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep, settings: SettingsDep
+) -> Rename:
+    """The account was renamed at X (same user id): move its secret to the new name."""
+    return account_admin.rename_account(
+        screen_name=screen_name,
+        store=store,
+        x_client=x_client,
+        recovery_window_days=settings.deletion_recovery_days,
+    )

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from app.adapters.events import ACCOUNT_CONNECTED
 from app.app_secret import refresh_app_secret
 from app.errors import OnboardingSessionError, XRejected
 from app.flows.invites import MAX_INVITE_TOKEN_LENGTH
@@ -11,6 +12,7 @@ from app.web.browser_route import BrowserRoute
 from app.web.deps import (
     AppSecretDep,
     AppSecretSourceDep,
+    EventsDep,
     LedgerDep,
     PublicBaseUrlDep,
     SettingsDep,
@@ -70,6 +72,7 @@ def callback(
     store: StoreDep,
     ledger: LedgerDep,
     settings: SettingsDep,
+    events: EventsDep,
     base_url: PublicBaseUrlDep,
     oauth_token: OAuthParam = None,
     oauth_verifier: OAuthParam = None,
@@ -114,13 +117,33 @@ def callback(
         if connected.moved_from
         else ""
     )
-    response = render_page(
-        title=f"@{connected.screen_name} is connected",
-        message=f"Birdhouse saved the keys for @{connected.screen_name}.{moved} "
-        "Its bot can start posting; you can close this page.",
-        hint="You can log out of the bot account on X now. To disconnect the bot later, "
-        "revoke Birdhouse's access in the account's X settings.",
-        badge="Connected",
+    events.publish(
+        ACCOUNT_CONNECTED,
+        {
+            "screen_name": connected.screen_name,
+            "user_id": connected.user_id,
+            "status": "read_only" if connected.read_only else "ok",
+            "access_level": connected.access_level,
+        },
     )
+    if connected.read_only:
+        response = render_page(
+            title=f"@{connected.screen_name} is connected, but may only read",
+            message=f"Birdhouse saved the keys for @{connected.screen_name}.{moved} X gave "
+            "them read-only access, so the bot cannot post yet.",
+            hint="Tell the person who sent you the link: the X app needs 'Read and write' "
+            "permission, then a new link for you to open.",
+            tone="notice",
+            badge="Read only",
+        )
+    else:
+        response = render_page(
+            title=f"@{connected.screen_name} is connected",
+            message=f"Birdhouse saved the keys for @{connected.screen_name}.{moved} "
+            "Its bot can start posting; you can close this page.",
+            hint="You can log out of the bot account on X now. To disconnect the bot later, "
+            "revoke Birdhouse's access in the account's X settings.",
+            badge="Connected",
+        )
     clear_state_cookie(response, oauth_token=oauth_token, base_url=base_url)
     return response

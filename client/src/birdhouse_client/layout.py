@@ -30,9 +30,32 @@ TAG_AUTHORIZED_AT = "birdhouse:authorized_at"
 TAG_MOVED_TO = "birdhouse:moved_to"
 # Set when another X user authorized under this account's name (the name changed hands).
 TAG_NAME_CONFLICT = "birdhouse:name_conflict"
-# "revoked" after the operator reset a leaked token; cleared when the account is onboarded again.
+# The account's health, as the last check (verify, the sweep, onboarding, a reset) found it.
 TAG_STATUS = "birdhouse:status"
+TAG_CHECKED_AT = "birdhouse:checked_at"
+TAG_ACCESS_LEVEL = "birdhouse:access_level"
+STATUS_OK = "ok"
+STATUS_READ_ONLY = "read_only"
 STATUS_REVOKED = "revoked"
+STATUS_RENAMED = "renamed"
+STATUS_FORBIDDEN = "forbidden"
+STATUS_APP_KEYS_REJECTED = "app_keys_rejected"
+STATUS_CREDITS_DEPLETED = "credits_depleted"
+STATUS_UNREACHABLE = "unreachable"
+STATUS_UNCHECKED = "unchecked"
+STATUSES = (
+    STATUS_OK,
+    STATUS_READ_ONLY,
+    STATUS_REVOKED,
+    STATUS_RENAMED,
+    STATUS_FORBIDDEN,
+    STATUS_APP_KEYS_REJECTED,
+    STATUS_CREDITS_DEPLETED,
+    STATUS_UNREACHABLE,
+    STATUS_UNCHECKED,
+)
+# A bot can run on these; the others need someone to act.
+HEALTHY_STATUSES = frozenset({STATUS_OK, STATUS_UNCHECKED, STATUS_UNREACHABLE})
 
 # What Secrets Manager answers for a secret that is not there for us: missing, or scheduled
 # for deletion (InvalidRequest).
@@ -127,10 +150,12 @@ class AccountSecret:
         )
 
     def tags(self) -> dict[str, str]:
+        """Who and when; a freshly connected account is healthy until a check says otherwise."""
         return {
             TAG_SCREEN_NAME: self.screen_name,
             TAG_USER_ID: self.user_id,
             TAG_AUTHORIZED_AT: self.authorized_at,
+            TAG_STATUS: STATUS_OK if self.status == "ok" else self.status,
         }
 
     @classmethod
@@ -154,6 +179,9 @@ class AccountSummary:
     authorized_at: str
     # "X user 456 tried to connect under this name at …": the name changed hands at X.
     name_conflict: str | None = None
+    status: str = STATUS_UNCHECKED
+    checked_at: str | None = None
+    access_level: str | None = None
 
     @classmethod
     def from_tags(
@@ -165,4 +193,7 @@ class AccountSummary:
             # Secrets written before the tag existed: the last change is the best guess.
             authorized_at=tags.get(TAG_AUTHORIZED_AT) or changed_at,
             name_conflict=tags.get(TAG_NAME_CONFLICT) or None,
+            status=tags.get(TAG_STATUS) or STATUS_UNCHECKED,
+            checked_at=tags.get(TAG_CHECKED_AT) or None,
+            access_level=tags.get(TAG_ACCESS_LEVEL) or None,
         )

@@ -1,0 +1,96 @@
+"""Account events on Amazon EventBridge: Source `birdhouse`, one detail type per happening.
+
+A failed publish never fails the request that caused it: it is logged and counted, and the
+operator still has GET /accounts. Details name the account and its status, never a token.
+"""
+
+import json
+import logging
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+
+log = logging.getLogger(__name__)
+
+SOURCE = "birdhouse"
+ACCOUNT_CONNECTED = "Account connected"
+ACCOUNT_STATUS_CHANGED = "Account status changed"
+ACCOUNT_DELETED = "Account deleted"
+ACCOUNT_RESTORED = "Account restored"
+# Fields a detail may carry: anything else (a token, a secret) is dropped before sending.
+_DETAIL_FIELDS = (
+    "screen_name",
+    "user_id",
+    "status",
+    "previous_status",
+    "access_level",
+    "detail",
+    "invite_id",
+    "invite_url",
+    "invite_expires_at",
+)
+# Events are a side channel: one quick try, then on with the request.
+EVENTS_CLIENT_CONFIG = Config(
+    connect_timeout=1, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 2}
+)
+
+
+class EventPublisher(Protocol):
+    """Where account events go."""
+
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> bool: ...
+
+
+@lru_cache
+def create_events_client() -> "EventBridgeClient":
+    return boto3.client("events", config=EVENTS_CLIENT_CONFIG)
+
+
+class EventBridgePublisher:
+    """PutEvents to one bus; counts what could not be sent."""
+
+    def __init__(self, client: "EventBridgeClient | None", *, bus_name: str) -> None:
+        self._client = client
+        self._bus = bus_name
+        self.failed = 0
+
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> bool:
+        body = {key: detail[key] for key in _DETAIL_FIELDS if detail.get(key) is not None}
+        body["time"] = datetime.now(UTC).replace(microsecond=0).isoformat()
+        try:
+            client = self._client or create_events_client()
+            answer = client.put_events(
+                Entries=[
+                    {
+                        "Source": SOURCE,
+                        "DetailType": detail_type,
+                        "Detail": json.dumps(body),
+                        "EventBusName": self._bus,
+                    }
+                ]
+            )
+        except (BotoCoreError, ClientError) as exc:
+            return self._failed(detail_type, body, type(exc).__name__)
+        if answer.get("FailedEntryCount"):
+            code = answer.get("Entries", [{}])[0].get("ErrorCode", "refused")
+            return self._failed(detail_type, body, code)
+        log.info("published %r for @%s", detail_type, body.get("screen_name"))
+        return True
+
+    def _failed(self, detail_type: str, body: dict[str, Any], reason: str) -> bool:
+        self.failed += 1
+        log.warning(
+            "could not publish %r for @%s (%s); %d failed so far",
+            detail_type,
+            body.get("screen_name"),
+            reason,
+            self.failed,
+        )
+        return False

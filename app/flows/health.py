@@ -1,0 +1,241 @@
+"""Fleet health: what X says about each account, as a status, recorded and announced on change.
+
+Used by verify (API and CLI) and by the scheduled sweep. Each check is one paid X read
+(GET /2/users/me), plus one request-token call to tell a revoked token from rejected app keys,
+since X API v2 answers both with the same bare 401.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from app.adapters.secrets_manager import AccountStore
+from app.adapters.x_client import TokenPair, XClient
+from app.errors import (
+    AppKeysRejected,
+    BirdhouseError,
+    XAppNotEnrolled,
+    XCreditsDepleted,
+    XError,
+    XForbidden,
+    XRejected,
+    XTokenRevoked,
+)
+from app.flows.invites import InviteLedger, create_invite
+from app.signing import SigningKeys
+from birdhouse_client.layout import (
+    STATUS_APP_KEYS_REJECTED,
+    STATUS_CREDITS_DEPLETED,
+    STATUS_FORBIDDEN,
+    STATUS_OK,
+    STATUS_READ_ONLY,
+    STATUS_RENAMED,
+    STATUS_REVOKED,
+    STATUS_UNCHECKED,
+    STATUS_UNREACHABLE,
+    AccountSecret,
+    AccountSummary,
+    same_account_name,
+)
+
+if TYPE_CHECKING:
+    from app.adapters.events import EventPublisher
+
+log = logging.getLogger(__name__)
+
+_REINVITE_LIFETIME = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one check found; `error` is X's refusal when there was one."""
+
+    screen_name: str
+    user_id: str
+    status: str
+    access_level: str | None = None
+    x_screen_name: str | None = None
+    error: XError | None = None
+
+    @property
+    def can_post(self) -> bool | None:
+        if self.access_level is None:
+            return None
+        return self.access_level.startswith("read-write")
+
+
+def check_account(account: AccountSecret, *, x_client: XClient) -> Finding:
+    """GET /2/users/me with the account's token, read as a status."""
+
+    def refused(status: str, error: XError) -> Finding:
+        return Finding(account.screen_name, account.user_id, status, error=error)
+
+    try:
+        user = x_client.get_me(TokenPair.of_account(account))
+    except XTokenRevoked as exc:
+        return refused(*_whose_401(x_client, exc))
+    except XCreditsDepleted as exc:
+        return refused(STATUS_CREDITS_DEPLETED, exc)
+    except (XAppNotEnrolled, XForbidden) as exc:
+        return refused(STATUS_FORBIDDEN, exc)
+    except XRejected as exc:
+        return refused(STATUS_UNREACHABLE if exc.x_status == 429 else STATUS_FORBIDDEN, exc)
+    except XError as exc:  # down, slow, garbage
+        return refused(STATUS_UNREACHABLE, exc)
+    if not same_account_name(user.screen_name, account.screen_name):
+        status = STATUS_RENAMED
+    elif user.can_post is False:
+        status = STATUS_READ_ONLY
+    else:
+        status = STATUS_OK
+    return Finding(
+        account.screen_name,
+        account.user_id,
+        status,
+        access_level=user.access_level,
+        x_screen_name=user.screen_name,
+    )
+
+
+def _whose_401(x_client: XClient, exc: XTokenRevoked) -> tuple[str, XError]:
+    """v2's bare 401: the token, or the app's keys? One `oob` request token tells them apart."""
+    try:
+        x_client.fetch_request_token(callback_url="oob")
+    except XRejected as probe:
+        if probe.x_status == 401:
+            return STATUS_APP_KEYS_REJECTED, AppKeysRejected(
+                "X refuses the app's own consumer key and secret (wrong, or regenerated at X): "
+                "the account's token is probably fine. Run 'python -m app rotate-consumer-keys' "
+                "with the keys X shows now.",
+                x_status=401,
+                x_body=exc.x_body,
+            )
+        return STATUS_UNREACHABLE, probe
+    except XError as probe:
+        return STATUS_UNREACHABLE, probe
+    return STATUS_REVOKED, exc
+
+
+@dataclass
+class Recorder:
+    """Writes findings as tags and announces changes (with a fresh invite for a revoked one)."""
+
+    store: AccountStore
+    events: "EventPublisher"
+    ledger: InviteLedger | None = None
+    signing_keys: SigningKeys = ()
+    base_url: str | None = None
+    changes: int = 0
+
+    def record(self, finding: Finding, *, previous_status: str) -> None:
+        self.store.record_check(
+            finding.screen_name,
+            status=finding.status,
+            access_level=finding.access_level,
+            # Microseconds: the next sweep starts with the least recently checked, exactly.
+            checked_at=datetime.now(UTC).isoformat(),
+        )
+        if finding.status == previous_status:
+            return
+        self.changes += 1
+        detail: dict[str, object] = {
+            "screen_name": finding.screen_name,
+            "user_id": finding.user_id,
+            "status": finding.status,
+            "previous_status": previous_status,
+            "access_level": finding.access_level,
+            "detail": finding.error.message if finding.error else None,
+        }
+        if finding.status == STATUS_REVOKED:
+            detail.update(self._reinvite(finding.screen_name))
+        log.info("@%s: %s -> %s", finding.screen_name, previous_status, finding.status)
+        self.events.publish("Account status changed", detail)
+
+    def _reinvite(self, screen_name: str) -> dict[str, object]:
+        if self.ledger is None or not self.signing_keys:
+            return {}
+        try:
+            invite = create_invite(
+                ledger=self.ledger,
+                store=self.store,
+                signing_key=self.signing_keys,
+                screen_name=screen_name,
+                lifetime=_REINVITE_LIFETIME,
+                note="re-onboarding: the sweep found the token revoked",
+            )
+        except BirdhouseError as exc:
+            log.warning("no invite for revoked @%s: %s", screen_name, exc.message)
+            return {}
+        found: dict[str, object] = {
+            "invite_id": invite.record.id,
+            "invite_expires_at": invite.record.expires_at.isoformat(),
+        }
+        if self.base_url:
+            found["invite_url"] = f"{self.base_url}/onboard?{urlencode({'invite': invite.token})}"
+        return found
+
+
+@dataclass
+class SweepReport:
+    accounts: int
+    checked: int = 0
+    changes: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    out_of_time: bool = False
+    checked_names: list[str] = field(default_factory=list)
+
+
+def sweep(
+    *,
+    store: AccountStore,
+    x_client: XClient,
+    recorder: Recorder,
+    budget_seconds: float,
+    concurrency: int = 4,
+    seconds_between_calls: float = 0.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SweepReport:
+    """Check every account, least recently checked first, within the time budget.
+
+    A fleet too big for one run is finished by the next: it starts where this one stopped,
+    because those accounts are then the least recently checked. `seconds_between_calls`
+    spreads the X reads to respect the app's rate limits.
+    """
+    deadline = clock() + budget_seconds
+    fleet = sorted(store.list_accounts(), key=lambda a: (a.checked_at or "", a.screen_name))
+    report = SweepReport(accounts=len(fleet))
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for start in range(0, len(fleet), max(1, concurrency)):
+            if start and clock() >= deadline:
+                report.out_of_time = True
+                break
+            batch = fleet[start : start + max(1, concurrency)]
+            for finding in pool.map(lambda s: _check_one(s, store, x_client), batch):
+                if finding is None:
+                    continue
+                summary = next(s for s in batch if s.screen_name == finding.screen_name)
+                recorder.record(finding, previous_status=summary.status or STATUS_UNCHECKED)
+                report.checked += 1
+                report.checked_names.append(finding.screen_name)
+                report.statuses[finding.status] = report.statuses.get(finding.status, 0) + 1
+            if seconds_between_calls:
+                sleep(seconds_between_calls * len(batch))
+    report.changes = recorder.changes
+    return report
+
+
+def _check_one(summary: AccountSummary, store: AccountStore, x_client: XClient) -> Finding | None:
+    try:
+        account = store.get_account(summary.screen_name)
+    except BirdhouseError as exc:
+        log.warning("sweep could not read @%s: %s", summary.screen_name, exc.message)
+        return None
+    if account is None:  # deleted since the listing
+        return None
+    return check_account(account, x_client=x_client)

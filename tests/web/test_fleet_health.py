@@ -1,0 +1,269 @@
+"""Fleet health: X's 2026 answers read right, statuses on every account, the sweep, and the
+events it publishes (EventBridge, read back through a rule into an SQS queue, all in moto)."""
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from app.sandbox.x_standin import Fault, XStandin
+from app.sweep import run_sweep
+from tests.support.admin_api import AdminApi
+from tests.support.lambda_browser import LambdaBrowser
+from tests.support.lambda_events import REGION
+from tests.support.owner_flows import connect
+
+CREDITS_DEPLETED = Fault(
+    status=402,
+    body='{"title": "CreditsDepleted", "type": "https://api.x.com/2/problems/credits", '
+    '"detail": "Your enrolled account does not have any credits"}',
+)
+CLIENT_FORBIDDEN = Fault(
+    status=403,
+    body='{"title": "Client Forbidden", "reason": "client-not-enrolled", '
+    '"type": "https://api.x.com/2/problems/client-forbidden"}',
+)
+
+
+@pytest.fixture
+def events(aws: Any) -> Iterator[Any]:
+    """Every event Birdhouse publishes, routed by a rule into a queue the test reads."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="birdhouse-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    bridge = boto3.client("events", region_name=REGION)
+    bridge.put_rule(Name="birdhouse-all", EventPattern=json.dumps({"source": ["birdhouse"]}))
+    bridge.put_targets(Rule="birdhouse-all", Targets=[{"Id": "queue", "Arn": arn}])
+
+    class Inbox:
+        def read(self) -> list[dict[str, Any]]:
+            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+            for message in messages:
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+            return [json.loads(m["Body"]) for m in messages]
+
+        def read_all(self) -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
+            while batch := self.read():
+                found += batch
+            return found
+
+    yield Inbox()
+    bridge.remove_targets(Rule="birdhouse-all", Ids=["queue"])
+    bridge.delete_rule(Name="birdhouse-all")
+
+
+def tags(aws: Any, name: str) -> dict[str, str]:
+    entry = aws.describe_secret(SecretId=f"twitter-bots/accounts/{name.lower()}")
+    return {t["Key"]: t["Value"] for t in entry["Tags"]}
+
+
+# --- X's answers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "code"),
+    [
+        (CREDITS_DEPLETED, 402, "x_credits_depleted"),
+        (CLIENT_FORBIDDEN, 403, "x_app_not_enrolled"),
+    ],
+)
+def test_x_billing_and_app_setup_answers_have_their_own_codes(
+    birdhouse: XStandin, browser: LambdaBrowser, fault: Fault, status: int, code: str
+) -> None:
+    connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+    birdhouse.fail_next("tweets", fault)
+
+    answer = AdminApi(browser).call("POST", "/accounts/HelloBot/test-tweet")
+
+    assert (answer.status, answer.json["code"]) == (status, code)
+
+
+def test_a_spent_24_hour_cap_says_when_and_that_today_is_pointless(
+    birdhouse: XStandin, browser: LambdaBrowser
+) -> None:
+    connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+    reset = int(time.time()) + 7 * 3600
+    birdhouse.fail_next(
+        "tweets",
+        Fault(
+            status=429,
+            body='{"title": "Too Many Requests"}',
+            headers={
+                "x-rate-limit-reset": str(int(time.time()) + 60),
+                "x-user-limit-24hour-remaining": "0",
+                "x-user-limit-24hour-reset": str(reset),
+            },
+        ),
+    )
+
+    answer = AdminApi(browser).call("POST", "/accounts/HelloBot/test-tweet")
+
+    assert answer.status == 429
+    assert answer.json["retry_pointless_today"] is True
+    assert abs(int(answer.headers["retry-after"]) - 7 * 3600) <= 5
+
+
+def test_the_burst_window_alone_is_a_short_wait(
+    birdhouse: XStandin, browser: LambdaBrowser
+) -> None:
+    connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+    birdhouse.fail_next(
+        "tweets",
+        Fault(status=429, headers={"x-rate-limit-reset": str(int(time.time()) + 60)}),
+    )
+
+    answer = AdminApi(browser).call("POST", "/accounts/HelloBot/test-tweet")
+
+    assert answer.json["retry_pointless_today"] is False
+    assert int(answer.headers["retry-after"]) <= 61
+
+
+def test_a_bare_401_with_working_app_keys_is_a_revoked_token(
+    birdhouse: XStandin, browser: LambdaBrowser, aws: Any
+) -> None:
+    connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+    birdhouse.revoke_all("HelloBot")
+
+    answer = AdminApi(browser).call("POST", "/accounts/HelloBot/verify")
+
+    assert (answer.status, answer.json["code"]) == (410, "token_revoked")
+    assert tags(aws, "HelloBot")["birdhouse:status"] == "revoked"
+
+
+def test_a_bare_401_with_rejected_app_keys_blames_the_keys_not_the_token(
+    birdhouse: XStandin, browser: LambdaBrowser, aws: Any
+) -> None:
+    connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+    birdhouse.fail_for("HelloBot", Fault(status=401, body='{"title": "Unauthorized"}'))
+    birdhouse.fail_next("request_token", Fault(status=401, body='{"errors": [{"code": 32}]}'))
+
+    answer = AdminApi(browser).call("POST", "/accounts/HelloBot/verify")
+
+    assert (answer.status, answer.json["code"]) == (502, "app_keys_rejected")
+    assert "rotate-consumer-keys" in answer.json["detail"]
+    assert tags(aws, "HelloBot")["birdhouse:status"] == "app_keys_rejected"
+
+
+def test_verify_reports_the_access_level_and_whether_the_token_can_post(
+    birdhouse: XStandin, browser: LambdaBrowser, aws: Any
+) -> None:
+    connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+    birdhouse.account("HelloBot").can_write = False
+
+    answer = AdminApi(browser).call("POST", "/accounts/HelloBot/verify")
+
+    assert answer.json["access_level"] == "read"
+    assert answer.json["can_post"] is False
+    assert answer.json["status"] == "read_only"
+    listed = AdminApi(browser).call("GET", "/accounts?status=read_only").json["accounts"]
+    assert [a["screen_name"] for a in listed] == ["HelloBot"]
+    assert listed[0]["checked_at"]
+
+
+# --- the sweep ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fleet(birdhouse: XStandin, browser: LambdaBrowser, events: Any) -> XStandin:
+    """Five bots connected, then life happens to four of them."""
+    for name in ("FineBot", "GoneBot", "OldName", "ReaderBot", "BrokeBot"):
+        connect(browser, invite_for=name, log_in_as=name)
+    events.read_all()  # the five "Account connected"
+    birdhouse.revoke_all("GoneBot")
+    birdhouse.rename("OldName", "NewName")
+    birdhouse.account("ReaderBot").can_write = False
+    birdhouse.fail_for("BrokeBot", CREDITS_DEPLETED)
+    return birdhouse
+
+
+def test_the_sweep_records_each_status_and_announces_each_change_once(
+    fleet: XStandin, events: Any, aws: Any, use_settings: Any
+) -> None:
+    settings = use_settings(sweep_seconds_between_calls=0, public_base_url="https://b.example")
+
+    report = run_sweep(settings)
+
+    assert report.checked == 5
+    assert {
+        name: tags(aws, name)["birdhouse:status"]
+        for name in ("FineBot", "GoneBot", "OldName", "ReaderBot", "BrokeBot")
+    } == {
+        "FineBot": "ok",
+        "GoneBot": "revoked",
+        "OldName": "renamed",
+        "ReaderBot": "read_only",
+        "BrokeBot": "credits_depleted",
+    }
+    published = events.read_all()
+    changes = {e["detail"]["screen_name"]: e["detail"] for e in published}
+    assert len(published) == 4
+    assert {e["detail-type"] for e in published} == {"Account status changed"}
+    assert sorted(changes) == ["BrokeBot", "GoneBot", "OldName", "ReaderBot"]
+    assert changes["GoneBot"]["previous_status"] == "ok"
+    assert changes["GoneBot"]["invite_url"].startswith("https://b.example/onboard?invite=")
+    sent = json.dumps(published)
+    assert not any(secret in sent for secret in fleet.issued_secrets)  # never a token
+
+    again = run_sweep(settings)
+
+    assert again.checked == 5
+    assert again.changes == 0
+    assert events.read_all() == []
+
+
+def test_a_sweep_out_of_time_stops_and_the_next_starts_with_the_rest(
+    fleet: XStandin, use_settings: Any
+) -> None:
+    settings = use_settings(sweep_seconds_between_calls=0, sweep_concurrency=2)
+
+    first = run_sweep(settings, budget_seconds=1e-9)  # time for one batch only
+    second = run_sweep(settings, budget_seconds=1e-9)
+    third = run_sweep(settings, budget_seconds=1e-9)
+
+    assert first.out_of_time
+    assert (first.checked, second.checked, third.checked) == (2, 2, 2)
+    assert len(set(first.checked_names + second.checked_names + third.checked_names[:1])) == 5
+
+
+def test_rename_moves_a_renamed_account(fleet: XStandin, browser: LambdaBrowser, aws: Any) -> None:
+    answer = AdminApi(browser).call("POST", "/accounts/OldName/rename")
+
+    assert answer.status == 200
+    assert answer.json["moved"] is True
+    assert tags(aws, "NewName")["birdhouse:user_id"] == fleet.account("NewName").user_id
+    old = aws.describe_secret(SecretId="twitter-bots/accounts/oldname")
+    assert "DeletedDate" in old
+
+
+def test_connecting_deleting_and_restoring_are_announced(
+    birdhouse: XStandin, browser: LambdaBrowser, events: Any
+) -> None:
+    connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+    AdminApi(browser).call("DELETE", "/accounts/HelloBot")
+    AdminApi(browser).call("POST", "/accounts/HelloBot/restore")
+
+    published = [(e["detail-type"], e["detail"]["screen_name"]) for e in events.read_all()]
+
+    assert sorted(published) == [
+        ("Account connected", "HelloBot"),
+        ("Account deleted", "HelloBot"),
+        ("Account restored", "HelloBot"),
+    ]
+
+
+def test_a_failed_publish_never_fails_the_request(
+    birdhouse: XStandin, browser: LambdaBrowser, use_settings: Any
+) -> None:
+    use_settings(event_bus_name="no-such-bus")
+
+    page = connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+
+    assert page.status == 200
