@@ -332,8 +332,10 @@ def test_x_too_slow_is_504(
     onboard: Callable[[str], None],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    onboard("HelloBot")
+    # Before onboarding: settings are read once (per container, as in Lambda), and a timeout
+    # set after that first read went unseen, leaving the 2 s delay to race the 2 s default.
     monkeypatch.setenv("X_TIMEOUT_SECONDS", "0.3")
+    onboard("HelloBot")
     birdhouse.fail_next("users_me", Fault(status=200, delay_seconds=2))
 
     answer = api.call("POST", "/accounts/HelloBot/verify")
