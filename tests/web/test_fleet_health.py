@@ -11,6 +11,7 @@ import pytest
 
 from app.sandbox.x_standin import Fault, XStandin
 from app.sweep import run_sweep
+from birdhouse_client import account_statuses, load_accounts
 from tests.support.admin_api import AdminApi
 from tests.support.lambda_browser import LambdaBrowser
 from tests.support.lambda_events import REGION
@@ -267,3 +268,17 @@ def test_a_failed_publish_never_fails_the_request(
     page = connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
 
     assert page.status == 200
+
+
+def test_bot_jobs_see_statuses_and_can_skip_dead_accounts(
+    fleet: XStandin, aws: Any, use_settings: Any
+) -> None:
+    run_sweep(use_settings(sweep_seconds_between_calls=0))
+
+    healthy = load_accounts(client=aws, healthy_only=True)
+    statuses = account_statuses(client=aws)
+
+    assert sorted(healthy) == ["finebot"]
+    assert statuses["gonebot"] == "revoked"
+    assert statuses["readerbot"] == "read_only"
+    assert len(load_accounts(["FineBot", "GoneBot"], client=aws, healthy_only=True)) == 1

@@ -12,6 +12,7 @@ from birdhouse_client.loaders import (
     AccountsNotLoaded,
     CachedCredentials,
     CredentialsError,
+    account_statuses,
     load_account,
     load_accounts,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "AccountsNotLoaded",
     "CachedCredentials",
     "CredentialsError",
+    "account_statuses",
     "load_account",
     "load_accounts",
     "oauth1_session",

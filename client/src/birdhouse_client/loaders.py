@@ -22,7 +22,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
+    HEALTHY_STATUSES,
     STATUS_REVOKED,
+    STATUS_UNCHECKED,
+    TAG_STATUS,
     AccountSecret,
     NotAScreenName,
     account_secret_name,
@@ -89,10 +92,13 @@ def load_accounts(
     *,
     client: "SecretsManagerClient | None" = None,
     secrets_prefix: str | None = None,
+    healthy_only: bool = False,
 ) -> dict[str, AccountSecret]:
     """Several accounts, keyed by lower-case screen name; None loads every onboarded account.
 
     BatchGetSecretValue fetches 20 per call, so N accounts cost at most ceil(N/20) + 1 calls.
+    `healthy_only` leaves out accounts whose last check found them dead (revoked, read-only,
+    renamed, forbidden, ...): one ListSecrets page per 100 accounts reads their status tags.
     Raises AccountsNotLoaded, with the others in `.loaded`, if any account fails.
     """
     prefix = resolve_secrets_prefix(secrets_prefix)
@@ -100,7 +106,16 @@ def load_accounts(
     loaded: dict[str, AccountSecret] = {}
     errors: dict[str, str] = {}
     try:
-        if screen_names is None:
+        if healthy_only:
+            statuses = _statuses(secrets_client, accounts_prefix(prefix))
+            wanted = (
+                statuses.keys()
+                if screen_names is None
+                else {_secret_id(prefix, name) for name in screen_names} & statuses.keys()
+            )
+            ids = sorted(i for i in wanted if statuses[i] in HEALTHY_STATUSES)
+            pages = _pages_by_id(secrets_client, ids)
+        elif screen_names is None:
             pages = _every_account_page(secrets_client, prefix)
         else:
             ids = sorted({_secret_id(prefix, name) for name in screen_names})
@@ -229,16 +244,38 @@ def _filtered_pages(client: "SecretsManagerClient", accounts_prefix: str) -> Ite
 
 
 def _live_names(client: "SecretsManagerClient", accounts_prefix: str) -> list[str]:
-    names: list[str] = []
+    return list(_statuses(client, accounts_prefix))
+
+
+def _statuses(client: "SecretsManagerClient", names_start: str) -> dict[str, str]:
+    """Every live account secret's name and its last recorded status (tags, no values)."""
+    found: dict[str, str] = {}
     paginator = client.get_paginator("list_secrets")
     for page in paginator.paginate(
-        Filters=[{"Key": "name", "Values": [accounts_prefix]}],
+        Filters=[{"Key": "name", "Values": [names_start]}],
         PaginationConfig={"PageSize": _LIST_PAGE_SIZE},
     ):
-        names += [
-            e["Name"] for e in page.get("SecretList", []) if e["Name"].startswith(accounts_prefix)
-        ]
-    return names
+        for entry in page.get("SecretList", []):
+            if entry["Name"].startswith(names_start) and "DeletedDate" not in entry:
+                tags = {t.get("Key"): t.get("Value") for t in entry.get("Tags", [])}
+                found[entry["Name"]] = tags.get(TAG_STATUS) or STATUS_UNCHECKED
+    return found
+
+
+def account_statuses(
+    *, client: "SecretsManagerClient | None" = None, secrets_prefix: str | None = None
+) -> dict[str, str]:
+    """Lower-case screen name → the status the last check recorded ("ok", "revoked", ...)."""
+    names_start = accounts_prefix(resolve_secrets_prefix(secrets_prefix))
+    try:
+        statuses = _statuses(client or _client(), names_start)
+    except ClientError as exc:
+        raise CredentialsError(
+            f"Secrets Manager refused to list {names_start}: {aws_error_code(exc)}"
+        ) from exc
+    except BotoCoreError as exc:
+        raise CredentialsError(_unreachable(exc)) from exc
+    return {name.removeprefix(names_start): status for name, status in statuses.items()}
 
 
 def _pages_by_id(client: "SecretsManagerClient", secret_ids: list[str]) -> Iterator[Any]:
