@@ -9,6 +9,7 @@ from app.logging_setup import configure_logging
 from app.web.deps import require_trusted_host
 from app.web.error_responses import ErrorBody
 from app.web.routes import accounts, health, home, invites, onboarding
+from app.web.security_headers import SecurityHeaders
 
 
 def _json_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -38,6 +39,7 @@ def create_app() -> FastAPI:
     for router in (home.router, invites.router, accounts.router, onboarding.router):
         app.include_router(router, dependencies=trusted_host)
     app.add_exception_handler(BirdhouseError, _json_error)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.flows import account_admin
 from app.flows.account_admin import PostedTweet, Removal, Verification
@@ -30,6 +30,9 @@ class AccountList(BaseModel):
 
 
 class TestTweetRequest(BaseModel):
+    # A misspelt field ("txt") must not quietly post the default text.
+    model_config = ConfigDict(extra="forbid")
+
     text: str | None = Field(
         default=None,
         min_length=1,

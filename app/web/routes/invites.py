@@ -3,7 +3,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.errors import InvalidScreenName
 from app.flows.invites import (
@@ -20,6 +20,9 @@ router = APIRouter(tags=["invites"], dependencies=[AdminDep], responses=ADMIN_ER
 
 
 class InviteRequest(BaseModel):
+    # A misspelt field (screenName) must not quietly mint a link for any account.
+    model_config = ConfigDict(extra="forbid")
+
     screen_name: str | None = Field(
         default=None,
         description="The bot account the owner must authorize; any account if omitted.",
