@@ -195,9 +195,10 @@ def _pin(args: argparse.Namespace) -> int:
     request_token = x_client.fetch_request_token(callback_url="oob")
     print("Open this link in a browser, log in to X as the bot, and authorize the app:")
     print(x_client.authorize_url(oauth_token=request_token.token, screen_name=expected))
+    # X shows 7 digits; other OAuth 1.0a servers show letters too, so take it as typed.
     pin = _ask("PIN shown by X: ", secret=False)
-    if not pin.isdigit():
-        raise CommandError("the PIN is the number X shows after you authorize")
+    if not pin:
+        raise CommandError("the PIN is what X shows after you authorize")
     state = OnboardingState(request_token=request_token, expected_screen_name=expected)
     try:
         connected = complete_onboarding(

@@ -14,6 +14,7 @@ from requests_oauthlib import OAuth1
 from app.errors import (
     XBadResponse,
     XDuplicateContent,
+    XError,
     XForbidden,
     XPermissionMissing,
     XRateLimited,
@@ -118,7 +119,8 @@ class OAuth1XClient:
         fields = self._post_form(
             "/oauth/request_token", auth, params={"x_auth_access_type": "write"}
         )
-        if fields.get("oauth_callback_confirmed") != "true":
+        # Compared case-insensitively: other OAuth 1.0a servers answer "True" or "TRUE".
+        if fields.get("oauth_callback_confirmed", "").lower() != "true":
             raise XBadResponse("X did not confirm the callback URL for the request token.")
         return TokenPair(
             token=_required(fields, "oauth_token"), secret=_required(fields, "oauth_token_secret")
@@ -135,19 +137,36 @@ class OAuth1XClient:
     def fetch_access_token(self, request_token: TokenPair, *, verifier: str) -> AuthorizedAccount:
         auth = self._signed_with(request_token, verifier=verifier)
         fields = self._post_form("/oauth/access_token", auth)
-        return AuthorizedAccount(
-            tokens=TokenPair(
-                token=_required(fields, "oauth_token"),
-                secret=_required(fields, "oauth_token_secret"),
-            ),
-            user_id=_required(fields, "user_id"),
-            screen_name=_required(fields, "screen_name"),
+        tokens = TokenPair(
+            token=_required(fields, "oauth_token"), secret=_required(fields, "oauth_token_secret")
         )
+        if fields.get("user_id") and fields.get("screen_name"):
+            return AuthorizedAccount(
+                tokens=tokens, user_id=fields["user_id"], screen_name=fields["screen_name"]
+            )
+        # Some servers answer with the tokens alone. The token is live now: ask who it is
+        # rather than fail and leave it working with nobody holding it.
+        log.info("X's access-token answer lacks user_id or screen_name; asking /2/users/me")
+        try:
+            user = self.get_me(tokens)
+        except XError as exc:
+            self._discard(tokens)
+            raise XBadResponse(
+                "X authorized an account but did not say which, and could not tell when asked."
+            ) from exc
+        return AuthorizedAccount(tokens=tokens, user_id=user.user_id, screen_name=user.screen_name)
 
     def invalidate_token(self, tokens: TokenPair) -> None:
         self._send(
             "POST", "/1.1/oauth/invalidate_token", self._signed_with(tokens), as_account=True
         )
+
+    def _discard(self, tokens: TokenPair) -> None:
+        """Best effort: revoke a token nobody will store."""
+        try:
+            self.invalidate_token(tokens)
+        except XError:
+            log.warning("could not revoke a token X issued for an unknown account")
 
     def get_me(self, tokens: TokenPair) -> XUser:
         response = self._send("GET", "/2/users/me", self._signed_with(tokens), as_account=True)

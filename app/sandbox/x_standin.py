@@ -42,6 +42,20 @@ class Fault:
 
 
 @dataclass
+class Quirks:
+    """Habits of other OAuth 1.0a servers that Birdhouse tolerates; tests turn them on."""
+
+    # Some servers answer "True" or "TRUE".
+    callback_confirmed: str = "true"
+    # Cancel comes back as ?error=access_denied (OAuth 2.0 style) instead of ?denied=.
+    cancel_with_error: bool = False
+    # The PIN shown for oob is letters and digits, not 7 digits.
+    alphanumeric_pins: bool = False
+    # The access-token answer carries the tokens but not user_id and screen_name.
+    access_token_without_user: bool = False
+
+
+@dataclass
 class StandinAccount:
     user_id: str
     screen_name: str
@@ -81,6 +95,7 @@ class XStandin:
         refuse_to_run_in_lambda()
         self.consumers = dict(consumers)
         self.sandbox_banner = sandbox_banner
+        self.quirks = Quirks()
         self.accounts: dict[str, StandinAccount] = {}
         self.tweets: list[dict[str, str]] = []
         self.calls: list[tuple[str, int]] = []
@@ -120,9 +135,12 @@ class XStandin:
             pending.account = self._account_locked(screen_name)
             # Like X: the PIN flow (oob) shows a 7-digit number; a callback gets a token.
             oob = pending.callback == "oob"
-            pending.verifier = (
-                f"{secrets.randbelow(10**7):07d}" if oob else secrets.token_urlsafe(24)
-            )
+            if oob and self.quirks.alphanumeric_pins:
+                pending.verifier = secrets.token_urlsafe(6)
+            elif oob:
+                pending.verifier = f"{secrets.randbelow(10**7):07d}"
+            else:
+                pending.verifier = secrets.token_urlsafe(24)
             return _with_query(
                 pending.callback, oauth_token=oauth_token, oauth_verifier=pending.verifier
             )
@@ -131,6 +149,8 @@ class XStandin:
         """What pressing "Cancel" does; returns the callback URL."""
         with self._lock:
             pending = self._request_tokens.pop(oauth_token)
+            if self.quirks.cancel_with_error:
+                return _with_query(pending.callback, error="access_denied", oauth_token=oauth_token)
             return _with_query(pending.callback, denied=oauth_token)
 
     def revoke_all(self, screen_name: str) -> None:
@@ -208,7 +228,7 @@ class XStandin:
         return _form(
             oauth_token=token.token,
             oauth_token_secret=token.secret,
-            oauth_callback_confirmed="true",
+            oauth_callback_confirmed=self.quirks.callback_confirmed,
         )
 
     async def _authorize_page(self, request: Request) -> Response:
@@ -259,6 +279,8 @@ class XStandin:
                 raise _Refused(401, _v1_error(89, "Invalid or expired token."))
             del self._request_tokens[pending.token]  # a request token works once
             issued = self._access_token_locked(pending.consumer_key, pending.account)
+        if self.quirks.access_token_without_user:
+            return _form(oauth_token=issued.token, oauth_token_secret=issued.secret)
         return _form(
             oauth_token=issued.token,
             oauth_token_secret=issued.secret,

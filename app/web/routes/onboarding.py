@@ -52,8 +52,12 @@ def callback(
     oauth_token: OAuthParam = None,
     oauth_verifier: OAuthParam = None,
     denied: OAuthParam = None,
+    error: OAuthParam = None,
 ) -> Response:
-    """Where X sends the owner back, with a verifier or with `denied`."""
+    """Where X sends the owner back, with a verifier, or with `denied` (or `error`) on Cancel."""
+    # X says ?denied=<token>; other OAuth 1.0a servers say ?error=access_denied, OAuth 2 style.
+    if error == "access_denied" and denied is None:
+        denied = oauth_token or ""
     if denied is not None:
         response = render_page(
             title="Nothing was saved",
@@ -66,6 +70,12 @@ def callback(
         if OAUTH_TOKEN_PATTERN.fullmatch(denied):
             clear_state_cookie(response, oauth_token=denied, base_url=base_url)
         return response
+    if error is not None:
+        raise OnboardingSessionError(
+            f"X ended the authorization without connecting the account (it said {error!r}). "
+            "Nothing was saved.",
+            hint="Open your invite link again.",
+        )
     if not oauth_token or not oauth_verifier:
         raise OnboardingSessionError(
             "This page is where X sends you back after you authorize, and the details X "
