@@ -3,6 +3,11 @@
 Lambda keeps no memory between requests, and Secrets Manager is too slow and costly for state
 that lives a few minutes, so the browser carries it. One cookie per `oauth_token`, so two tabs
 onboarding two accounts don't overwrite each other.
+
+On success the same cookie is overwritten with a signed "done" note (the account's screen name,
+no secret), so reloading the success page, or a browser restoring the tab, shows it again
+without asking X or writing anything: one Set-Cookie per answer, and the request-token secret
+leaves the browser.
 """
 
 import re
@@ -17,11 +22,15 @@ from app.errors import OnboardingSessionError
 from app.flows.onboarding import OnboardingState
 
 STATE_MAX_AGE_SECONDS = 15 * 60
+# Long enough for a reload or a restored tab; short, since the page it shows is not re-checked.
+DONE_MAX_AGE_SECONDS = 60 * 60
 STATE_COOKIE_PREFIX = "bh_state_"
 # X's tokens are URL-safe; anything else can't be one and must not become a cookie name.
 OAUTH_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
 
 _SALT = "birdhouse.oauth-state.v1"
+# Another salt: a done note can never be read as a state, nor the other way round.
+_DONE_SALT = "birdhouse.oauth-done.v1"
 
 
 def state_cookie_name(oauth_token: str) -> str:
@@ -85,6 +94,36 @@ def set_state_cookie(
         max_age=STATE_MAX_AGE_SECONDS,
         **_cookie_attributes(base_url),
     )
+
+
+def set_done_cookie(
+    response: Response, *, oauth_token: str, screen_name: str, signing_key: str, base_url: str
+) -> None:
+    """Replace the state cookie with a signed note that this authorization connected the account."""
+    note = URLSafeTimedSerializer(signing_key, salt=_DONE_SALT).dumps(
+        {"t": oauth_token, "n": screen_name}
+    )
+    response.set_cookie(
+        state_cookie_name(oauth_token),
+        str(note),
+        max_age=DONE_MAX_AGE_SECONDS,
+        **_cookie_attributes(base_url),
+    )
+
+
+def connected_before(cookie_value: str | None, *, oauth_token: str, signing_key: str) -> str | None:
+    """The screen name this browser connected through this oauth_token, if its cookie says so."""
+    if not cookie_value:
+        return None
+    serializer = URLSafeTimedSerializer(signing_key, salt=_DONE_SALT)
+    try:
+        payload = serializer.loads(cookie_value, max_age=DONE_MAX_AGE_SECONDS)
+    except BadData:
+        return None
+    if not isinstance(payload, dict) or payload.get("t") != oauth_token:
+        return None
+    screen_name = payload.get("n")
+    return screen_name if isinstance(screen_name, str) and screen_name else None
 
 
 def clear_state_cookie(response: Response, *, oauth_token: str, base_url: str) -> None:

@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from app.errors import OnboardingSessionError
 from app.flows.invites import MAX_INVITE_TOKEN_LENGTH
@@ -12,7 +12,9 @@ from app.web.error_responses import CALLBACK_PAGES, ONBOARD_PAGES
 from app.web.onboarding_state import (
     OAUTH_TOKEN_PATTERN,
     clear_state_cookie,
+    connected_before,
     open_state,
+    set_done_cookie,
     set_state_cookie,
     state_cookie_name,
 )
@@ -82,12 +84,14 @@ def callback(
             "adds are missing.",
             hint="Start from your invite link.",
         )
-    cookie_name = state_cookie_name(oauth_token)
-    state = open_state(
-        request.cookies.get(cookie_name),
-        oauth_token=oauth_token,
-        signing_key=app_secret.signing_key,
-    )
+    cookie = request.cookies.get(state_cookie_name(oauth_token))
+    # A reload of the success page (or a restored tab): say it again, ask X nothing, write
+    # nothing. X would refuse the spent verifier anyway.
+    if screen_name := connected_before(
+        cookie, oauth_token=oauth_token, signing_key=app_secret.signing_key
+    ):
+        return _connected_page(screen_name)
+    state = open_state(cookie, oauth_token=oauth_token, signing_key=app_secret.signing_key)
     connected = complete_onboarding(
         state=state,
         verifier=oauth_verifier,
@@ -95,13 +99,23 @@ def callback(
         x_client=x_client,
         store=store,
     )
-    response = render_page(
-        title=f"@{connected.screen_name} is connected",
-        message=f"Birdhouse saved the keys for @{connected.screen_name}. "
+    response = _connected_page(connected.screen_name)
+    set_done_cookie(
+        response,
+        oauth_token=oauth_token,
+        screen_name=connected.screen_name,
+        signing_key=app_secret.signing_key,
+        base_url=base_url,
+    )
+    return response
+
+
+def _connected_page(screen_name: str) -> HTMLResponse:
+    return render_page(
+        title=f"@{screen_name} is connected",
+        message=f"Birdhouse saved the keys for @{screen_name}. "
         "Its bot can start posting; you can close this page.",
         hint="You can log out of the bot account on X now. To disconnect the bot later, "
         "revoke Birdhouse's access in the account's X settings.",
         badge="Connected",
     )
-    clear_state_cookie(response, oauth_token=oauth_token, base_url=base_url)
-    return response
