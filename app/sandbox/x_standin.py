@@ -25,7 +25,18 @@ from starlette.responses import Response
 
 from app.sandbox import refuse_to_run_in_lambda
 
-ENDPOINTS = ("request_token", "authorize", "access_token", "invalidate_token", "users_me", "tweets")
+ENDPOINTS = (
+    "request_token",
+    "authorize",
+    "access_token",
+    "invalidate_token",
+    "users_me",
+    "tweets",
+    "verify_credentials",
+    "statuses_update",
+)
+# How v1.1 writes dates: "Wed Oct 10 20:19:24 +0000 2018".
+_V1_DATE_FORMAT = "%a %b %d %H:%M:%S +0000 %Y"
 _TIMESTAMP_TOLERANCE_SECONDS = 300
 _SCREEN_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -183,6 +194,13 @@ class XStandin:
         )
         app.get("/2/users/me")(self._endpoint("users_me", self._users_me))
         app.post("/2/tweets")(self._endpoint("tweets", self._create_tweet))
+        # v1.1, for bot authors trying twython's and tweepy.API's helpers against the sandbox.
+        app.get("/1.1/account/verify_credentials.json")(
+            self._endpoint("verify_credentials", self._verify_credentials)
+        )
+        app.post("/1.1/statuses/update.json")(
+            self._endpoint("statuses_update", self._update_status)
+        )
         return app
 
     def _endpoint(self, name: str, work: Any) -> Any:
@@ -342,6 +360,39 @@ class XStandin:
             self.tweets.append(tweet)
         return JSONResponse({"data": {"id": tweet["id"], "text": text}}, status_code=201)
 
+    async def _verify_credentials(self, request: Request) -> Response:
+        account = await self._authorized_account(request)
+        return JSONResponse(_v1_user(account))
+
+    async def _update_status(self, request: Request) -> Response:
+        # A form body: its fields are part of the OAuth 1.0a signature, which is checked first.
+        account = await self._authorized_account(request)
+        # Like X, from the form body or the query string (tweepy.API sends it in the query).
+        form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+        text = form.get("status") or request.query_params.get("status", "")
+        if not text:
+            raise _Refused(400, _v1_error(170, "Missing required parameter: status."))
+        if not account.can_write:
+            raise _Refused(401, _v1_error(261, "Application cannot perform write actions."))
+        with self._lock:
+            if any(t["text"] == text and t["author_id"] == account.user_id for t in self.tweets):
+                raise _Refused(403, _v1_error(187, "Status is a duplicate."))
+            tweet = {
+                "id": str(1_900_000_000_000_000_000 + len(self.tweets)),
+                "text": text,
+                "author_id": account.user_id,
+            }
+            self.tweets.append(tweet)
+        return JSONResponse(
+            {
+                "id": int(tweet["id"]),
+                "id_str": tweet["id"],
+                "text": text,
+                "created_at": time.strftime(_V1_DATE_FORMAT, time.gmtime()),
+                "user": _v1_user(account),
+            }
+        )
+
     # --- signatures --------------------------------------------------------------------
 
     async def _authorized_account(self, request: Request) -> StandinAccount:
@@ -439,6 +490,16 @@ class XStandin:
 
 def _form(**fields: str) -> PlainTextResponse:
     return PlainTextResponse(urlencode(fields), media_type="application/x-www-form-urlencoded")
+
+
+def _v1_user(account: StandinAccount) -> dict[str, Any]:
+    return {
+        "id": int(account.user_id),
+        "id_str": account.user_id,
+        "name": account.screen_name,
+        "screen_name": account.screen_name,
+        "created_at": time.strftime(_V1_DATE_FORMAT, time.gmtime(1_700_000_000)),
+    }
 
 
 def _v1_error(code: int, message: str) -> dict[str, Any]:
