@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     x_timeout_seconds: float = Field(default=8.0, gt=0, le=25)
     # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).
     deletion_recovery_days: int = Field(default=7, ge=7, le=30)
+    # /docs and /openapi.json: on outside Lambda, off in it unless this says true.
+    docs_enabled: bool | None = None
+    # Set by Lambda itself: how Birdhouse knows it runs there.
+    aws_lambda_function_name: str | None = None
 
     # Local overrides for the app secret in Secrets Manager (`{secrets_prefix}/app`).
     consumer_key: SecretStr | None = None
@@ -71,6 +75,14 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
         return value.rstrip("/")
+
+    @property
+    def in_lambda(self) -> bool:
+        return bool(self.aws_lambda_function_name)
+
+    @property
+    def docs_served(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else not self.in_lambda
 
     @property
     def app_secret_id(self) -> str:

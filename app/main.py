@@ -8,7 +8,7 @@ from app.errors import BirdhouseError, NotAuthenticated, XRateLimited
 from app.logging_setup import configure_logging
 from app.web.deps import require_trusted_host
 from app.web.error_responses import ErrorBody
-from app.web.routes import accounts, health, home, invites, onboarding
+from app.web.routes import accounts, docs, health, home, invites, onboarding
 from app.web.security_headers import SecurityHeaders
 
 
@@ -32,11 +32,15 @@ def create_app() -> FastAPI:
         version="0.1.0",
         # Its 307 to the slash-less path is built without the REST API stage prefix.
         redirect_slashes=False,
+        # Served by routes/docs.py instead: pinned assets, a CSP, and off in Lambda by default.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     # Liveness answers any host: it builds no link and stays off the thread pool.
     app.include_router(health.router)
     trusted_host = [Depends(require_trusted_host)]
-    for router in (home.router, invites.router, accounts.router, onboarding.router):
+    for router in (home.router, invites.router, accounts.router, onboarding.router, docs.router):
         app.include_router(router, dependencies=trusted_host)
     app.add_exception_handler(BirdhouseError, _json_error)
     app.add_middleware(SecurityHeaders)
