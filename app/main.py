@@ -4,6 +4,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from mangum import Mangum
 
+from app import __version__
 from app.errors import BirdhouseError, NotAuthenticated, XRateLimited
 from app.logging_setup import configure_logging
 from app.web.deps import require_trusted_host
@@ -29,7 +30,7 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="Birdhouse",
         summary="Connect bot accounts on X to the programs that drive them.",
-        version="0.1.0",
+        version=__version__,
         # Its 307 to the slash-less path is built without the REST API stage prefix.
         redirect_slashes=False,
         # Served by routes/docs.py instead: pinned assets, a CSP, and off in Lambda by default.

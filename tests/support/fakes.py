@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from app.adapters.secrets_manager import SaveOutcome
+from app.adapters.secrets_manager import PendingDeletion, SaveOutcome
 from app.adapters.x_client import AuthorizedAccount, TokenPair, Tweet, XUser
 from app.errors import BirdhouseError, StoreUnavailable, XRejected, XTokenRevoked
 from birdhouse_client.layout import AccountSecret, AccountSummary, normalise_screen_name
@@ -30,6 +30,7 @@ class InMemoryAccountStore:
     def __init__(self) -> None:
         self.live: dict[str, AccountSecret] = {}
         self.deleted: dict[str, AccountSecret] = {}
+        self.deletion_dates: dict[str, datetime] = {}
         self.unavailable = False
 
     def get_account(self, screen_name: str) -> AccountSecret | None:
@@ -47,6 +48,15 @@ class InMemoryAccountStore:
         self._check()
         return iter([_summary(account) for account in self.live.values()])
 
+    def list_deleted_accounts(self) -> Iterator[PendingDeletion]:
+        self._check()
+        return iter(
+            [
+                PendingDeletion(_summary(account), self.deletion_dates.get(key))
+                for key, account in self.deleted.items()
+            ]
+        )
+
     def describe_account(self, screen_name: str) -> AccountSummary | None:
         account = self.get_account(screen_name)
         return None if account is None else _summary(account)
@@ -55,7 +65,8 @@ class InMemoryAccountStore:
         self._check()
         key = normalise_screen_name(screen_name)
         self.deleted[key] = self.live.pop(key)
-        return datetime.now(UTC) + timedelta(days=recovery_window_days)
+        when = self.deletion_dates[key] = datetime.now(UTC) + timedelta(days=recovery_window_days)
+        return when
 
     def restore_account(self, screen_name: str) -> AccountSummary | None:
         self._check()

@@ -4,7 +4,13 @@ from fastapi import APIRouter, Body, Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.flows import account_admin
-from app.flows.account_admin import PostedTweet, Removal, Verification
+from app.flows.account_admin import (
+    DeletedAccount,
+    PostedTweet,
+    Removal,
+    Restoration,
+    Verification,
+)
 from app.web.deps import AdminDep, SettingsDep, StoreDep, XClientDep
 from app.web.error_responses import ADMIN_ERRORS, X_ERRORS
 from birdhouse_client.layout import AccountSummary
@@ -29,6 +35,10 @@ class AccountList(BaseModel):
     accounts: list[AccountSummary]
 
 
+class DeletedAccountList(BaseModel):
+    accounts: list[DeletedAccount]
+
+
 class TestTweetRequest(BaseModel):
     # A misspelt field ("txt") must not quietly post the default text.
     model_config = ConfigDict(extra="forbid")
@@ -42,8 +52,16 @@ class TestTweetRequest(BaseModel):
 
 
 @router.get("")
-def list_accounts(store: StoreDep) -> AccountList:
-    """Every onboarded account: who and when, never a token."""
+def list_accounts(
+    store: StoreDep,
+    deleted: Annotated[
+        bool, Query(description="List the accounts scheduled for deletion instead.")
+    ] = False,
+) -> AccountList | DeletedAccountList:
+    """Every onboarded account: who and when, never a token. Or, with deleted=true, those
+    scheduled for deletion, with the date each goes for good."""
+    if deleted:
+        return DeletedAccountList(accounts=account_admin.list_deleted_accounts(store=store))
     return AccountList(accounts=list(store.list_accounts()))
 
 
@@ -96,6 +114,9 @@ def remove_account(
 
 
 @router.post("/{screen_name}/restore")
-def restore_account(screen_name: ScreenNamePath, store: StoreDep) -> AccountSummary:
-    """Undo a deletion within its recovery window. A token revoked at X stays revoked."""
-    return account_admin.restore_account(screen_name=screen_name, store=store)
+def restore_account(
+    screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep
+) -> Restoration:
+    """Undo a deletion within its recovery window, then check the token at X: a token
+    revoked at X stays revoked, and the answer says so and what to do."""
+    return account_admin.restore_account(screen_name=screen_name, store=store, x_client=x_client)
