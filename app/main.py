@@ -38,10 +38,12 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    # Liveness answers any host: it builds no link and stays off the thread pool.
+    # Liveness answers any host: it builds no link and stays off the thread pool. The docs
+    # build no link either (everything in them is relative).
     app.include_router(health.router)
+    app.include_router(docs.router)
     trusted_host = [Depends(require_trusted_host)]
-    for router in (home.router, invites.router, accounts.router, onboarding.router, docs.router):
+    for router in (home.router, invites.router, accounts.router, onboarding.router):
         app.include_router(router, dependencies=trusted_host)
     app.add_exception_handler(BirdhouseError, _json_error)
     app.add_middleware(SecurityHeaders)
