@@ -11,6 +11,8 @@ APP_SECRET_KEYS = ("consumer_key", "consumer_secret", "admin_token", "signing_ke
 # Values copied from docs or templates rather than generated.
 _PLACEHOLDERS = {"changethis", "change-me", "changeme", "secret", "xxx", "todo", "placeholder"}
 _MIN_GENERATED_LENGTH = 16
+# X's consumer keys are 25 characters and their secrets 50: anything much shorter was cut off.
+MIN_CONSUMER_KEY_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,11 @@ class AppSecret:
 
 _cache: dict[str, AppSecret] = {}
 _cache_lock = threading.Lock()
+
+
+def looks_like_placeholder(value: str, *, min_length: int) -> bool:
+    """Copied from a template or cut short, rather than the real thing."""
+    return value.lower() in _PLACEHOLDERS or len(value) < min_length
 
 
 def load_app_secret(*, settings: Settings, source: AppSecretSource) -> AppSecret:
@@ -66,7 +73,7 @@ def _read_app_secret(settings: Settings, source: AppSecretSource) -> AppSecret:
             )
     for key in ("admin_token", "signing_key"):
         value = merged[key]
-        if value.lower() in _PLACEHOLDERS or len(value) < _MIN_GENERATED_LENGTH:
+        if looks_like_placeholder(value, min_length=_MIN_GENERATED_LENGTH):
             raise AppSecretError(
                 f"The {key!r} in {secret_id!r} looks like a placeholder: "
                 f"use at least {_MIN_GENERATED_LENGTH} random characters"

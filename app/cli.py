@@ -26,9 +26,14 @@ from pydantic import ValidationError
 from app import __version__, wiring
 from app.adapters.secrets_manager import SaveOutcome, create_secrets_client
 from app.adapters.x_client import XClient
-from app.app_secret import AppSecret, clear_app_secret_cache
+from app.app_secret import (
+    MIN_CONSUMER_KEY_LENGTH,
+    AppSecret,
+    clear_app_secret_cache,
+    looks_like_placeholder,
+)
 from app.config import Settings
-from app.errors import BirdhouseError, OnboardingSessionError, XTokenRevoked
+from app.errors import BirdhouseError, OnboardingSessionError, XError, XRejected, XTokenRevoked
 from app.flows import account_admin
 from app.flows.invites import (
     MAX_INVITE_LIFETIME,
@@ -97,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
         _bootstrap,
         "Create or update the app secret: asks for the X consumer key and secret (or reads "
         "them from stdin), generates the admin token and signing key, prints the token once.",
+    )
+    bootstrap.add_argument(
+        "--offline",
+        action="store_true",
+        help="store the keys without proving them at X first (an 'oob' request token)",
     )
     bootstrap.add_argument(
         "--rotate",
@@ -184,6 +194,14 @@ def _bootstrap(args: argparse.Namespace) -> int:
     consumer_secret = _ask("X consumer secret (API key secret): ", secret=True)
     if not consumer_key or not consumer_secret:
         raise CommandError("the consumer key and secret are both needed")
+    for what, typed in (("consumer key", consumer_key), ("consumer secret", consumer_secret)):
+        if looks_like_placeholder(typed, min_length=MIN_CONSUMER_KEY_LENGTH):
+            raise CommandError(
+                f"that {what} looks like a placeholder or is cut short: copy the whole value "
+                "from the X developer portal (Keys and tokens, API Key and Secret)"
+            )
+    if not args.offline:
+        _prove_consumer_keys(settings, consumer_key, consumer_secret)
     keep = not args.rotate and all(existing.get(k) for k in ("admin_token", "signing_key"))
     admin_token = str(existing["admin_token"]) if keep else secrets.token_urlsafe(32)
     value = {
@@ -199,6 +217,26 @@ def _bootstrap(args: argparse.Namespace) -> int:
     else:
         print(f"Admin token (shown once; keep it in a password manager): {admin_token}")
     return 0
+
+
+def _prove_consumer_keys(settings: Settings, consumer_key: str, consumer_secret: str) -> None:
+    """Ask X for an 'oob' request token with the keys: only the right pair gets one."""
+    x_client = wiring.x_client_for_keys(
+        settings, consumer_key=consumer_key, consumer_secret=consumer_secret
+    )
+    try:
+        x_client.fetch_request_token(callback_url="oob")
+    except XRejected as exc:
+        raise CommandError(
+            f"X refused these consumer keys ({exc.x_status}): check the API Key and Secret in "
+            "the X developer portal; nothing was stored (--offline stores them unchecked)"
+        ) from exc
+    except XError as exc:
+        raise CommandError(
+            f"could not check the keys at {settings.x_api_base_url}: {exc.message} Nothing was "
+            "stored; try again, or pass --offline to store them unchecked"
+        ) from exc
+    print(f"X accepted the consumer keys ({settings.x_api_base_url}).")
 
 
 def _invite(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import pytest
 import app
 from app.sandbox.x_standin import Fault, XStandin
 from tests.support.cli import run_cli
+from tests.support.constants import CONSUMER_KEY, CONSUMER_SECRET
 from tests.test_cli import (
     app_secret,
     cli_env,
@@ -166,3 +167,72 @@ def test_verify_json_sorts_each_account_and_keeps_the_exit_code(
     assert document["counts"] == {"ok": 1, "renamed": 0, "revoked": 1, "failed": 0}
     outcomes = {a["screen_name"]: a["outcome"] for a in document["accounts"]}
     assert outcomes == {"FineBot": "ok", "GoneBot": "revoked"}
+
+
+def stored_app_secret(secrets_client: Any) -> dict[str, str] | None:
+    names = [s["Name"] for s in secrets_client.list_secrets()["SecretList"]]
+    if "twitter-bots/app" not in names:
+        return None
+    value: dict[str, str] = json.loads(
+        secrets_client.get_secret_value(SecretId="twitter-bots/app")["SecretString"]
+    )
+    return value
+
+
+def test_bootstrap_proves_the_keys_at_x_before_storing_them(
+    cli_env: dict[str, str], secrets_client: Any, x_standin: XStandin
+) -> None:
+    result = run_cli(cli_env, "bootstrap", stdin=f"{CONSUMER_KEY}\n{CONSUMER_SECRET}\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "X accepted the consumer keys" in result.stdout
+    assert x_standin.calls_to("request_token") == [200]  # an oob request token, signed
+    assert (stored_app_secret(secrets_client) or {})["consumer_key"] == CONSUMER_KEY
+
+
+@pytest.mark.parametrize(
+    ("keys", "message", "x_asked"),
+    [
+        pytest.param(("changethis", CONSUMER_SECRET), "placeholder", False, id="placeholder-key"),
+        pytest.param((CONSUMER_KEY, "CHANGEME"), "placeholder", False, id="placeholder-secret"),
+        pytest.param(("abc123", CONSUMER_SECRET), "cut short", False, id="short-key"),
+        pytest.param(
+            ("ck-not-known-to-x-0000000", CONSUMER_SECRET), "X refused", True, id="wrong-key"
+        ),
+        pytest.param(
+            (CONSUMER_KEY, "cs-not-the-real-secret-00000000"), "X refused", True, id="wrong-secret"
+        ),
+    ],
+)
+def test_bootstrap_refuses_keys_that_are_not_the_real_thing(
+    cli_env: dict[str, str],
+    secrets_client: Any,
+    x_standin: XStandin,
+    keys: tuple[str, str],
+    message: str,
+    x_asked: bool,
+) -> None:
+    result = run_cli(cli_env, "bootstrap", stdin=f"{keys[0]}\n{keys[1]}\n")
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert bool(x_standin.calls) is x_asked
+    assert stored_app_secret(secrets_client) is None  # nothing written
+
+
+def test_bootstrap_says_so_when_x_cannot_be_reached_and_offline_skips_the_check(
+    cli_env: dict[str, str], secrets_client: Any
+) -> None:
+    env = {**cli_env, "X_API_BASE_URL": "http://127.0.0.1:9"}
+    keys = f"{CONSUMER_KEY}\n{CONSUMER_SECRET}\n"
+
+    checked = run_cli(env, "bootstrap", stdin=keys)
+    nothing_stored = stored_app_secret(secrets_client)
+    offline = run_cli(env, "bootstrap", "--offline", stdin=keys)
+
+    assert checked.returncode == 1
+    assert "--offline" in checked.stderr
+    assert nothing_stored is None
+    assert offline.returncode == 0, offline.stderr
+    assert (stored_app_secret(secrets_client) or {})["consumer_secret"] == CONSUMER_SECRET
