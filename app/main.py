@@ -7,7 +7,7 @@ from mangum import Mangum
 from app import __version__
 from app.errors import BirdhouseError, NotAuthenticated, XRateLimited
 from app.logging_setup import configure_logging
-from app.web.deps import require_trusted_host
+from app.web.deps import require_trusted_host, start_request_deadline
 from app.web.error_responses import ErrorBody
 from app.web.routes import accounts, docs, health, home, invites, onboarding
 from app.web.security_headers import SecurityHeaders
@@ -42,9 +42,10 @@ def create_app() -> FastAPI:
     # build no link either (everything in them is relative).
     app.include_router(health.router)
     app.include_router(docs.router)
-    trusted_host = [Depends(require_trusted_host)]
+    # First the deadline, so the admin check's read of the app secret draws from it too.
+    guards = [Depends(start_request_deadline), Depends(require_trusted_host)]
     for router in (home.router, invites.router, accounts.router, onboarding.router):
-        app.include_router(router, dependencies=trusted_host)
+        app.include_router(router, dependencies=guards)
     app.add_exception_handler(BirdhouseError, _json_error)
     app.add_middleware(SecurityHeaders)
     return app

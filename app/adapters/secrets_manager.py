@@ -14,6 +14,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from app.adapters.aws_deadline import DeadlineReached, bound_by_deadline
+from app.deadline import (
+    SECRETS_ATTEMPTS,
+    SECRETS_CONNECT_TIMEOUT_SECONDS,
+    SECRETS_READ_TIMEOUT_SECONDS,
+)
 from app.errors import StoreUnavailable
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
@@ -33,12 +39,13 @@ log = logging.getLogger(__name__)
 # An owner waits on the callback page while we write. Three tries in all (botocore's
 # `max_attempts` would count retries only) of at most 1 s to connect and 2 s to answer
 # (Secrets Manager usually answers in tens of ms), with standard mode's backoff between them
-# (up to 1 s, then 2 s): about 12 s at worst, which after X's share (3 s to connect, 8 s to
-# answer) stays inside the 26 s Lambda timeout. Standard mode also retries throttling.
+# (up to 1 s, then 2 s): about 12 s at worst. Standard mode also retries throttling. In
+# Lambda the request's deadline cuts that short (aws_deadline): no attempt or retry starts
+# that could not finish in time.
 SECRETS_CLIENT_CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=2,
-    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=SECRETS_CONNECT_TIMEOUT_SECONDS,
+    read_timeout=SECRETS_READ_TIMEOUT_SECONDS,
+    retries={"mode": "standard", "total_max_attempts": SECRETS_ATTEMPTS},
 )
 
 
@@ -92,11 +99,13 @@ class AccountStore(Protocol):
 def create_secrets_client() -> "SecretsManagerClient":
     """One client per container, made on first use: region and endpoint from AWS_* variables."""
     try:
-        return boto3.client("secretsmanager", config=SECRETS_CLIENT_CONFIG)
+        client = boto3.client("secretsmanager", config=SECRETS_CLIENT_CONFIG)
     except NoRegionError as exc:
         raise StoreUnavailable("No AWS region: set AWS_DEFAULT_REGION or AWS_REGION") from exc
     except BotoCoreError as exc:
         raise StoreUnavailable(f"Secrets Manager client could not be created: {exc}") from exc
+    bound_by_deadline(client)
+    return client
 
 
 @contextmanager
@@ -107,6 +116,9 @@ def _translated_errors(action: str, secret_id: str) -> Iterator[None]:
         code = exc.response.get("Error", {}).get("Code", "Unknown")
         log.warning("Secrets Manager %s %s failed: %s", action, secret_id, code)
         raise StoreUnavailable(f"Secrets Manager could not {action} {secret_id} ({code})") from exc
+    except DeadlineReached as exc:
+        log.warning("Secrets Manager %s %s stopped: %s", action, secret_id, exc)
+        raise StoreUnavailable(f"Secrets Manager could not {action} {secret_id}: {exc}") from exc
     except NoCredentialsError as exc:
         raise StoreUnavailable(
             f"No AWS credentials to {action} {secret_id}: set AWS_PROFILE, or "
@@ -147,6 +159,7 @@ class SecretsManagerAccountStore:
     """Account secrets at `{prefix}/accounts/{screen name in lower case}`."""
 
     def __init__(self, client: "SecretsManagerClient", *, secrets_prefix: str) -> None:
+        bound_by_deadline(client)
         self._client = client
         self._prefix = secrets_prefix
 
@@ -283,6 +296,7 @@ class SecretsManagerAppSecret:
     """The app secret, `{prefix}/app`: read by the service, written by `bootstrap`."""
 
     def __init__(self, client: "SecretsManagerClient") -> None:
+        bound_by_deadline(client)
         self._client = client
 
     def read_app_secret(self, secret_id: str) -> dict[str, Any] | None:

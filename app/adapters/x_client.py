@@ -11,6 +11,14 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 from requests_oauthlib import OAuth1
 
+from app.adapters.bounded_http import (
+    BodyTooLarge,
+    CallTimedOut,
+    HttpAnswer,
+    bounded_request,
+    bounded_session,
+)
+from app.deadline import MIN_X_CALL_SECONDS, current_deadline
 from app.errors import (
     XBadResponse,
     XDuplicateContent,
@@ -29,6 +37,8 @@ log = logging.getLogger(__name__)
 
 # Read at most this much of an error body: enough for X's JSON error, not a flood.
 _MAX_ERROR_BODY = 2000
+# X's answers to Birdhouse's calls are a few hundred bytes; refuse a flood outright.
+_MAX_BODY_BYTES = 1024 * 1024
 # Connecting to X takes milliseconds when it works; don't spend the whole budget on it.
 _MAX_CONNECT_SECONDS = 3.05
 # X's rate-limit windows are 15 minutes; the wait to suggest when X does not say.
@@ -89,11 +99,15 @@ class XClient(Protocol):
 @lru_cache
 def shared_session() -> requests.Session:
     """One connection pool per container: warm requests reuse the TLS connection to X."""
-    return requests.Session()
+    return bounded_session()
 
 
 class OAuth1XClient:
-    """X over HTTPS with HMAC-SHA1 signatures, on the container's shared session by default."""
+    """X over HTTPS with HMAC-SHA1 signatures, on the container's shared session by default.
+
+    Each call ends within `timeout_seconds` in all (connecting, sending, every byte of the
+    answer), and within what the request's deadline has left, whichever comes first.
+    """
 
     def __init__(
         self,
@@ -200,6 +214,17 @@ class OAuth1XClient:
         response = self._send("POST", path, auth, params=params)
         return dict(parse_qsl(response.text, keep_blank_values=True))
 
+    def _budget(self, method: str, path: str) -> float:
+        """This call's time: the timeout, or less if the request's deadline is nearer."""
+        deadline = current_deadline()
+        if deadline is None:
+            return self._timeout
+        budget = min(self._timeout, deadline.remaining())
+        if budget < MIN_X_CALL_SECONDS:
+            log.warning("X %s %s not started: %.2fs left in the request", method, path, budget)
+            raise XTimeout(f"There was no time left in this request to ask X ({path}).")
+        return budget
+
     def _send(
         self,
         method: str,
@@ -209,21 +234,28 @@ class OAuth1XClient:
         params: dict[str, str] | None = None,
         json_body: dict[str, str] | None = None,
         as_account: bool = False,
-    ) -> requests.Response:
+    ) -> HttpAnswer:
         """One signed call; `as_account` when signed with an account's access token."""
         url = f"{self._base_url}{path}"
+        budget = self._budget(method, path)
         try:
-            response = self._session.request(
+            response = bounded_request(
+                self._session,
                 method,
                 url,
+                budget_seconds=budget,
+                connect_seconds=_MAX_CONNECT_SECONDS,
+                max_body_bytes=_MAX_BODY_BYTES,
                 params=params,
                 json=json_body,
                 auth=auth,
-                timeout=(min(_MAX_CONNECT_SECONDS, self._timeout), self._timeout),
             )
-        except requests.Timeout as exc:
-            log.warning("X %s %s timed out after %ss", method, path, self._timeout)
-            raise XTimeout(f"X did not answer {path} within {self._timeout:g} seconds.") from exc
+        except (CallTimedOut, requests.Timeout) as exc:
+            log.warning("X %s %s timed out after %.2fs", method, path, budget)
+            raise XTimeout(f"X did not answer {path} within {budget:.3g} seconds.") from exc
+        except BodyTooLarge as exc:
+            log.warning("X %s %s answered more than %s bytes", method, path, _MAX_BODY_BYTES)
+            raise XBadResponse(f"X's answer to {path} was far larger than expected.") from exc
         except requests.RequestException as exc:
             log.warning("X %s %s failed: %s", method, path, type(exc).__name__)
             raise XUnavailable(f"X could not be reached for {path}.") from exc
@@ -235,7 +267,7 @@ class OAuth1XClient:
         return response
 
 
-def _refusal(path: str, response: requests.Response, *, as_account: bool) -> XRejected:
+def _refusal(path: str, response: HttpAnswer, *, as_account: bool) -> XRejected:
     """X's 4xx, named for what it means to the operator."""
     status, body = response.status_code, response.text[:_MAX_ERROR_BODY]
     detail = _x_detail(body)
@@ -299,9 +331,9 @@ def _retry_after_seconds(reset_header: str | None) -> int:
     return max(1, min(reset_epoch - int(time.time()), 24 * 3600))
 
 
-def _json_data(response: requests.Response, path: str) -> dict[str, object]:
+def _json_data(response: HttpAnswer, path: str) -> dict[str, object]:
     try:
-        payload = response.json()
+        payload = json.loads(response.text)
     except ValueError:
         raise XBadResponse(f"X's answer to {path} is not JSON.") from None
     data = payload.get("data") if isinstance(payload, dict) else None

@@ -11,6 +11,7 @@ from app.adapters.secrets_manager import AccountStore, AppSecretSource
 from app.adapters.x_client import XClient
 from app.app_secret import AppSecret, load_app_secret
 from app.config import Settings, get_settings
+from app.deadline import lambda_deadline, set_request_deadline
 from app.errors import NotAuthenticated
 from app.web.public_url import ensure_trusted_host, public_base_url
 
@@ -54,6 +55,19 @@ PublicBaseUrlDep = Annotated[str, Depends(get_public_base_url)]
 
 def require_trusted_host(request: Request, settings: SettingsDep) -> None:
     ensure_trusted_host(request, settings)
+
+
+async def start_request_deadline(request: Request, settings: SettingsDep) -> None:
+    """Every X and Secrets Manager call of this request draws from the Lambda's remaining time.
+
+    async, so it runs in the request's own context: the dependencies and the route after it
+    run in threads that start from a copy of that context, deadline included.
+    """
+    set_request_deadline(
+        lambda_deadline(
+            request.scope.get("aws.context"), margin_seconds=settings.deadline_margin_seconds
+        )
+    )
 
 
 _bearer = HTTPBearer(auto_error=False, description="The admin token from the app secret.")
