@@ -52,6 +52,9 @@ class _Watch:
     def __init__(self, seconds: float) -> None:
         self.expired = False
         self._connection: HTTPConnection | None = None
+        # http.client drops the connection's socket once an answer without a length starts
+        # (it reads that body until the connection closes): keep our own reference.
+        self._socket: socket.socket | None = None
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
@@ -65,22 +68,21 @@ class _Watch:
     def attach(self, connection: HTTPConnection) -> None:
         with self._lock:
             self._connection = connection
+            self._socket = getattr(connection, "sock", None) or self._socket
             if self.expired:
-                _shut_down(connection)
+                self._shut_down()
 
     def _expire(self) -> None:
         with self._lock:
             self.expired = True
-            if self._connection is not None:
-                _shut_down(self._connection)
+            self._shut_down()
 
-
-def _shut_down(connection: HTTPConnection) -> None:
-    # shutdown, not close: it wakes a read blocked in another thread, and the owner closes.
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+    def _shut_down(self) -> None:
+        # shutdown, not close: it wakes a read blocked in another thread, and the owner closes.
+        for sock in (getattr(self._connection, "sock", None), self._socket):
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
 
 _current_watch: ContextVar[_Watch | None] = ContextVar("bounded_http_watch", default=None)

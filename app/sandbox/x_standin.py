@@ -11,12 +11,19 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    StreamingResponse,
+)
 from jinja2 import Environment, select_autoescape
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
@@ -50,6 +57,9 @@ class Fault:
     delay_seconds: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+    # Send the body a byte at a time, this far apart: each gap shorter than a read timeout,
+    # so only a bound on the whole call stops the client.
+    trickle_seconds: float = 0.0
 
 
 @dataclass
@@ -210,11 +220,20 @@ class XStandin:
             if fault is not None:
                 if fault.delay_seconds:
                     await asyncio.sleep(fault.delay_seconds)
-                response: Response = Response(
-                    fault.body,
-                    status_code=fault.status,
-                    headers=fault.headers,
-                    media_type=fault.content_type,
+                response: Response = (
+                    StreamingResponse(
+                        _trickle(fault.body.encode(), fault.trickle_seconds),
+                        status_code=fault.status,
+                        headers=fault.headers,
+                        media_type=fault.content_type,
+                    )
+                    if fault.trickle_seconds
+                    else Response(
+                        fault.body,
+                        status_code=fault.status,
+                        headers=fault.headers,
+                        media_type=fault.content_type,
+                    )
                 )
             else:
                 try:
@@ -486,6 +505,12 @@ class XStandin:
     def _page(self, title: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         html = _AUTHORIZE_TEMPLATE.render(title=title, sandbox=self.sandbox_banner, **context)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def _trickle(body: bytes, gap_seconds: float) -> AsyncIterator[bytes]:
+    for index in range(len(body)):
+        await asyncio.sleep(gap_seconds)
+        yield body[index : index + 1]
 
 
 def _form(**fields: str) -> PlainTextResponse:
