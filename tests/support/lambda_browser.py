@@ -129,6 +129,10 @@ class LambdaBrowser:
         self.pages.append(page)
         return page
 
+    def set_cookie(self, name: str, value: str, *, path: str = "/") -> None:
+        """A cookie this browser got some other way (a test setting up a state)."""
+        self.cookies[name] = _Cookie(value, path)
+
     def _remember(self, set_cookies: list[str]) -> None:
         for header in set_cookies:
             parsed = SimpleCookie()
