@@ -207,3 +207,34 @@ def test_without_a_deadline_nothing_changes(served_client: Any) -> None:
 
     assert store.get_account("HelloBot") is None
     assert sent == ["sent"]
+
+
+# --- through the Lambda handler ------------------------------------------------------------
+
+
+def test_the_admin_check_draws_from_the_deadline_too(
+    birdhouse: XStandin, browser: Any, aws: Any
+) -> None:
+    # 2.5 s left less the 1 s margin: no Secrets Manager attempt (up to 3 s) may start, not
+    # even the app secret's read for the admin check, which runs before the route.
+    browser.remaining_ms = 2500
+
+    page = browser.open(
+        f"{browser.front_door.base_url}/accounts",
+        headers={"Authorization": "Bearer whatever-token-0000"},
+    )
+
+    assert page.status == 503
+    assert "no time left in this request" in json.loads(page.body)["detail"]
+
+
+def test_an_owner_cut_short_by_the_deadline_gets_a_plain_page(
+    birdhouse: XStandin, browser: Any, aws: Any
+) -> None:
+    browser.remaining_ms = 2500
+
+    page = browser.open(f"{browser.front_door.base_url}/onboard?invite=anything")
+
+    assert page.status == 503
+    assert "Try again" in page.text
+    assert "no time left" not in page.text  # the operator's words stay in the log
