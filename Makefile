@@ -5,13 +5,29 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev test lint typecheck run package-check clean
+.PHONY: install dev test lint typecheck run package-check clean lock
 
-$(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
+$(STAMP): requirements.lock requirements.txt requirements-dev.txt client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	# The runtime set first, exactly as the Lambda package gets it: every version and every
+	# download's hash from requirements.lock.
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	# tweepy, for the sandbox tests, caps oauthlib below 4; the runtime pins oauthlib 4.0.1,
+	# which tweepy works with (the tests prove it), so it goes in without its dependency check.
+	$(BIN)/pip install --quiet --no-deps tweepy==4.17.0
+	# Again, in case a tool above moved a locked package: the tests run what Lambda runs.
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	touch $(STAMP)
+
+## make lock: after editing requirements.txt, pin the whole runtime set with hashes for every
+## platform (Linux arm64 for Lambda included) in requirements.lock.
+lock:
+	test -x $(BIN)/uv || ($(PYTHON) -m venv $(VENV) && \
+		$(BIN)/pip install --quiet "$$(grep '^uv==' requirements-dev.txt)")
+	$(BIN)/uv pip compile requirements.txt --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" --quiet -o requirements.lock
 
 install: $(STAMP)
 

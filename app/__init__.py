@@ -1,1 +1,3 @@
 """Birdhouse: connect bot accounts on X to the programs that drive them."""
+
+__version__ = "0.1.0"

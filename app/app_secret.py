@@ -27,6 +27,8 @@ REFRESH_INTERVAL_SECONDS = 30.0
 # Values copied from docs or templates rather than generated.
 _PLACEHOLDERS = {"changethis", "change-me", "changeme", "secret", "xxx", "todo", "placeholder"}
 _MIN_GENERATED_LENGTH = 16
+# X's consumer keys are 25 characters and their secrets 50: anything much shorter was cut off.
+MIN_CONSUMER_KEY_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,9 @@ class AppSecret:
         return (self.signing_key, *self.previous_signing_keys)
 
 
-def looks_like_a_placeholder(value: str) -> bool:
-    return value.strip().lower() in _PLACEHOLDERS
+def looks_like_placeholder(value: str, *, min_length: int) -> bool:
+    """Copied from a template or cut short, rather than the real thing."""
+    return value.strip().lower() in _PLACEHOLDERS or len(value) < min_length
 
 
 class AppSecretCache:
@@ -128,7 +131,7 @@ def _read_app_secret(settings: "Settings", source: AppSecretSource) -> AppSecret
             )
     for key in ("admin_token", "signing_key"):
         value = merged[key]
-        if looks_like_a_placeholder(value) or len(value) < _MIN_GENERATED_LENGTH:
+        if looks_like_placeholder(value, min_length=_MIN_GENERATED_LENGTH):
             raise AppSecretError(
                 f"The {key!r} in {secret_id!r} looks like a placeholder: "
                 f"use at least {_MIN_GENERATED_LENGTH} random characters"

@@ -1,11 +1,13 @@
 """The operator's command line: bootstrap, invite(s), pin, accounts, creds, verify, tweet,
-reset, rotate-consumer-keys, policy.
+delete, restore, reset, rotate-consumer-keys, sweep, rename, policy.
 
-Settings come from the environment (and .env), as for the service. Errors are one line on
-stderr with exit status 1; set BIRDHOUSE_DEBUG=1 for a traceback of an unexpected one.
+Settings come from the environment (and .env), as for the service. Exit status: 0 when it
+worked, 1 when it failed or needs attention (one line on stderr says why; BIRDHOUSE_DEBUG=1
+shows a traceback of an unexpected one), 2 for a usage error (argparse's own).
 """
 
 import argparse
+import dataclasses
 import getpass
 import json
 import logging
@@ -22,17 +24,19 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from app import wiring
+from app import __version__, wiring
 from app.adapters.secrets_manager import SaveOutcome, create_secrets_client
 from app.adapters.x_client import XClient
 from app.app_secret import (
     MAX_PREVIOUS_SIGNING_KEYS,
+    MIN_CONSUMER_KEY_LENGTH,
     PREVIOUS_SIGNING_KEYS,
     AppSecret,
     clear_app_secret_cache,
+    looks_like_placeholder,
 )
 from app.config import Settings
-from app.errors import BirdhouseError, OnboardingSessionError, XTokenRevoked
+from app.errors import BirdhouseError, OnboardingSessionError, XError, XRejected, XTokenRevoked
 from app.flows import account_admin
 from app.flows.invites import (
     MAX_INVITE_LIFETIME,
@@ -92,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m app",
         description="Birdhouse: connect X bot accounts and manage their keys.",
     )
+    parser.add_argument("--version", action="version", version=f"birdhouse {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(
@@ -106,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
         _bootstrap,
         "Create or update the app secret: asks for the X consumer key and secret (or reads "
         "them from stdin), generates the admin token and signing key, prints the token once.",
+    )
+    bootstrap.add_argument(
+        "--offline",
+        action="store_true",
+        help="store the keys without proving them at X first (an 'oob' request token)",
     )
     bootstrap.add_argument(
         "--rotate",
@@ -150,7 +160,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     pin.add_argument("--screen-name", help="the bot account the owner must authorize")
 
-    command("accounts", _accounts, "List onboarded accounts (no secrets).")
+    accounts = command("accounts", _accounts, "List onboarded accounts (no secrets).")
+    accounts.add_argument(
+        "--deleted",
+        action="store_true",
+        help="list the accounts scheduled for deletion instead, with their deletion date",
+    )
+    accounts.add_argument("--json", action="store_true", help="print JSON, as GET /accounts")
 
     creds = command("creds", _creds, "Print one account's keys for a bot job.")
     creds.add_argument("screen_name")
@@ -164,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     target = verify.add_mutually_exclusive_group(required=True)
     target.add_argument("screen_name", nargs="?")
     target.add_argument("--all", action="store_true", help="every onboarded account")
+    verify.add_argument("--json", action="store_true", help="print one JSON document")
 
     rotate = command(
         "rotate-consumer-keys",
@@ -217,6 +234,29 @@ def _parser() -> argparse.ArgumentParser:
     tweet = command("tweet", _tweet, "Post a test tweet as the account.")
     tweet.add_argument("screen_name")
     tweet.add_argument("--text", help="default: a unique 'Test post from Birdhouse' line")
+
+    delete = command(
+        "delete",
+        _delete,
+        "Revoke the account's token at X, then schedule its secret's deletion (like DELETE "
+        "/accounts/NAME); exit 1 if X could not revoke it.",
+    )
+    delete.add_argument("screen_name")
+    delete.add_argument(
+        "--recovery-window-days",
+        type=int,
+        choices=range(7, 31),
+        metavar="{7..30}",
+        help="days it can still be restored (default: DELETION_RECOVERY_DAYS, 7)",
+    )
+
+    restore = command(
+        "restore",
+        _restore,
+        "Undo a deletion within its recovery window, then check the token at X; exit 1 if X "
+        "no longer accepts it (onboard the account again) or could not be asked.",
+    )
+    restore.add_argument("screen_name")
     return parser
 
 
@@ -233,6 +273,14 @@ def _bootstrap(args: argparse.Namespace) -> int:
         raise CommandError("the consumer key and secret are both needed")
     if args.revoke_links and not args.rotate:
         raise CommandError("--revoke-links goes with --rotate")
+    for what, typed in (("consumer key", consumer_key), ("consumer secret", consumer_secret)):
+        if looks_like_placeholder(typed, min_length=MIN_CONSUMER_KEY_LENGTH):
+            raise CommandError(
+                f"that {what} looks like a placeholder or is cut short: copy the whole value "
+                "from the X developer portal (Keys and tokens, API Key and Secret)"
+            )
+    if not args.offline:
+        _prove_consumer_keys(settings, consumer_key, consumer_secret)
     keep = not args.rotate and all(existing.get(k) for k in ("admin_token", "signing_key"))
     admin_token = str(existing["admin_token"]) if keep else secrets.token_urlsafe(32)
     value: dict[str, Any] = {
@@ -272,6 +320,26 @@ def _previous_signing_keys(existing: dict[str, Any], *, rotate: bool, revoke: bo
     if rotate and existing.get("signing_key"):
         kept = [str(existing["signing_key"]), *kept]
     return kept[:MAX_PREVIOUS_SIGNING_KEYS]
+
+
+def _prove_consumer_keys(settings: Settings, consumer_key: str, consumer_secret: str) -> None:
+    """Ask X for an 'oob' request token with the keys: only the right pair gets one."""
+    x_client = wiring.x_client_for_keys(
+        settings, consumer_key=consumer_key, consumer_secret=consumer_secret
+    )
+    try:
+        x_client.fetch_request_token(callback_url="oob")
+    except XRejected as exc:
+        raise CommandError(
+            f"X refused these consumer keys ({exc.x_status}): check the API Key and Secret in "
+            "the X developer portal; nothing was stored (--offline stores them unchecked)"
+        ) from exc
+    except XError as exc:
+        raise CommandError(
+            f"could not check the keys at {settings.x_api_base_url}: {exc.message} Nothing was "
+            "stored; try again, or pass --offline to store them unchecked"
+        ) from exc
+    print(f"X accepted the consumer keys ({settings.x_api_base_url}).")
 
 
 def _invite(args: argparse.Namespace) -> int:
@@ -330,7 +398,7 @@ def _invites(args: argparse.Namespace) -> int:
         )
         for record in records
     ]
-    _print_table(table)
+    _print_table(table[0], table[1:])
     return 0
 
 
@@ -343,9 +411,10 @@ def _pin(args: argparse.Namespace) -> int:
     request_token = x_client.fetch_request_token(callback_url="oob")
     print("Open this link in a browser, log in to X as the bot, and authorize the app:")
     print(x_client.authorize_url(oauth_token=request_token.token, screen_name=expected))
+    # X shows 7 digits; other OAuth 1.0a servers show letters too, so take it as typed.
     pin = _ask("PIN shown by X: ", secret=False)
-    if not pin.isdigit():
-        raise CommandError("the PIN is the number X shows after you authorize")
+    if not pin:
+        raise CommandError("the PIN is what X shows after you authorize")
     state = OnboardingState(request_token=request_token, expected_screen_name=expected)
     try:
         connected = complete_onboarding(
@@ -363,17 +432,40 @@ def _pin(args: argparse.Namespace) -> int:
     return 0
 
 
-def _accounts(_args: argparse.Namespace) -> int:
+def _accounts(args: argparse.Namespace) -> int:
     settings = Settings()
-    rows = sorted(
-        wiring.account_store(settings).list_accounts(), key=lambda a: a.screen_name.lower()
-    )
+    store = wiring.account_store(settings)
+    if args.deleted:
+        deleted = account_admin.list_deleted_accounts(store=store)
+        if args.json:
+            _print_json({"accounts": [dataclasses.asdict(a) for a in deleted]})
+        elif not deleted:
+            print("No accounts are scheduled for deletion.")
+        else:
+            _print_table(
+                ("SCREEN NAME", "USER ID", "DELETION DATE"),
+                [
+                    (
+                        f"@{a.screen_name}",
+                        a.user_id,
+                        f"{a.deletion_date:%Y-%m-%d %H:%M} UTC" if a.deletion_date else "unknown",
+                    )
+                    for a in deleted
+                ],
+            )
+            print("Restore one with: python -m app restore NAME (before its deletion date)")
+        return 0
+    rows = sorted(store.list_accounts(), key=lambda a: a.screen_name.lower())
+    if args.json:
+        _print_json({"accounts": [dataclasses.asdict(a) for a in rows]})
+        return 0
     if not rows:
         print("No accounts onboarded yet.")
         return 0
-    table = [("SCREEN NAME", "USER ID", "AUTHORIZED AT")]
-    table += [(f"@{a.screen_name}", a.user_id, a.authorized_at) for a in rows]
-    _print_table(table)
+    _print_table(
+        ("SCREEN NAME", "USER ID", "AUTHORIZED AT"),
+        [(f"@{a.screen_name}", a.user_id, a.authorized_at) for a in rows],
+    )
     return 0
 
 
@@ -403,6 +495,7 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         names = [validate_screen_name(args.screen_name)]
     outcomes: dict[str, list[str]] = {"ok": [], "renamed": [], "revoked": [], "failed": []}
+    results: list[dict[str, str]] = []
     progress = _Progress(len(names), sys.stderr)
     for name in names:
         try:
@@ -411,23 +504,29 @@ def _verify(args: argparse.Namespace) -> int:
                 screen_name=name, store=store, x_client=x_client, recorder=recorder
             )
         except XTokenRevoked:
-            outcomes["revoked"].append(f"@{name}: token revoked, onboard again")
+            kind, line, detail = "revoked", f"@{name}: token revoked, onboard again", ""
         except BirdhouseError as exc:
-            outcomes["failed"].append(f"@{name}: {exc.message}")
+            kind, line, detail = "failed", f"@{name}: {exc.message}", exc.message
         else:
             if result.renamed:
-                outcomes["renamed"].append(
-                    f"@{name} is now @{result.screen_name} at X; onboard it again"
-                )
+                kind = "renamed"
+                line = f"@{name} is now @{result.screen_name} at X; onboard it again"
             else:
-                outcomes["ok"].append(f"@{name}")
+                kind, line = "ok", f"@{name}"
+            detail = result.detail
+        outcomes[kind].append(line)
+        results.append({"screen_name": name, "outcome": kind, "detail": detail or line})
         progress.step()
     progress.done()
-    for kind, lines in outcomes.items():
-        for line in lines:
-            print(f"{kind.upper():8} {line}")
-    counts = ", ".join(f"{len(lines)} {kind}" for kind, lines in outcomes.items())
-    print(f"{len(names)} checked: {counts}")
+    if args.json:
+        counts_by_kind = {kind: len(lines) for kind, lines in outcomes.items()}
+        _print_json({"checked": len(names), "counts": counts_by_kind, "accounts": results})
+    else:
+        for kind, lines in outcomes.items():
+            for line in lines:
+                print(f"{kind.upper():8} {line}")
+        counts = ", ".join(f"{len(lines)} {kind}" for kind, lines in outcomes.items())
+        print(f"{len(names)} checked: {counts}")
     return 1 if outcomes["revoked"] or outcomes["failed"] else 0
 
 
@@ -563,7 +662,64 @@ def _policy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _delete(args: argparse.Namespace) -> int:
+    settings = Settings()
+    removal = account_admin.remove_account(
+        screen_name=validate_screen_name(args.screen_name),
+        store=wiring.account_store(settings),
+        x_client=_x_client(settings, _app_secret(settings)),
+        recovery_window_days=args.recovery_window_days or settings.deletion_recovery_days,
+    )
+    print(
+        f"Deleted @{removal.screen_name}: its secret goes for good on "
+        f"{removal.deletion_date:%Y-%m-%d %H:%M} UTC; until then, "
+        f"python -m app restore {removal.screen_name} brings it back."
+    )
+    if removal.x_detail and removal.revoked_at_x:
+        print(removal.x_detail)
+    if not removal.revoked_at_x:
+        _fail(f"not revoked at X: {removal.x_detail}")
+        return 1
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    settings = Settings()
+    restored = account_admin.restore_account(
+        screen_name=validate_screen_name(args.screen_name),
+        store=wiring.account_store(settings),
+        x_client=_x_client(settings, _app_secret(settings)),
+    )
+    if restored.token_works:
+        print(f"@{restored.screen_name}: {restored.detail}")
+        return 0
+    # Restored, but the account cannot post, or may not: that needs the operator.
+    name = restored.screen_name
+    print(f"@{name} is restored.")
+    if restored.token_works is False:
+        _fail(
+            "X no longer accepts its token (revoked at X when it was deleted, or in its X "
+            f"settings): onboard it again, python -m app invite --screen-name {name}"
+        )
+    else:
+        _fail(f"X could not be asked whether its token works: python -m app verify {name}")
+    return 1
+
+
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _print_json(document: object) -> None:
+    print(json.dumps(document, indent=2, default=str))
+
+
+def _print_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 class _Progress:
@@ -593,14 +749,6 @@ def _app_secret(settings: Settings) -> AppSecret:
 
 def _x_client(settings: Settings, app_secret: AppSecret) -> XClient:
     return wiring.x_client(settings, app_secret)
-
-
-def _print_table(rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
 
 
 def _ask(prompt: str, *, secret: bool) -> str:

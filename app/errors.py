@@ -8,11 +8,28 @@ class BirdhouseError(Exception):
     title = "Something went wrong"
     # A stable, machine-readable name for API clients; None where the status says enough.
     code: str | None = None
+    # Plain words above the title on a bot owner's page: what state they are in, never a status.
+    badge = "Not connected"
+    # What a bot owner's page says when this error reaches it as raised, without a hint: the
+    # message was written for the operator (log, JSON) and may name secrets or endpoints.
+    page_message: str | None = None
+    page_hint = (
+        "Try again in a minute. If it keeps happening, tell the person who sent you the link."
+    )
+    # Whether opening the same address again can help when the error arrives untranslated:
+    # nothing was exchanged with X or saved yet, so the page offers a "Try again" button.
+    retry_helps = False
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def for_owner(self) -> tuple[str, str]:
+        """What happened and what to do, in words for the bot owner's page."""
+        if self.hint is not None:
+            return self.message, self.hint  # written for the owner where it was raised
+        return self.page_message or self.message, self.page_hint
 
 
 class AppSecretError(BirdhouseError):
@@ -20,6 +37,9 @@ class AppSecretError(BirdhouseError):
 
     status_code = 503
     title = "Birdhouse is not set up yet"
+    badge = "Setup problem"
+    page_message = "It cannot take your authorization until it is fully set up."
+    page_hint = "Tell the person who sent you the link; nothing you do here can fix it."
 
 
 class StoreUnavailable(BirdhouseError):
@@ -27,6 +47,10 @@ class StoreUnavailable(BirdhouseError):
 
     status_code = 503
     title = "Storage is unavailable"
+    badge = "Try again shortly"
+    page_message = "Birdhouse could not reach the place it keeps keys. Nothing was saved."
+    page_hint = "Try again in a minute."
+    retry_helps = True
 
 
 class UntrustedHost(BirdhouseError):
@@ -56,6 +80,7 @@ class InvalidInvite(BirdhouseError):
 
     status_code = 400
     title = "This link is not valid"
+    badge = "Link problem"
 
 
 class ExpiredInvite(BirdhouseError):
@@ -63,6 +88,7 @@ class ExpiredInvite(BirdhouseError):
 
     status_code = 410
     title = "This link has expired"
+    badge = "Link expired"
 
 
 class InviteAlreadyUsed(BirdhouseError):
@@ -149,10 +175,15 @@ class XError(BirdhouseError):
 
     status_code = 502
     title = "X could not be reached"
+    page_message = "Birdhouse could not get through to X just now. Nothing was saved."
+    page_hint = "Try again in a minute."
 
 
 class XUnavailable(XError):
     """X answered 5xx or the connection failed."""
+
+    badge = "Try again shortly"
+    retry_helps = True
 
 
 class XTimeout(XError):
@@ -160,12 +191,16 @@ class XTimeout(XError):
 
     status_code = 504
     title = "X did not answer in time"
+    badge = "Try again shortly"
+    page_message = "X is slow to answer right now. Nothing was saved."
+    retry_helps = True
 
 
 class XBadResponse(XError):
     """X answered 2xx with a body we cannot use."""
 
     title = "X sent an unexpected answer"
+    page_message = "Birdhouse could not use what X sent back. Nothing was saved."
 
 
 class XRejected(XError):
@@ -173,6 +208,8 @@ class XRejected(XError):
 
     title = "X refused the request"
     code = "x_refused"
+    page_message = "X turned the request down. Nothing was saved."
+    page_hint = "Tell the person who sent you the link."
 
     def __init__(self, message: str, *, x_status: int, x_body: str = "", hint: str | None = None):
         super().__init__(message, hint=hint)
@@ -220,6 +257,9 @@ class XRateLimited(XRejected):
     title = "X is rate-limiting this account"
     code = "rate_limited"
 
+    badge = "Try again later"
+    retry_helps = True
+
     def __init__(
         self,
         message: str,
@@ -232,6 +272,13 @@ class XRateLimited(XRejected):
         super().__init__(message, x_status=x_status, x_body=x_body)
         self.retry_after_seconds = retry_after_seconds
         self.retry_pointless_today = retry_pointless_today
+
+    def for_owner(self) -> tuple[str, str]:
+        minutes = max(1, round(self.retry_after_seconds / 60))
+        return (
+            "X is limiting requests for now. Nothing was saved.",
+            f"Try again in about {minutes} minute{'s' if minutes > 1 else ''}.",
+        )
 
 
 class XCreditsDepleted(XRejected):

@@ -8,11 +8,13 @@ from fastapi.openapi.models import Schema
 from fastapi.responses import JSONResponse
 from mangum import Mangum
 
+from app import __version__
 from app.errors import BirdhouseError, NotAuthenticated, TooManyAttempts, XRateLimited
 from app.logging_setup import configure_logging
-from app.web.deps import require_trusted_host
+from app.web.deps import require_trusted_host, start_request_deadline
 from app.web.error_responses import ErrorBody
-from app.web.routes import accounts, health, home, invites, onboarding
+from app.web.routes import accounts, docs, health, home, invites, onboarding
+from app.web.security_headers import SecurityHeaders
 
 
 def _json_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -38,17 +40,25 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="Birdhouse",
         summary="Connect bot accounts on X to the programs that drive them.",
-        version="0.1.0",
+        version=__version__,
         # Its 307 to the slash-less path is built without the REST API stage prefix.
         redirect_slashes=False,
+        # Served by routes/docs.py instead: pinned assets, a CSP, and off in Lambda by default.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
-    # Liveness answers any host: it builds no link and stays off the thread pool.
+    # Liveness answers any host: it builds no link and stays off the thread pool. The docs
+    # build no link either (everything in them is relative).
     app.include_router(health.router)
-    trusted_host = [Depends(require_trusted_host)]
+    app.include_router(docs.router)
+    # First the deadline, so the admin check's read of the app secret draws from it too.
+    guards = [Depends(start_request_deadline), Depends(require_trusted_host)]
     for router in (home.router, invites.router, accounts.router, onboarding.router):
-        app.include_router(router, dependencies=trusted_host)
+        app.include_router(router, dependencies=guards)
     app.add_exception_handler(BirdhouseError, _json_error)
     _document_error_body(app)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

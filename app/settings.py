@@ -8,8 +8,10 @@ is the one source: local entry points load the repository's `.env` into it first
 import re
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.deadline import DEFAULT_MARGIN_SECONDS, SECRETS_OPERATION_WORST_SECONDS
 
 # Secrets Manager allows more, but the prefix becomes part of IAM resource ARNs too.
 _SECRETS_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*$")
@@ -30,8 +32,14 @@ class Settings(BaseSettings):
     # Outside Lambda and without PUBLIC_BASE_URL, the Host header builds the links, so only
     # these hosts (and loopback) are answered: comma-separated, e.g. "birdhouse.lan,10.0.0.5".
     allowed_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
-    # Every X call gives up after this long, so an owner sees an answer within ~10 s.
+    # Every X call, connecting and reading included, ends within this long (and within what
+    # the request's deadline has left), so an owner sees an answer within ~10 s.
     x_timeout_seconds: float = Field(default=8.0, gt=0, le=25)
+    # The Lambda function's timeout (serverless.yml sets it from provider.timeout): checked
+    # against X_TIMEOUT_SECONDS, so one X call and the keys' write fit in it.
+    function_timeout_seconds: float | None = Field(default=None, gt=0, le=900)
+    # Kept back from the Lambda's remaining time to write the answer after the last upstream.
+    deadline_margin_seconds: float = Field(default=DEFAULT_MARGIN_SECONDS, ge=0, le=5)
     # How long a container keeps the app secret before reading it again: a rotated admin token
     # or signing key takes effect everywhere within this many seconds.
     app_secret_ttl_seconds: float = Field(default=300, ge=0, le=3600)
@@ -48,6 +56,10 @@ class Settings(BaseSettings):
     invites_table: str = Field(default="birdhouse-invites", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).
     deletion_recovery_days: int = Field(default=7, ge=7, le=30)
+    # /docs and /openapi.json: on outside Lambda, off in it unless this says true.
+    docs_enabled: bool | None = None
+    # Set by Lambda itself: how Birdhouse knows it runs there.
+    aws_lambda_function_name: str | None = None
 
     # Local overrides for the app secret in Secrets Manager (`{secrets_prefix}/app`).
     consumer_key: SecretStr | None = None
@@ -80,6 +92,35 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _x_timeout_fits_the_function_timeout(self) -> "Settings":
+        # The callback's path: one X call, then the keys' write with its retries, then the
+        # answer. A longer X timeout would leave the write no time when X is slow.
+        if self.function_timeout_seconds is None:
+            return self
+        room = (
+            self.function_timeout_seconds
+            - SECRETS_OPERATION_WORST_SECONDS
+            - self.deadline_margin_seconds
+        )
+        if self.x_timeout_seconds > room:
+            raise ValueError(
+                f"X_TIMEOUT_SECONDS={self.x_timeout_seconds:g} leaves no time within "
+                f"FUNCTION_TIMEOUT_SECONDS={self.function_timeout_seconds:g} to save the keys "
+                f"after X answers: at most {max(room, 0):g} (the function timeout less "
+                f"{SECRETS_OPERATION_WORST_SECONDS:g} s for a Secrets Manager write with its "
+                f"retries and DEADLINE_MARGIN_SECONDS={self.deadline_margin_seconds:g})"
+            )
+        return self
+
+    @property
+    def in_lambda(self) -> bool:
+        return bool(self.aws_lambda_function_name)
+
+    @property
+    def docs_served(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else not self.in_lambda
 
     @property
     def app_secret_id(self) -> str:

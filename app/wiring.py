@@ -40,10 +40,19 @@ def app_secret(settings: "Settings") -> AppSecret:
 
 
 def x_client(settings: "Settings", secret: AppSecret) -> OAuth1XClient:
+    return x_client_for_keys(
+        settings, consumer_key=secret.consumer_key, consumer_secret=secret.consumer_secret
+    )
+
+
+def x_client_for_keys(
+    settings: "Settings", *, consumer_key: str, consumer_secret: str
+) -> OAuth1XClient:
+    """For keys not stored yet: `bootstrap` proves them at X before it writes them."""
     return OAuth1XClient(
         base_url=settings.x_api_base_url,
-        consumer_key=secret.consumer_key,
-        consumer_secret=secret.consumer_secret,
+        consumer_key=consumer_key,
+        consumer_secret=consumer_secret,
         timeout_seconds=settings.x_timeout_seconds,
     )
 

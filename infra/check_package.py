@@ -53,6 +53,12 @@ MUST_BE_IN_THE_PACKAGE = (
     "mangum/__init__.py",
     "birdhouse_client/layout.py",
     "pydantic_core/__init__.py",
+    # /docs serves these itself: no CDN.
+    "app/web/templates/docs.html",
+    "app/web/static/docs.js",
+    "app/web/static/swagger-ui/swagger-ui-bundle.js",
+    "app/web/static/swagger-ui/swagger-ui.css",
+    "app/web/static/swagger-ui/LICENSE",
 )
 # Our own code, which no *.dist-info describes.
 # Our own code: app, and the bot-job client vendored from client/src (no wheel, no metadata).
@@ -111,6 +117,35 @@ def _statement_problems(role: str, statement: dict[str, Any]) -> list[str]:
             problems.append(f"{where}: secret ARN not scoped to this account and region: {text}")
         if "secret:" in text and not any(part in text for part in ("/app-??????", "/accounts/*")):
             problems.append(f"{where}: secret ARN is not the app secret or the accounts: {text}")
+    return problems
+
+
+def throttling_problems(template: dict[str, Any]) -> list[str]:
+    """The HTTP API's stage throttles every route, and the function knows its own timeout."""
+    problems = []
+    stages = [
+        resource
+        for resource in template.get("Resources", {}).values()
+        if resource.get("Type") == "AWS::ApiGatewayV2::Stage"
+    ]
+    if not stages:
+        problems.append("no HTTP API stage to throttle")
+    for stage in stages:
+        settings = stage.get("Properties", {}).get("DefaultRouteSettings", {})
+        for key in ("ThrottlingRateLimit", "ThrottlingBurstLimit"):
+            if not isinstance(settings.get(key), (int, float)) or settings[key] <= 0:
+                problems.append(f"HTTP API stage: no {key} in DefaultRouteSettings")
+    for name, resource in template.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::Lambda::Function":
+            continue
+        properties = resource.get("Properties", {})
+        variables = properties.get("Environment", {}).get("Variables", {})
+        told = str(variables.get("FUNCTION_TIMEOUT_SECONDS", ""))
+        if told != str(properties.get("Timeout")):
+            problems.append(
+                f"{name}: FUNCTION_TIMEOUT_SECONDS={told!r} is not its Timeout "
+                f"({properties.get('Timeout')})"
+            )
     return problems
 
 
@@ -302,7 +337,11 @@ def main(argv: list[str]) -> int:
         print(f"expected one zip in {build}, found {[z.name for z in zips]}")
         return 1
     runtime = _runtime(template)
-    problems = iam_problems(template) + code_hash_problems(template, zips[0])
+    problems = (
+        iam_problems(template)
+        + throttling_problems(template)
+        + code_hash_problems(template, zips[0])
+    )
     package, figures = package_problems(zips[0], runtime=runtime)
     problems += package
     print(
@@ -314,6 +353,13 @@ def main(argv: list[str]) -> int:
         "largest: "
         + ", ".join(f"{name} {size / 2**20:.1f} MB" for name, size in figures["largest"])
     )
+    for stage in template["Resources"].values():
+        if stage.get("Type") == "AWS::ApiGatewayV2::Stage":
+            route = stage["Properties"].get("DefaultRouteSettings", {})
+            print(
+                f"throttling: {route.get('ThrottlingRateLimit')} requests/s, "
+                f"burst {route.get('ThrottlingBurstLimit')}"
+            )
     resources = Counter(r["Type"] for r in template["Resources"].values())
     print("creates: " + ", ".join(f"{count} {kind}" for kind, count in sorted(resources.items())))
     problems += runtime_problems(zips[0], runtime=runtime)

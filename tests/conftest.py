@@ -12,7 +12,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.secretsmanager.models import secretsmanager_backends
 
 from app.adapters.invite_ledger import create_dynamodb_client, create_invites_table
-from app.adapters.secrets_manager import create_secrets_client
+from app.adapters.secrets_manager import SECRETS_CLIENT_CONFIG, create_secrets_client
 from app.app_secret import clear_app_secret_cache
 from app.config import Settings, get_settings
 from app.env_file import ENV_FILE_VARIABLE
@@ -128,7 +128,8 @@ def use_settings() -> Iterator[Callable[..., Settings]]:
 def _moto_session() -> Iterator[Any]:
     """moto's Secrets Manager for the whole run, active before any client exists."""
     with mock_aws():
-        yield boto3.client("secretsmanager", region_name=REGION)
+        # The service's own client settings: under a request deadline, an attempt must fit.
+        yield boto3.client("secretsmanager", region_name=REGION, config=SECRETS_CLIENT_CONFIG)
     create_secrets_client.cache_clear()
     create_dynamodb_client.cache_clear()
 

@@ -121,24 +121,29 @@ def test_every_command_has_help(cli_env: dict[str, str], command: list[str]) -> 
 def test_bootstrap_reads_keys_from_stdin_and_prints_the_admin_token_once(
     cli_env: dict[str, str], secrets_client: Any
 ) -> None:
-    first = run_cli(cli_env, "bootstrap", stdin="my-consumer-key\nmy-consumer-secret\n")
-    second = run_cli(cli_env, "bootstrap", stdin="my-consumer-key\nnew-consumer-secret\n")
+    first = run_cli(
+        cli_env, "bootstrap", "--offline", stdin="my-consumer-key-01\nmy-consumer-secret-01\n"
+    )
+    second = run_cli(
+        cli_env, "bootstrap", "--offline", stdin="my-consumer-key-01\nnew-consumer-secret-1\n"
+    )
 
     assert first.returncode == 0, first.stderr
     stored = json.loads(
         secrets_client.get_secret_value(SecretId="twitter-bots/app")["SecretString"]
     )
-    assert stored["consumer_secret"] == "new-consumer-secret"
+    assert stored["consumer_secret"] == "new-consumer-secret-1"
     assert stored["admin_token"] in first.stdout
     assert stored["admin_token"] not in second.stdout
     assert len(stored["signing_key"]) >= 32
-    assert "my-consumer-secret" not in first.stdout + first.stderr
+    assert "my-consumer-secret-01" not in first.stdout + first.stderr
 
 
 def test_bootstrap_rotate_replaces_the_admin_token_and_keeps_links_working(
     cli_env: dict[str, str], secrets_client: Any, app_secret: None
 ) -> None:
-    result = run_cli(cli_env, "bootstrap", "--rotate", stdin="ck\ncs\n")
+    keys = f"{CONSUMER_KEY}\n{CONSUMER_SECRET}\n"
+    result = run_cli(cli_env, "bootstrap", "--rotate", "--offline", stdin=keys)
 
     stored = json.loads(
         secrets_client.get_secret_value(SecretId="twitter-bots/app")["SecretString"]
@@ -154,8 +159,9 @@ def test_bootstrap_rotate_replaces_the_admin_token_and_keeps_links_working(
 def test_bootstrap_rotate_revoke_links_drops_every_earlier_key(
     cli_env: dict[str, str], secrets_client: Any, app_secret: None
 ) -> None:
-    run_cli(cli_env, "bootstrap", "--rotate", stdin="ck\ncs\n")
-    result = run_cli(cli_env, "bootstrap", "--rotate", "--revoke-links", stdin="ck\ncs\n")
+    keys = f"{CONSUMER_KEY}\n{CONSUMER_SECRET}\n"
+    run_cli(cli_env, "bootstrap", "--rotate", "--offline", stdin=keys)
+    result = run_cli(cli_env, "bootstrap", "--rotate", "--revoke-links", "--offline", stdin=keys)
 
     stored = json.loads(
         secrets_client.get_secret_value(SecretId="twitter-bots/app")["SecretString"]

@@ -284,3 +284,37 @@ def test_the_built_zip_runs_on_the_runtime_python_with_otel_propagators(
     runtime = checker._runtime(json.loads(template.read_text()))
 
     assert checker.runtime_problems(zips[0], runtime=runtime) == []
+
+
+def stage_and_function(route_settings: dict[str, Any], environment: dict[str, str]) -> Any:
+    return {
+        "Resources": {
+            "HttpApiStage": {
+                "Type": "AWS::ApiGatewayV2::Stage",
+                "Properties": {"DefaultRouteSettings": route_settings},
+            },
+            "ApiLambdaFunction": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {"Timeout": 26, "Environment": {"Variables": environment}},
+            },
+        }
+    }
+
+
+def test_a_throttled_stage_and_a_told_timeout_pass(checker: ModuleType) -> None:
+    template = stage_and_function(
+        {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20},
+        {"FUNCTION_TIMEOUT_SECONDS": "26"},
+    )
+
+    assert checker.throttling_problems(template) == []
+
+
+def test_an_unthrottled_stage_or_a_wrong_timeout_is_caught(checker: ModuleType) -> None:
+    template = stage_and_function({}, {"FUNCTION_TIMEOUT_SECONDS": "30"})
+
+    text = "\n".join(checker.throttling_problems(template))
+
+    assert "no ThrottlingRateLimit" in text
+    assert "no ThrottlingBurstLimit" in text
+    assert "FUNCTION_TIMEOUT_SECONDS='30' is not its Timeout (26)" in text

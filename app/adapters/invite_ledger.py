@@ -16,6 +16,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from app.adapters.aws_deadline import bound_by_deadline
 from app.errors import ExpiredInvite, InviteNotFound, InviteNotPending, LedgerUnavailable
 from app.flows.invites import InviteRecord, InviteStatus, already_used, withdrawn
 from birdhouse_client.layout import aws_error_code
@@ -81,6 +82,7 @@ class DynamoDBInviteLedger:
     """Invites as DynamoDB items; single use through conditional writes."""
 
     def __init__(self, client: "DynamoDBClient", *, table_name: str) -> None:
+        bound_by_deadline(client)  # like Secrets Manager: each attempt only if it fits
         self._client = client
         self._table = table_name
 

@@ -5,8 +5,8 @@ import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -14,6 +14,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from app.adapters.aws_deadline import DeadlineReached, bound_by_deadline
+from app.deadline import (
+    SECRETS_ATTEMPTS,
+    SECRETS_CONNECT_TIMEOUT_SECONDS,
+    SECRETS_READ_TIMEOUT_SECONDS,
+)
 from app.errors import StoreUnavailable
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
@@ -40,13 +46,29 @@ log = logging.getLogger(__name__)
 # An owner waits on the callback page while we write. Three tries in all (botocore's
 # `max_attempts` would count retries only) of at most 1 s to connect and 2 s to answer
 # (Secrets Manager usually answers in tens of ms), with standard mode's backoff between them
-# (up to 1 s, then 2 s): about 12 s at worst, which after X's share (3 s to connect, 8 s to
-# answer) stays inside the 26 s Lambda timeout. Standard mode also retries throttling.
+# (up to 1 s, then 2 s): about 12 s at worst. Standard mode also retries throttling. In
+# Lambda the request's deadline cuts that short (aws_deadline): no attempt or retry starts
+# that could not finish in time.
 SECRETS_CLIENT_CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=2,
-    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=SECRETS_CONNECT_TIMEOUT_SECONDS,
+    read_timeout=SECRETS_READ_TIMEOUT_SECONDS,
+    retries={"mode": "standard", "total_max_attempts": SECRETS_ATTEMPTS},
 )
+
+
+# When a deleted account's secret goes for good: neither ListSecrets nor DescribeSecret says
+# (their DeletedDate is documented both as the request time and as the end of the window), so
+# Birdhouse writes it down as a tag just before it schedules the deletion.
+TAG_DELETION_DATE = "birdhouse:deletion_date"
+
+
+@dataclass(frozen=True)
+class PendingDeletion:
+    """An account scheduled for deletion, still restorable until `deletion_date`."""
+
+    account: AccountSummary
+    # None when it was deleted outside Birdhouse (the console, the AWS CLI).
+    deletion_date: datetime | None
 
 
 class SaveOutcome(enum.Enum):
@@ -79,6 +101,8 @@ class AccountStore(Protocol):
 
     def list_accounts(self) -> Iterator[AccountSummary]: ...
 
+    def list_deleted_accounts(self) -> Iterator[PendingDeletion]: ...
+
     def describe_account(self, screen_name: str) -> AccountSummary | None: ...
 
     def schedule_deletion(
@@ -96,11 +120,13 @@ class AccountStore(Protocol):
 def create_secrets_client() -> "SecretsManagerClient":
     """One client per container, made on first use: region and endpoint from AWS_* variables."""
     try:
-        return boto3.client("secretsmanager", config=SECRETS_CLIENT_CONFIG)
+        client = boto3.client("secretsmanager", config=SECRETS_CLIENT_CONFIG)
     except NoRegionError as exc:
         raise StoreUnavailable("No AWS region: set AWS_DEFAULT_REGION or AWS_REGION") from exc
     except BotoCoreError as exc:
         raise StoreUnavailable(f"Secrets Manager client could not be created: {exc}") from exc
+    bound_by_deadline(client)
+    return client
 
 
 @contextmanager
@@ -111,6 +137,9 @@ def _translated_errors(action: str, secret_id: str) -> Iterator[None]:
         code = exc.response.get("Error", {}).get("Code", "Unknown")
         log.warning("Secrets Manager %s %s failed: %s", action, secret_id, code)
         raise StoreUnavailable(f"Secrets Manager could not {action} {secret_id} ({code})") from exc
+    except DeadlineReached as exc:
+        log.warning("Secrets Manager %s %s stopped: %s", action, secret_id, exc)
+        raise StoreUnavailable(f"Secrets Manager could not {action} {secret_id}: {exc}") from exc
     except NoCredentialsError as exc:
         raise StoreUnavailable(
             f"No AWS credentials to {action} {secret_id}: set AWS_PROFILE, or "
@@ -135,8 +164,20 @@ def _description(account: AccountSecret) -> str:
     return f"X (Twitter) tokens for @{account.screen_name}, by Birdhouse"
 
 
+def _parse_date(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def _tag_pairs(tags: "Sequence[TagTypeDef]") -> set[tuple[str, str]]:
-    return {(tag.get("Key", ""), tag.get("Value", "")) for tag in tags}
+    # A deletion date left from before a restore is stale but harmless: not worth a call.
+    return {
+        (tag.get("Key", ""), tag.get("Value", ""))
+        for tag in tags
+        if tag.get("Key") != TAG_DELETION_DATE
+    }
 
 
 class SecretsManagerAccountStore:
@@ -145,6 +186,7 @@ class SecretsManagerAccountStore:
     def __init__(
         self, client: "SecretsManagerClient", *, secrets_prefix: str, kms_key_id: str | None = None
     ) -> None:
+        bound_by_deadline(client)
         self._client = client
         self._prefix = secrets_prefix
         # Empty in Lambda when serverless.yml's kmsKeyArn is not set.
@@ -253,6 +295,25 @@ class SecretsManagerAccountStore:
                     if name.startswith(prefix) and "DeletedDate" not in entry:
                         yield _summary(name, entry)
 
+    def list_deleted_accounts(self) -> Iterator[PendingDeletion]:
+        """Every account scheduled for deletion and still restorable."""
+        prefix = accounts_prefix(self._prefix)
+        pages = self._client.get_paginator("list_secrets").paginate(
+            Filters=[{"Key": "name", "Values": [prefix]}],
+            IncludePlannedDeletion=True,
+            PaginationConfig={"PageSize": 100},
+        )
+        with _translated_errors("list", f"{prefix}*"):
+            for page in pages:
+                for entry in page.get("SecretList", []):
+                    name = entry.get("Name", "")
+                    if name.startswith(prefix) and "DeletedDate" in entry:
+                        tags = {t.get("Key", ""): t.get("Value", "") for t in entry.get("Tags", [])}
+                        yield PendingDeletion(
+                            account=_summary(name, entry),
+                            deletion_date=_parse_date(tags.get(TAG_DELETION_DATE)),
+                        )
+
     def describe_account(self, screen_name: str) -> AccountSummary | None:
         secret_id = self.account_secret_name(screen_name)
         description = self._describe(secret_id)
@@ -265,8 +326,15 @@ class SecretsManagerAccountStore:
     ) -> datetime:
         """Delete after the recovery window; `restore_account` undoes it until then."""
         secret_id = self.account_secret_name(screen_name)
+        # A secret scheduled for deletion takes no new tags: write the date (and, after a
+        # rename, where the account went) down first.
+        expected = datetime.now(UTC) + timedelta(days=recovery_window_days)
+        tags: list[TagTypeDef] = [
+            {"Key": TAG_DELETION_DATE, "Value": expected.replace(microsecond=0).isoformat()}
+        ]
         if moved_to:
-            self._update_tags(secret_id, [{"Key": TAG_MOVED_TO, "Value": moved_to}])
+            tags.append({"Key": TAG_MOVED_TO, "Value": moved_to})
+        self._update_tags(secret_id, tags)
         with _translated_errors("delete", secret_id):
             answer = self._client.delete_secret(
                 SecretId=secret_id, RecoveryWindowInDays=recovery_window_days
@@ -339,6 +407,7 @@ class SecretsManagerAppSecret:
     """The app secret, `{prefix}/app`: read by the service, written by `bootstrap`."""
 
     def __init__(self, client: "SecretsManagerClient") -> None:
+        bound_by_deadline(client)
         self._client = client
 
     def read_app_secret(self, secret_id: str) -> dict[str, Any] | None:

@@ -12,11 +12,20 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 from requests_oauthlib import OAuth1
 
+from app.adapters.bounded_http import (
+    BodyTooLarge,
+    CallTimedOut,
+    HttpAnswer,
+    bounded_request,
+    bounded_session,
+)
+from app.deadline import MIN_X_CALL_SECONDS, current_deadline
 from app.errors import (
     XAppNotEnrolled,
     XBadResponse,
     XCreditsDepleted,
     XDuplicateContent,
+    XError,
     XForbidden,
     XPermissionMissing,
     XRateLimited,
@@ -31,6 +40,8 @@ log = logging.getLogger(__name__)
 
 # Read at most this much of an error body: enough for X's JSON error, not a flood.
 _MAX_ERROR_BODY = 2000
+# X's answers to Birdhouse's calls are a few hundred bytes; refuse a flood outright.
+_MAX_BODY_BYTES = 1024 * 1024
 # Connecting to X takes milliseconds when it works; don't spend the whole budget on it.
 _MAX_CONNECT_SECONDS = 3.05
 # X's rate-limit windows are 15 minutes; the wait to suggest when X does not say.
@@ -99,11 +110,15 @@ class XClient(Protocol):
 @lru_cache
 def shared_session() -> requests.Session:
     """One connection pool per container: warm requests reuse the TLS connection to X."""
-    return requests.Session()
+    return bounded_session()
 
 
 class OAuth1XClient:
-    """X over HTTPS with HMAC-SHA1 signatures, on the container's shared session by default."""
+    """X over HTTPS with HMAC-SHA1 signatures, on the container's shared session by default.
+
+    Each call ends within `timeout_seconds` in all (connecting, sending, every byte of the
+    answer), and within what the request's deadline has left, whichever comes first.
+    """
 
     def __init__(
         self,
@@ -129,7 +144,8 @@ class OAuth1XClient:
         fields = self._post_form(
             "/oauth/request_token", auth, params={"x_auth_access_type": "write"}
         )
-        if fields.get("oauth_callback_confirmed") != "true":
+        # Compared case-insensitively: other OAuth 1.0a servers answer "True" or "TRUE".
+        if fields.get("oauth_callback_confirmed", "").lower() != "true":
             raise XBadResponse("X did not confirm the callback URL for the request token.")
         return TokenPair(
             token=_required(fields, "oauth_token"), secret=_required(fields, "oauth_token_secret")
@@ -147,20 +163,45 @@ class OAuth1XClient:
         auth = self._signed_with(request_token, verifier=verifier)
         response = self._send("POST", "/oauth/access_token", auth)
         fields = dict(parse_qsl(response.text, keep_blank_values=True))
+        access_level = response.headers.get("x-access-level") or None
+        tokens = TokenPair(
+            token=_required(fields, "oauth_token"), secret=_required(fields, "oauth_token_secret")
+        )
+        if fields.get("user_id") and fields.get("screen_name"):
+            return AuthorizedAccount(
+                tokens=tokens,
+                user_id=fields["user_id"],
+                screen_name=fields["screen_name"],
+                access_level=access_level,
+            )
+        # Some servers answer with the tokens alone. The token is live now: ask who it is
+        # rather than fail and leave it working with nobody holding it.
+        log.info("X's access-token answer lacks user_id or screen_name; asking /2/users/me")
+        try:
+            user = self.get_me(tokens)
+        except XError as exc:
+            self._discard(tokens)
+            raise XBadResponse(
+                "X authorized an account but did not say which, and could not tell when asked."
+            ) from exc
         return AuthorizedAccount(
-            tokens=TokenPair(
-                token=_required(fields, "oauth_token"),
-                secret=_required(fields, "oauth_token_secret"),
-            ),
-            user_id=_required(fields, "user_id"),
-            screen_name=_required(fields, "screen_name"),
-            access_level=response.headers.get("x-access-level") or None,
+            tokens=tokens,
+            user_id=user.user_id,
+            screen_name=user.screen_name,
+            access_level=access_level or user.access_level,
         )
 
     def invalidate_token(self, tokens: TokenPair) -> None:
         self._send(
             "POST", "/1.1/oauth/invalidate_token", self._signed_with(tokens), as_account=True
         )
+
+    def _discard(self, tokens: TokenPair) -> None:
+        """Best effort: revoke a token nobody will store."""
+        try:
+            self.invalidate_token(tokens)
+        except XError:
+            log.warning("could not revoke a token X issued for an unknown account")
 
     def get_me(self, tokens: TokenPair) -> XUser:
         response = self._send("GET", "/2/users/me", self._signed_with(tokens), as_account=True)
@@ -198,6 +239,17 @@ class OAuth1XClient:
         response = self._send("POST", path, auth, params=params)
         return dict(parse_qsl(response.text, keep_blank_values=True))
 
+    def _budget(self, method: str, path: str) -> float:
+        """This call's time: the timeout, or less if the request's deadline is nearer."""
+        deadline = current_deadline()
+        if deadline is None:
+            return self._timeout
+        budget = min(self._timeout, deadline.remaining())
+        if budget < MIN_X_CALL_SECONDS:
+            log.warning("X %s %s not started: %.2fs left in the request", method, path, budget)
+            raise XTimeout(f"There was no time left in this request to ask X ({path}).")
+        return budget
+
     def _send(
         self,
         method: str,
@@ -207,21 +259,28 @@ class OAuth1XClient:
         params: dict[str, str] | None = None,
         json_body: dict[str, str] | None = None,
         as_account: bool = False,
-    ) -> requests.Response:
+    ) -> HttpAnswer:
         """One signed call; `as_account` when signed with an account's access token."""
         url = f"{self._base_url}{path}"
+        budget = self._budget(method, path)
         try:
-            response = self._session.request(
+            response = bounded_request(
+                self._session,
                 method,
                 url,
+                budget_seconds=budget,
+                connect_seconds=_MAX_CONNECT_SECONDS,
+                max_body_bytes=_MAX_BODY_BYTES,
                 params=params,
                 json=json_body,
                 auth=auth,
-                timeout=(min(_MAX_CONNECT_SECONDS, self._timeout), self._timeout),
             )
-        except requests.Timeout as exc:
-            log.warning("X %s %s timed out after %ss", method, path, self._timeout)
-            raise XTimeout(f"X did not answer {path} within {self._timeout:g} seconds.") from exc
+        except (CallTimedOut, requests.Timeout) as exc:
+            log.warning("X %s %s timed out after %.2fs", method, path, budget)
+            raise XTimeout(f"X did not answer {path} within {budget:.3g} seconds.") from exc
+        except BodyTooLarge as exc:
+            log.warning("X %s %s answered more than %s bytes", method, path, _MAX_BODY_BYTES)
+            raise XBadResponse(f"X's answer to {path} was far larger than expected.") from exc
         except requests.RequestException as exc:
             log.warning("X %s %s failed: %s", method, path, type(exc).__name__)
             raise XUnavailable(f"X could not be reached for {path}.") from exc
@@ -233,7 +292,7 @@ class OAuth1XClient:
         return response
 
 
-def _refusal(path: str, response: requests.Response, *, as_account: bool) -> XRejected:
+def _refusal(path: str, response: HttpAnswer, *, as_account: bool) -> XRejected:
     """X's 4xx, named for what it means to the operator."""
     status, body = response.status_code, response.text[:_MAX_ERROR_BODY]
     detail = _x_detail(body)
@@ -324,9 +383,9 @@ def _seconds_until(reset_header: str | None) -> int | None:
     return max(1, min(reset_epoch - int(time.time()), 24 * 3600))
 
 
-def _json_data(response: requests.Response, path: str) -> dict[str, object]:
+def _json_data(response: HttpAnswer, path: str) -> dict[str, object]:
     try:
-        payload = response.json()
+        payload = json.loads(response.text)
     except ValueError:
         raise XBadResponse(f"X's answer to {path} is not JSON.") from None
     data = payload.get("data") if isinstance(payload, dict) else None

@@ -62,6 +62,30 @@ class Removal:
     restore: Annotated[str, Field(description="How to undo this before the deletion date.")]
 
 
+@dataclass(frozen=True)
+class DeletedAccount:
+    screen_name: str
+    user_id: str
+    authorized_at: str
+    deletion_date: Annotated[
+        datetime | None,
+        Field(description="When the secret goes for good; null if deleted outside Birdhouse."),
+    ]
+    restore: Annotated[str, Field(description="How to undo the deletion before that date.")]
+
+
+@dataclass(frozen=True)
+class Restoration:
+    screen_name: str
+    user_id: str
+    authorized_at: str
+    token_works: Annotated[
+        bool | None,
+        Field(description="X accepts the restored token; null if X could not be asked."),
+    ]
+    detail: Annotated[str, Field(description="What the restore means, and what to do next.")]
+
+
 def describe_account(*, screen_name: str, store: AccountStore) -> AccountSummary:
     summary = store.describe_account(screen_name)
     if summary is None:
@@ -256,11 +280,53 @@ def rename_account(
     )
 
 
-def restore_account(*, screen_name: str, store: AccountStore) -> AccountSummary:
+def list_deleted_accounts(*, store: AccountStore) -> list[DeletedAccount]:
+    """Accounts scheduled for deletion: they vanish from the list but can still be restored."""
+    return [
+        DeletedAccount(
+            screen_name=pending.account.screen_name,
+            user_id=pending.account.user_id,
+            authorized_at=pending.account.authorized_at,
+            deletion_date=pending.deletion_date,
+            restore=f"POST /accounts/{pending.account.screen_name}/restore",
+        )
+        for pending in sorted(
+            store.list_deleted_accounts(), key=lambda p: p.account.screen_name.lower()
+        )
+    ]
+
+
+def restore_account(*, screen_name: str, store: AccountStore, x_client: XClient) -> Restoration:
+    """Undo a deletion, then ask X whether the token still works: deleting revoked it."""
     summary = store.restore_account(screen_name)
     if summary is None:
         raise _not_found(screen_name)
-    return summary
+    token_works: bool | None
+    try:
+        account = _load(summary.screen_name, store)
+        x_client.get_me(TokenPair.of_account(account))
+        token_works, detail = True, "Restored, and X accepts the token: the bot can post."
+    except XTokenRevoked:
+        token_works = False
+        detail = (
+            "Restored, but X no longer accepts this account's token: it was revoked at X, by "
+            "Birdhouse when the account was deleted or in the account's X settings. Onboard the "
+            "account again: mint an invite (POST /invites) and send it to its owner."
+        )
+    except XError as exc:
+        token_works = None
+        detail = (
+            f"Restored, but X could not be asked whether the token works ({exc.message}). "
+            f"Check with POST /accounts/{summary.screen_name}/verify."
+        )
+    log.info("restored @%s (token works: %s)", summary.screen_name, token_works)
+    return Restoration(
+        screen_name=summary.screen_name,
+        user_id=summary.user_id,
+        authorized_at=summary.authorized_at,
+        token_works=token_works,
+        detail=detail,
+    )
 
 
 def _load(screen_name: str, store: AccountStore) -> AccountSecret:

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.adapters.secrets_manager import AccountStore, AppSecretSource
 from app.adapters.x_client import TokenPair, XClient
-from app.app_secret import looks_like_a_placeholder
+from app.app_secret import looks_like_placeholder
 from app.config import Settings
 from app.errors import BirdhouseError, RotationRefused, StoreUnavailable, XError, XTokenRevoked
 from app.flows.invites import InviteLedger, create_invite
@@ -58,7 +58,7 @@ class RotationSummary:
 def check_new_consumer_keys(consumer_key: str, consumer_secret: str) -> None:
     """Refuse placeholders and anything too short to be X's, before any call."""
     for name, value in (("consumer key", consumer_key), ("consumer secret", consumer_secret)):
-        if looks_like_a_placeholder(value) or len(value) < MIN_CONSUMER_KEY_LENGTH:
+        if looks_like_placeholder(value, min_length=MIN_CONSUMER_KEY_LENGTH):
             raise RotationRefused(
                 f"The new {name} looks like a placeholder: paste the one X shows for the app "
                 "(Keys and tokens). Nothing was written."

@@ -11,12 +11,19 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    StreamingResponse,
+)
 from jinja2 import Environment, select_autoescape
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
@@ -25,7 +32,18 @@ from starlette.responses import Response
 
 from app.sandbox import refuse_to_run_in_lambda
 
-ENDPOINTS = ("request_token", "authorize", "access_token", "invalidate_token", "users_me", "tweets")
+ENDPOINTS = (
+    "request_token",
+    "authorize",
+    "access_token",
+    "invalidate_token",
+    "users_me",
+    "tweets",
+    "verify_credentials",
+    "statuses_update",
+)
+# How v1.1 writes dates: "Wed Oct 10 20:19:24 +0000 2018".
+_V1_DATE_FORMAT = "%a %b %d %H:%M:%S +0000 %Y"
 _TIMESTAMP_TOLERANCE_SECONDS = 300
 _SCREEN_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -39,6 +57,23 @@ class Fault:
     delay_seconds: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+    # Send the body a byte at a time, this far apart: each gap shorter than a read timeout,
+    # so only a bound on the whole call stops the client.
+    trickle_seconds: float = 0.0
+
+
+@dataclass
+class Quirks:
+    """Habits of other OAuth 1.0a servers that Birdhouse tolerates; tests turn them on."""
+
+    # Some servers answer "True" or "TRUE".
+    callback_confirmed: str = "true"
+    # Cancel comes back as ?error=access_denied (OAuth 2.0 style) instead of ?denied=.
+    cancel_with_error: bool = False
+    # The PIN shown for oob is letters and digits, not 7 digits.
+    alphanumeric_pins: bool = False
+    # The access-token answer carries the tokens but not user_id and screen_name.
+    access_token_without_user: bool = False
 
 
 @dataclass
@@ -87,6 +122,7 @@ class XStandin:
         self.consumers = dict(consumers)
         self._account_faults: dict[str, Fault] = {}
         self.sandbox_banner = sandbox_banner
+        self.quirks = Quirks()
         self.accounts: dict[str, StandinAccount] = {}
         self.tweets: list[dict[str, str]] = []
         self.calls: list[tuple[str, int]] = []
@@ -134,9 +170,12 @@ class XStandin:
             pending.account = self._account_locked(screen_name)
             # Like X: the PIN flow (oob) shows a 7-digit number; a callback gets a token.
             oob = pending.callback == "oob"
-            pending.verifier = (
-                f"{secrets.randbelow(10**7):07d}" if oob else secrets.token_urlsafe(24)
-            )
+            if oob and self.quirks.alphanumeric_pins:
+                pending.verifier = secrets.token_urlsafe(6)
+            elif oob:
+                pending.verifier = f"{secrets.randbelow(10**7):07d}"
+            else:
+                pending.verifier = secrets.token_urlsafe(24)
             return _with_query(
                 pending.callback, oauth_token=oauth_token, oauth_verifier=pending.verifier
             )
@@ -145,6 +184,8 @@ class XStandin:
         """What pressing "Cancel" does; returns the callback URL."""
         with self._lock:
             pending = self._request_tokens.pop(oauth_token)
+            if self.quirks.cancel_with_error:
+                return _with_query(pending.callback, error="access_denied", oauth_token=oauth_token)
             return _with_query(pending.callback, denied=oauth_token)
 
     def regenerate_consumer_key(self, consumer_key: str) -> tuple[str, str]:
@@ -190,6 +231,13 @@ class XStandin:
         )
         app.get("/2/users/me")(self._endpoint("users_me", self._users_me))
         app.post("/2/tweets")(self._endpoint("tweets", self._create_tweet))
+        # v1.1, for bot authors trying twython's and tweepy.API's helpers against the sandbox.
+        app.get("/1.1/account/verify_credentials.json")(
+            self._endpoint("verify_credentials", self._verify_credentials)
+        )
+        app.post("/1.1/statuses/update.json")(
+            self._endpoint("statuses_update", self._update_status)
+        )
         return app
 
     def _endpoint(self, name: str, work: Any) -> Any:
@@ -199,11 +247,20 @@ class XStandin:
             if fault is not None:
                 if fault.delay_seconds:
                     await asyncio.sleep(fault.delay_seconds)
-                response: Response = Response(
-                    fault.body,
-                    status_code=fault.status,
-                    headers=fault.headers,
-                    media_type=fault.content_type,
+                response: Response = (
+                    StreamingResponse(
+                        _trickle(fault.body.encode(), fault.trickle_seconds),
+                        status_code=fault.status,
+                        headers=fault.headers,
+                        media_type=fault.content_type,
+                    )
+                    if fault.trickle_seconds
+                    else Response(
+                        fault.body,
+                        status_code=fault.status,
+                        headers=fault.headers,
+                        media_type=fault.content_type,
+                    )
                 )
             else:
                 try:
@@ -235,7 +292,7 @@ class XStandin:
         return _form(
             oauth_token=token.token,
             oauth_token_secret=token.secret,
-            oauth_callback_confirmed="true",
+            oauth_callback_confirmed=self.quirks.callback_confirmed,
         )
 
     async def _authorize_page(self, request: Request) -> Response:
@@ -286,6 +343,8 @@ class XStandin:
                 raise _Refused(401, _v1_error(89, "Invalid or expired token."))
             del self._request_tokens[pending.token]  # a request token works once
             issued = self._access_token_locked(pending.consumer_key, pending.account)
+        if self.quirks.access_token_without_user:
+            return _form(oauth_token=issued.token, oauth_token_secret=issued.secret)
         answer = _form(
             oauth_token=issued.token,
             oauth_token_secret=issued.secret,
@@ -361,6 +420,39 @@ class XStandin:
             {"data": {"id": tweet["id"], "text": text}},
             status_code=201,
             headers=_access_level(account),
+        )
+
+    async def _verify_credentials(self, request: Request) -> Response:
+        account = await self._authorized_account(request)
+        return JSONResponse(_v1_user(account))
+
+    async def _update_status(self, request: Request) -> Response:
+        # A form body: its fields are part of the OAuth 1.0a signature, which is checked first.
+        account = await self._authorized_account(request)
+        # Like X, from the form body or the query string (tweepy.API sends it in the query).
+        form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+        text = form.get("status") or request.query_params.get("status", "")
+        if not text:
+            raise _Refused(400, _v1_error(170, "Missing required parameter: status."))
+        if not account.can_write:
+            raise _Refused(401, _v1_error(261, "Application cannot perform write actions."))
+        with self._lock:
+            if any(t["text"] == text and t["author_id"] == account.user_id for t in self.tweets):
+                raise _Refused(403, _v1_error(187, "Status is a duplicate."))
+            tweet = {
+                "id": str(1_900_000_000_000_000_000 + len(self.tweets)),
+                "text": text,
+                "author_id": account.user_id,
+            }
+            self.tweets.append(tweet)
+        return JSONResponse(
+            {
+                "id": int(tweet["id"]),
+                "id_str": tweet["id"],
+                "text": text,
+                "created_at": time.strftime(_V1_DATE_FORMAT, time.gmtime()),
+                "user": _v1_user(account),
+            }
         )
 
     # --- signatures --------------------------------------------------------------------
@@ -465,8 +557,24 @@ class XStandin:
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
+async def _trickle(body: bytes, gap_seconds: float) -> AsyncIterator[bytes]:
+    for index in range(len(body)):
+        await asyncio.sleep(gap_seconds)
+        yield body[index : index + 1]
+
+
 def _form(**fields: str) -> PlainTextResponse:
     return PlainTextResponse(urlencode(fields), media_type="application/x-www-form-urlencoded")
+
+
+def _v1_user(account: StandinAccount) -> dict[str, Any]:
+    return {
+        "id": int(account.user_id),
+        "id_str": account.user_id,
+        "name": account.screen_name,
+        "screen_name": account.screen_name,
+        "created_at": time.strftime(_V1_DATE_FORMAT, time.gmtime(1_700_000_000)),
+    }
 
 
 def _v1_error(code: int, message: str) -> dict[str, Any]:

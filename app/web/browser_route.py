@@ -32,7 +32,10 @@ class BrowserRoute(APIRoute):
                     )
                 )
             except BirdhouseError as exc:
-                return error_page(exc)
+                if exc.hint is None:
+                    # The page says it in plain words; the operator's version goes to the log.
+                    log.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc.message)
+                return error_page(exc, retry_href=_retry_href(request, exc))
             except Exception:
                 # A bug, not the owner's doing; the traceback goes to the log, not the page.
                 log.exception("unexpected error on %s", request.url.path)
@@ -43,7 +46,21 @@ class BrowserRoute(APIRoute):
                     "sent you the link.",
                     status_code=500,
                     tone="error",
-                    badge="Error 500",
+                    badge="Unexpected problem",
                 )
 
         return handle_with_pages
+
+
+def _retry_href(request: Request, exc: BirdhouseError) -> str | None:
+    """The same address again, relative, where opening it again can help.
+
+    Only for errors that arrive as raised (a translated error's hint already says what to do):
+    a failed call to X or to the store before anything was exchanged or saved. Relative, so it
+    stays under a REST API stage prefix that the app never sees.
+    """
+    if not exc.retry_helps or exc.hint is not None or request.method != "GET":
+        return None
+    last_segment = request.url.path.rsplit("/", 1)[-1]
+    query = request.url.query
+    return f"{last_segment}?{query}" if query else last_segment

@@ -12,6 +12,7 @@ from app.adapters.secrets_manager import AccountStore, AppSecretSource
 from app.adapters.x_client import XClient
 from app.app_secret import AppSecret, load_app_secret
 from app.config import get_settings
+from app.deadline import lambda_deadline, set_request_deadline
 from app.errors import NotAuthenticated
 from app.flows.health import Recorder
 from app.flows.invites import InviteLedger
@@ -94,6 +95,19 @@ RecorderDep = Annotated[Recorder, Depends(get_recorder)]
 
 def require_trusted_host(request: Request, settings: SettingsDep) -> None:
     ensure_trusted_host(request, settings)
+
+
+async def start_request_deadline(request: Request, settings: SettingsDep) -> None:
+    """Every X and Secrets Manager call of this request draws from the Lambda's remaining time.
+
+    async, so it runs in the request's own context: the dependencies and the route after it
+    run in threads that start from a copy of that context, deadline included.
+    """
+    set_request_deadline(
+        lambda_deadline(
+            request.scope.get("aws.context"), margin_seconds=settings.deadline_margin_seconds
+        )
+    )
 
 
 _bearer = HTTPBearer(auto_error=False, description="The admin token from the app secret.")

@@ -3,6 +3,11 @@
 Lambda keeps no memory between requests, and Secrets Manager is too slow and costly for state
 that lives a few minutes, so the browser carries it. One cookie per `oauth_token`, so two tabs
 onboarding two accounts don't overwrite each other.
+
+On success the same cookie is overwritten with a signed "done" note (the account's screen name,
+no secret), so reloading the success page, or a browser restoring the tab, shows it again
+without asking X or writing anything: one Set-Cookie per answer, and the request-token secret
+leaves the browser.
 """
 
 import re
@@ -20,11 +25,15 @@ if TYPE_CHECKING:
     from itsdangerous import URLSafeTimedSerializer
 
 STATE_MAX_AGE_SECONDS = 15 * 60
+# Long enough for a reload or a restored tab; short, since the page it shows is not re-checked.
+DONE_MAX_AGE_SECONDS = 60 * 60
 STATE_COOKIE_PREFIX = "bh_state_"
 # X's tokens are URL-safe; anything else can't be one and must not become a cookie name.
 OAUTH_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
 
 _SALT = "birdhouse.oauth-state.v1"
+# Another salt: a done note can never be read as a state, nor the other way round.
+_DONE_SALT = "birdhouse.oauth-done.v1"
 
 
 def state_cookie_name(oauth_token: str) -> str:
@@ -99,6 +108,44 @@ def set_state_cookie(
     )
 
 
+def set_done_cookie(
+    response: Response,
+    *,
+    oauth_token: str,
+    screen_name: str,
+    signing_key: SigningKeys,
+    base_url: str,
+) -> None:
+    """Replace the state cookie with a signed note that this authorization connected the account."""
+    note = _serializer(signing_key, salt=_DONE_SALT).dumps({"t": oauth_token, "n": screen_name})
+    response.set_cookie(
+        state_cookie_name(oauth_token),
+        str(note),
+        max_age=DONE_MAX_AGE_SECONDS,
+        **_cookie_attributes(base_url),
+    )
+
+
+def connected_before(
+    cookie_value: str | None, *, oauth_token: str, signing_key: SigningKeys
+) -> str | None:
+    """The screen name this browser connected through this oauth_token, if its cookie says so."""
+    if not cookie_value:
+        return None
+    from itsdangerous import BadData
+
+    try:
+        payload = _serializer(signing_key, salt=_DONE_SALT).loads(
+            cookie_value, max_age=DONE_MAX_AGE_SECONDS
+        )
+    except BadData:
+        return None
+    if not isinstance(payload, dict) or payload.get("t") != oauth_token:
+        return None
+    screen_name = payload.get("n")
+    return screen_name if isinstance(screen_name, str) and screen_name else None
+
+
 def clear_state_cookie(response: Response, *, oauth_token: str, base_url: str) -> None:
     response.delete_cookie(state_cookie_name(oauth_token), **_cookie_attributes(base_url))
 
@@ -115,11 +162,11 @@ def _cookie_attributes(base_url: str) -> dict[str, Any]:
     }
 
 
-def _serializer(signing_key: SigningKeys) -> "URLSafeTimedSerializer":
+def _serializer(signing_key: SigningKeys, *, salt: str = _SALT) -> "URLSafeTimedSerializer":
     # itsdangerous loads with the first onboarding, not with the app (/healthz never signs).
     from itsdangerous import URLSafeTimedSerializer
 
-    return URLSafeTimedSerializer(itsdangerous_keys(signing_key), salt=_SALT)
+    return URLSafeTimedSerializer(itsdangerous_keys(signing_key), salt=salt)
 
 
 def _not_ours() -> OnboardingSessionError:

@@ -56,7 +56,12 @@ def render_page(
     tone: str = "ok",
     badge: str = "Done",
     links: Sequence[tuple[str, str]] = (),
+    action: tuple[str, str] | None = None,
 ) -> HTMLResponse:
+    """A page for a person; `action` is the next step as (label, href), shown as a button.
+
+    Links and the button are plain anchors: the CSP allows no script and no form.
+    """
     html = (
         _environment()
         .get_template("page.html")
@@ -67,20 +72,24 @@ def render_page(
             tone=tone,
             badge=badge,
             links=links,
+            action=action,
             stylesheet=_stylesheet(),
         )
     )
     return HTMLResponse(html, status_code=status_code, headers=browser_headers())
 
 
-def error_page(error: BirdhouseError) -> HTMLResponse:
+def error_page(error: BirdhouseError, *, retry_href: str | None = None) -> HTMLResponse:
+    """What happened and what to do, in plain words; a "Try again" button where that helps."""
+    message, hint = error.for_owner()
     return render_page(
         title=error.title,
-        message=error.message,
-        hint=error.hint,
+        message=message,
+        hint=hint,
         status_code=error.status_code,
         tone="error",
-        badge=f"Error {error.status_code}",
+        badge=error.badge,
+        action=("Try again", retry_href) if retry_href else None,
     )
 
 

@@ -108,6 +108,48 @@ def test_restore_brings_a_deleted_account_back(x: FakeX, store: InMemoryAccountS
         screen_name="HelloBot", store=store, x_client=x, recovery_window_days=7
     )
 
-    restored = account_admin.restore_account(screen_name="hellobot", store=store)
+    restored = account_admin.restore_account(screen_name="hellobot", store=store, x_client=x)
 
     assert restored.screen_name == "HelloBot"
+    # Deleting revoked the token at X; the restore says so instead of coming back silently.
+    assert restored.token_works is False
+    assert "Onboard the account again" in restored.detail
+
+
+def test_restore_of_an_account_whose_token_still_works(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    x.fail_next("invalidate_token", XUnavailable("X could not be reached."))
+    account_admin.remove_account(
+        screen_name="HelloBot", store=store, x_client=x, recovery_window_days=7
+    )
+
+    restored = account_admin.restore_account(screen_name="HelloBot", store=store, x_client=x)
+
+    assert restored.token_works is True
+
+
+def test_restore_when_x_cannot_be_asked(x: FakeX, store: InMemoryAccountStore) -> None:
+    account_admin.remove_account(
+        screen_name="HelloBot", store=store, x_client=x, recovery_window_days=7
+    )
+    x.fail_next("users_me", XUnavailable("X could not be reached."))
+
+    restored = account_admin.restore_account(screen_name="HelloBot", store=store, x_client=x)
+
+    assert restored.token_works is None
+    assert "POST /accounts/HelloBot/verify" in restored.detail
+
+
+def test_deleted_accounts_are_listed_with_their_deletion_date(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    removal = account_admin.remove_account(
+        screen_name="HelloBot", store=store, x_client=x, recovery_window_days=9
+    )
+
+    (deleted,) = account_admin.list_deleted_accounts(store=store)
+
+    assert deleted.screen_name == "HelloBot"
+    assert deleted.deletion_date == removal.deletion_date
+    assert deleted.restore == "POST /accounts/HelloBot/restore"

@@ -236,3 +236,22 @@ def test_expired_or_tampered_link_is_a_readable_page(local_stack: LocalStack, pa
     assert response.status == 400
     assert page.inner_text("h1") == "This link is not valid"
     screenshot(page, "5-invalid-link")
+
+
+def test_api_docs_render_from_pinned_assets_under_their_csp(
+    local_stack: LocalStack, page: Any
+) -> None:
+    problems: list[str] = []
+    origins: set[str] = set()
+    page.on("console", lambda message: problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: origins.add(request.url.split("/")[2]))
+
+    page.goto(f"{local_stack.app_url}/docs")
+    page.wait_for_selector(".opblock-tag", state="visible")
+
+    assert "Birdhouse" in page.inner_text(".info .title")
+    assert page.locator(".opblock").count() >= 7  # every admin and public operation
+    assert origins == {local_stack.app_url.split("/")[2]}  # nothing from a CDN
+    assert [p for p in problems if "Content Security Policy" in p or "Refused" in p] == []
+    screenshot(page, "6-api-docs")

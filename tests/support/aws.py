@@ -14,5 +14,6 @@ def unreachable_secrets_client() -> Any:
         "secretsmanager",
         region_name=REGION,
         endpoint_url="http://127.0.0.1:9",
-        config=Config(connect_timeout=0.2, retries={"total_max_attempts": 2}),
+        # Short reads too: in a request, an attempt starts only if its timeouts fit the deadline.
+        config=Config(connect_timeout=0.2, read_timeout=0.5, retries={"total_max_attempts": 2}),
     )

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from app.adapters.secrets_manager import SaveOutcome
+from app.adapters.secrets_manager import PendingDeletion, SaveOutcome
 from app.adapters.x_client import AuthorizedAccount, TokenPair, Tweet, XUser
 from app.errors import (
     BirdhouseError,
@@ -49,6 +49,7 @@ class InMemoryAccountStore:
         self.conflicts: dict[str, str] = {}
         # Tags a check wrote: status, access level, when.
         self.checks: dict[str, tuple[str, str | None, str]] = {}
+        self.deletion_dates: dict[str, datetime] = {}
         self.unavailable = False
         self.writes_fail = False
 
@@ -84,6 +85,15 @@ class InMemoryAccountStore:
         self._check()
         return iter([_summary(a, self.checks.get(key)) for key, a in self.live.items()])
 
+    def list_deleted_accounts(self) -> Iterator[PendingDeletion]:
+        self._check()
+        return iter(
+            [
+                PendingDeletion(_summary(account), self.deletion_dates.get(key))
+                for key, account in self.deleted.items()
+            ]
+        )
+
     def describe_account(self, screen_name: str) -> AccountSummary | None:
         account = self.get_account(screen_name)
         return None if account is None else _summary(account)
@@ -96,7 +106,8 @@ class InMemoryAccountStore:
         self.deleted[key] = self.live.pop(key)
         if moved_to:
             self.moved_to[key] = moved_to
-        return datetime.now(UTC) + timedelta(days=recovery_window_days)
+        when = self.deletion_dates[key] = datetime.now(UTC) + timedelta(days=recovery_window_days)
+        return when
 
     def find_by_user_id(self, user_id: str) -> AccountSummary | None:
         self._check()

@@ -88,6 +88,8 @@ class LambdaBrowser:
         self.front_door = front_door
         self.cookies: dict[str, _Cookie] = {}
         self.pages: list[Page] = []
+        # What each invocation's context says is left of the function timeout.
+        self.remaining_ms = 29_000
 
     def open(
         self,
@@ -116,7 +118,7 @@ class LambdaBrowser:
             cookies=cookies or None,
             body=body,
         )
-        answer = self.handler(event, LambdaContext())
+        answer = self.handler(event, LambdaContext(self.remaining_ms))
         page = Page(
             status=answer["statusCode"],
             headers={k.lower(): v for k, v in (answer.get("headers") or {}).items()},
@@ -126,6 +128,10 @@ class LambdaBrowser:
         self._remember(page.set_cookies)
         self.pages.append(page)
         return page
+
+    def set_cookie(self, name: str, value: str, *, path: str = "/") -> None:
+        """A cookie this browser got some other way (a test setting up a state)."""
+        self.cookies[name] = _Cookie(value, path)
 
     def _remember(self, set_cookies: list[str]) -> None:
         for header in set_cookies:

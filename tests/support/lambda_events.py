@@ -2,6 +2,7 @@
 
 import base64
 import json
+import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -139,6 +140,8 @@ def rest_v1_event(
 
 
 class LambdaContext:
+    """The context Lambda hands the handler; its remaining time runs down with the clock."""
+
     function_name = "birdhouse-test-api"
     function_version = "$LATEST"
     invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:birdhouse-test-api"
@@ -147,8 +150,11 @@ class LambdaContext:
     log_group_name = "/aws/lambda/birdhouse-test-api"
     log_stream_name = "2026/11/22/[$LATEST]abcdef"
 
+    def __init__(self, remaining_ms: int = 29_000) -> None:
+        self._ends_at = time.monotonic() + remaining_ms / 1000
+
     def get_remaining_time_in_millis(self) -> int:
-        return 29_000
+        return max(0, int((self._ends_at - time.monotonic()) * 1000))
 
 
 def json_body(payload: Any) -> str:

@@ -1,11 +1,18 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.adapters.events import ACCOUNT_DELETED, ACCOUNT_RESTORED
 from app.flows import account_admin
-from app.flows.account_admin import PostedTweet, Removal, Rename, Verification
+from app.flows.account_admin import (
+    DeletedAccount,
+    PostedTweet,
+    Removal,
+    Rename,
+    Restoration,
+    Verification,
+)
 from app.web.deps import (
     AdminDep,
     AppSecretDep,
@@ -41,7 +48,14 @@ class AccountList(BaseModel):
     accounts: list[AccountSummary]
 
 
+class DeletedAccountList(BaseModel):
+    accounts: list[DeletedAccount]
+
+
 class TestTweetRequest(BaseModel):
+    # A misspelt field ("txt") must not quietly post the default text.
+    model_config = ConfigDict(extra="forbid")
+
     text: str | None = Field(
         default=None,
         min_length=1,
@@ -57,8 +71,14 @@ def list_accounts(
         Literal[STATUSES] | None,  # type: ignore[valid-type]
         Query(description="Only accounts the last check found in this state."),
     ] = None,
-) -> AccountList:
-    """Every onboarded account: who, when, and how it was last found; never a token."""
+    deleted: Annotated[
+        bool, Query(description="List the accounts scheduled for deletion instead.")
+    ] = False,
+) -> AccountList | DeletedAccountList:
+    """Every onboarded account: who, when, and how it was last found; never a token. Or,
+    with deleted=true, those scheduled for deletion, with the date each goes for good."""
+    if deleted:
+        return DeletedAccountList(accounts=account_admin.list_deleted_accounts(store=store))
     accounts = [a for a in store.list_accounts() if status is None or a.status == status]
     return AccountList(accounts=accounts)
 
@@ -150,17 +170,15 @@ def reset_account(
 
 @router.post("/{screen_name}/restore")
 def restore_account(
-    screen_name: ScreenNamePath, store: StoreDep, events: EventsDep
-) -> AccountSummary:
-    """Undo a deletion within its recovery window. A token revoked at X stays revoked."""
-    restored = account_admin.restore_account(screen_name=screen_name, store=store)
+    screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep, events: EventsDep
+) -> Restoration:
+    """Undo a deletion within its recovery window, then check the token at X: a token
+    revoked at X stays revoked, and the answer says so and what to do."""
+    restored = account_admin.restore_account(
+        screen_name=screen_name, store=store, x_client=x_client
+    )
     events.publish(
-        ACCOUNT_RESTORED,
-        {
-            "screen_name": restored.screen_name,
-            "user_id": restored.user_id,
-            "status": restored.status,
-        },
+        ACCOUNT_RESTORED, {"screen_name": restored.screen_name, "user_id": restored.user_id}
     )
     return restored
 

@@ -2,21 +2,24 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from app.web.browser_route import BrowserRoute
+from app.web.deps import SettingsDep
 from app.web.pages import render_page
 
 router = APIRouter(tags=["home"], route_class=BrowserRoute)
 
 
 @router.get("/", include_in_schema=False, response_class=Response)
-def home() -> Response:
+def home(settings: SettingsDep) -> Response:
     """Where the printed app URL lands: what this is, and nothing secret."""
     return render_page(
         title="Birdhouse",
         message="Birdhouse connects bot accounts on X to the programs that drive them. "
         "If someone sent you an onboarding link, open that link: it takes you to X to "
         "authorize your bot.",
-        hint="Operators: the admin API is described in the API docs; the README explains "
-        "invites, the command line and how bot jobs read their keys.",
+        hint="Operators: the README explains the admin API, invites, the command line and "
+        "how bot jobs read their keys.",
         badge="Welcome",
-        links=[("API docs", "docs"), ("Health check", "healthz")],
+        links=[("API docs", "docs"), ("Health check", "healthz")]
+        if settings.docs_served
+        else [("Health check", "healthz")],
     )

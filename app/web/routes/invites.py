@@ -3,7 +3,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Path, Query
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.errors import InvalidScreenName
 from app.flows.invites import (
@@ -29,6 +29,9 @@ InviteIdPath = Annotated[str, Path(pattern=INVITE_ID_PATTERN, description="The i
 
 
 class InviteRequest(BaseModel):
+    # A misspelt field (screenName) must not quietly mint a link for any account.
+    model_config = ConfigDict(extra="forbid")
+
     screen_name: str | None = Field(
         default=None,
         description="The bot account the owner must authorize; any account if omitted.",

@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from app.adapters.events import ACCOUNT_CONNECTED
 from app.app_secret import refresh_app_secret
@@ -23,7 +23,9 @@ from app.web.error_responses import CALLBACK_PAGES, ONBOARD_PAGES
 from app.web.onboarding_state import (
     OAUTH_TOKEN_PATTERN,
     clear_state_cookie,
+    connected_before,
     open_state,
+    set_done_cookie,
     set_state_cookie,
     state_cookie_name,
 )
@@ -77,8 +79,12 @@ def callback(
     oauth_token: OAuthParam = None,
     oauth_verifier: OAuthParam = None,
     denied: OAuthParam = None,
+    error: OAuthParam = None,
 ) -> Response:
-    """Where X sends the owner back, with a verifier or with `denied`."""
+    """Where X sends the owner back, with a verifier, or with `denied` (or `error`) on Cancel."""
+    # X says ?denied=<token>; other OAuth 1.0a servers say ?error=access_denied, OAuth 2 style.
+    if error == "access_denied" and denied is None:
+        denied = oauth_token or ""
     if denied is not None:
         response = render_page(
             title="Nothing was saved",
@@ -91,18 +97,26 @@ def callback(
         if OAUTH_TOKEN_PATTERN.fullmatch(denied):
             clear_state_cookie(response, oauth_token=denied, base_url=base_url)
         return response
+    if error is not None:
+        raise OnboardingSessionError(
+            f"X ended the authorization without connecting the account (it said {error!r}). "
+            "Nothing was saved.",
+            hint="Open your invite link again.",
+        )
     if not oauth_token or not oauth_verifier:
         raise OnboardingSessionError(
             "This page is where X sends you back after you authorize, and the details X "
             "adds are missing.",
             hint="Start from your invite link.",
         )
-    cookie_name = state_cookie_name(oauth_token)
-    state = open_state(
-        request.cookies.get(cookie_name),
-        oauth_token=oauth_token,
-        signing_key=app_secret.signing_keys,
-    )
+    cookie = request.cookies.get(state_cookie_name(oauth_token))
+    # A reload of the success page (or a restored tab): say it again, ask X nothing, write
+    # nothing. X would refuse the spent verifier anyway.
+    if screen_name := connected_before(
+        cookie, oauth_token=oauth_token, signing_key=app_secret.signing_keys
+    ):
+        return _connected_page(screen_name)
+    state = open_state(cookie, oauth_token=oauth_token, signing_key=app_secret.signing_keys)
     connected = complete_onboarding(
         state=state,
         verifier=oauth_verifier,
@@ -126,24 +140,33 @@ def callback(
             "access_level": connected.access_level,
         },
     )
-    if connected.read_only:
-        response = render_page(
-            title=f"@{connected.screen_name} is connected, but may only read",
-            message=f"Birdhouse saved the keys for @{connected.screen_name}.{moved} X gave "
-            "them read-only access, so the bot cannot post yet.",
+    response = _connected_page(connected.screen_name, moved=moved, read_only=connected.read_only)
+    set_done_cookie(
+        response,
+        oauth_token=oauth_token,
+        screen_name=connected.screen_name,
+        signing_key=app_secret.signing_keys,
+        base_url=base_url,
+    )
+    return response
+
+
+def _connected_page(screen_name: str, *, moved: str = "", read_only: bool = False) -> HTMLResponse:
+    if read_only:
+        return render_page(
+            title=f"@{screen_name} is connected, but may only read",
+            message=f"Birdhouse saved the keys for @{screen_name}.{moved} X gave them "
+            "read-only access, so the bot cannot post yet.",
             hint="Tell the person who sent you the link: the X app needs 'Read and write' "
             "permission, then a new link for you to open.",
             tone="notice",
             badge="Read only",
         )
-    else:
-        response = render_page(
-            title=f"@{connected.screen_name} is connected",
-            message=f"Birdhouse saved the keys for @{connected.screen_name}.{moved} "
-            "Its bot can start posting; you can close this page.",
-            hint="You can log out of the bot account on X now. To disconnect the bot later, "
-            "revoke Birdhouse's access in the account's X settings.",
-            badge="Connected",
-        )
-    clear_state_cookie(response, oauth_token=oauth_token, base_url=base_url)
-    return response
+    return render_page(
+        title=f"@{screen_name} is connected",
+        message=f"Birdhouse saved the keys for @{screen_name}.{moved} "
+        "Its bot can start posting; you can close this page.",
+        hint="You can log out of the bot account on X now. To disconnect the bot later, "
+        "revoke Birdhouse's access in the account's X settings.",
+        badge="Connected",
+    )
