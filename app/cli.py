@@ -36,7 +36,7 @@ from app.app_secret import (
     looks_like_placeholder,
 )
 from app.config import Settings
-from app.errors import BirdhouseError, OnboardingSessionError, XError, XRejected, XTokenRevoked
+from app.errors import BirdhouseError, OnboardingSessionError, XError, XTokenRevoked
 from app.flows import account_admin
 from app.flows.invites import (
     MAX_INVITE_LIFETIME,
@@ -276,8 +276,8 @@ def _bootstrap(args: argparse.Namespace) -> int:
     for what, typed in (("consumer key", consumer_key), ("consumer secret", consumer_secret)):
         if looks_like_placeholder(typed, min_length=MIN_CONSUMER_KEY_LENGTH):
             raise CommandError(
-                f"that {what} looks like a placeholder or is cut short: copy the whole value "
-                "from the X developer portal (Keys and tokens, API Key and Secret)"
+                f"the {what} looks like a placeholder (or is cut short): paste the one X shows "
+                "for the app (Keys and tokens). Nothing was written."
             )
     if not args.offline:
         _prove_consumer_keys(settings, consumer_key, consumer_secret)
@@ -329,15 +329,11 @@ def _prove_consumer_keys(settings: Settings, consumer_key: str, consumer_secret:
     )
     try:
         x_client.fetch_request_token(callback_url="oob")
-    except XRejected as exc:
-        raise CommandError(
-            f"X refused these consumer keys ({exc.x_status}): check the API Key and Secret in "
-            "the X developer portal; nothing was stored (--offline stores them unchecked)"
-        ) from exc
     except XError as exc:
+        # Refused (wrong keys) or unreachable alike: nothing is written without proof.
         raise CommandError(
-            f"could not check the keys at {settings.x_api_base_url}: {exc.message} Nothing was "
-            "stored; try again, or pass --offline to store them unchecked"
+            f"X did not accept the consumer key and secret ({exc.message}) Nothing was "
+            "written; --offline stores them unchecked."
         ) from exc
     print(f"X accepted the consumer keys ({settings.x_api_base_url}).")
 

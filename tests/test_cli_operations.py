@@ -199,12 +199,15 @@ def test_bootstrap_proves_the_keys_at_x_before_storing_them(
     [
         pytest.param(("changethis", CONSUMER_SECRET), "placeholder", False, id="placeholder-key"),
         pytest.param((CONSUMER_KEY, "CHANGEME"), "placeholder", False, id="placeholder-secret"),
-        pytest.param(("abc123", CONSUMER_SECRET), "cut short", False, id="short-key"),
+        pytest.param(("abc123", CONSUMER_SECRET), "placeholder", False, id="short-key"),
         pytest.param(
-            ("ck-not-known-to-x-0000000", CONSUMER_SECRET), "X refused", True, id="wrong-key"
+            ("ck-not-known-to-x-0000000", CONSUMER_SECRET), "did not accept", True, id="wrong-key"
         ),
         pytest.param(
-            (CONSUMER_KEY, "cs-not-the-real-secret-00000000"), "X refused", True, id="wrong-secret"
+            (CONSUMER_KEY, "cs-not-the-real-secret-00000000"),
+            "did not accept",
+            True,
+            id="wrong-secret",
         ),
     ],
 )

@@ -295,7 +295,16 @@ def stage_and_function(route_settings: dict[str, Any], environment: dict[str, st
             },
             "ApiLambdaFunction": {
                 "Type": "AWS::Lambda::Function",
-                "Properties": {"Timeout": 26, "Environment": {"Variables": environment}},
+                "Properties": {
+                    "Handler": "app.main.handler",
+                    "Timeout": 26,
+                    "Environment": {"Variables": environment},
+                },
+            },
+            # Another function (a scheduled job) with its own timeout and no such variable.
+            "OtherLambdaFunction": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {"Handler": "app.other.handler", "Timeout": 300},
             },
         }
     }
@@ -317,4 +326,13 @@ def test_an_unthrottled_stage_or_a_wrong_timeout_is_caught(checker: ModuleType) 
 
     assert "no ThrottlingRateLimit" in text
     assert "no ThrottlingBurstLimit" in text
-    assert "FUNCTION_TIMEOUT_SECONDS='30' is not its Timeout (26)" in text
+    assert "ApiLambdaFunction: FUNCTION_TIMEOUT_SECONDS='30' is not its Timeout (26)" in text
+    assert "OtherLambdaFunction" not in text
+
+
+def test_the_api_function_must_know_its_timeout(checker: ModuleType) -> None:
+    template = stage_and_function({"ThrottlingRateLimit": 1, "ThrottlingBurstLimit": 1}, {})
+
+    (problem,) = checker.throttling_problems(template)
+
+    assert problem.startswith("ApiLambdaFunction: FUNCTION_TIMEOUT_SECONDS=''")

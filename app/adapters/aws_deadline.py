@@ -7,6 +7,7 @@ When neither fits, the call ends with `DeadlineReached` (a BotoCoreError, so the
 translate it like any other), naming what failed last. Outside a deadline nothing changes.
 """
 
+import inspect
 from functools import partial
 from typing import Any
 
@@ -28,10 +29,22 @@ class DeadlineReached(BotoCoreError):
 
 
 _RETRY_EVENTS = RetryEventAdapter()
-# botocore's own formula with its jitter pinned at the top: the longest it could wait.
-_LONGEST_WAIT = ExponentialBackoff(
-    random=lambda: 1.0, throttling_detector=ThrottlingErrorDetector(_RETRY_EVENTS)
-)
+
+
+def _longest_wait_formula() -> ExponentialBackoff:
+    """botocore's own backoff with its jitter pinned at the top: the longest it could wait.
+
+    Lambda runs the botocore its runtime ships (boto3 is not packaged), and older releases
+    take no throttling detector (their waits are the throttling ones: the longer).
+    """
+    if "throttling_detector" in inspect.signature(ExponentialBackoff).parameters:
+        return ExponentialBackoff(
+            random=lambda: 1.0, throttling_detector=ThrottlingErrorDetector(_RETRY_EVENTS)
+        )
+    return ExponentialBackoff(random=lambda: 1.0)
+
+
+_LONGEST_WAIT = _longest_wait_formula()
 
 
 def bound_by_deadline(client: Any) -> None:

@@ -10,6 +10,7 @@ call in progress (a context variable, so only this thread's call), mounted by `b
 """
 
 import contextlib
+import json
 import socket
 import threading
 from collections.abc import Mapping
@@ -44,6 +45,10 @@ class HttpAnswer:
     @property
     def text(self) -> str:
         return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """As requests' Response.json: ValueError when the body is not JSON."""
+        return json.loads(self.text)
 
 
 class _Watch:

@@ -385,7 +385,7 @@ def _seconds_until(reset_header: str | None) -> int | None:
 
 def _json_data(response: HttpAnswer, path: str) -> dict[str, object]:
     try:
-        payload = json.loads(response.text)
+        payload = response.json()
     except ValueError:
         raise XBadResponse(f"X's answer to {path} is not JSON.") from None
     data = payload.get("data") if isinstance(payload, dict) else None
