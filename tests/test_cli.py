@@ -3,23 +3,27 @@ stand-in, both on loopback."""
 
 import json
 import math
-import os
+import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
-import requests
 
-from app.adapters.invite_ledger import create_invites_table
-from app.adapters.secrets_manager import SecretsManagerAccountStore
 from app.flows.invites import read_invite_id
 from app.sandbox.x_standin import Fault, XStandin
-from birdhouse_client.layout import AccountSecret
-from tests.support.cli import run_cli
+from tests.support.cli import (
+    app_secret,
+    cli_env,
+    ledger_client,
+    onboard_at_standin,
+    pin_shown_by_x,
+    run_cli,
+    secrets_client,
+    start_pin,
+    store_account,
+)
 from tests.support.constants import (
     ADMIN_TOKEN,
     APP_SECRET_VALUE,
@@ -28,83 +32,11 @@ from tests.support.constants import (
     INVITES_TABLE,
     SIGNING_KEY,
 )
-from tests.support.owner_flows import tokens_from_standin
+
+# Fixtures from tests.support.cli, used here by name.
+SHARED_FIXTURES = (app_secret, cli_env, secrets_client)
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-
-
-def ledger_client(moto_server: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="cli",
-        aws_secret_access_key="cli",
-    )
-
-
-@pytest.fixture
-def secrets_client(moto_server: str) -> Any:
-    requests.post(f"{moto_server}/moto-api/reset", timeout=5)
-    create_invites_table(ledger_client(moto_server), INVITES_TABLE)
-    return boto3.client(
-        "secretsmanager",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="cli",
-        aws_secret_access_key="cli",
-    )
-
-
-@pytest.fixture
-def app_secret(secrets_client: Any) -> None:
-    secrets_client.create_secret(
-        Name="twitter-bots/app",
-        SecretString=json.dumps(APP_SECRET_VALUE),
-    )
-
-
-@pytest.fixture
-def cli_env(moto_server: str, x_url: str, tmp_path: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "CONSUMER_", "ADMIN_", "SIGNING_", "X_API", "PUBLIC_"))
-    }
-    env.update(
-        AWS_ENDPOINT_URL=moto_server,
-        AWS_ACCESS_KEY_ID="cli",
-        AWS_SECRET_ACCESS_KEY="cli",
-        AWS_DEFAULT_REGION="us-east-1",
-        X_API_BASE_URL=x_url,
-        PYTHONPATH=str(REPOSITORY),
-    )
-    return env
-
-
-def store_account(secrets_client: Any, screen_name: str, **tokens: str) -> None:
-    SecretsManagerAccountStore(secrets_client, secrets_prefix="twitter-bots").save_account(
-        AccountSecret(
-            screen_name=screen_name,
-            user_id="42",
-            authorized_at="2026-11-22T03:00:00+00:00",
-            consumer_key=CONSUMER_KEY,
-            consumer_secret=CONSUMER_SECRET,
-            access_token=tokens.get("access_token", f"at-{screen_name}"),
-            access_token_secret=tokens.get("access_token_secret", f"ats-{screen_name}"),
-        )
-    )
-
-
-def onboard_at_standin(x_standin: XStandin, x_url: str, secrets_client: Any, name: str) -> None:
-    """Real tokens from the stand-in, stored as the web flow would."""
-    access = tokens_from_standin(x_standin, x_url, name)
-    store_account(
-        secrets_client,
-        name,
-        access_token=access.tokens.token,
-        access_token_secret=access.tokens.secret,
-    )
 
 
 @pytest.mark.parametrize(
@@ -204,7 +136,9 @@ def test_invite_records_a_link_like_post_invites(
 
 def test_invites_lists_then_withdraws(cli_env: dict[str, str], app_secret: None) -> None:
     made = run_cli(cli_env, "invite", "--note", "spare", "--base-url", "https://b.example")
-    invite_id = made.stderr.split()[1]
+    found = re.search(r"Invite (\S+) for any account", made.stderr)
+    assert found, made.stderr
+    invite_id = found.group(1)
 
     listed = run_cli(cli_env, "invites")
     revoked = run_cli(cli_env, "invites", "revoke", invite_id)
@@ -245,27 +179,6 @@ def test_invite_refuses_bad_input_in_one_line(
     assert result.returncode == 1
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-
-
-def start_pin(env: dict[str, str], screen_name: str) -> tuple[Any, dict[str, list[str]]]:
-    """`python -m app pin`, up to its PIN prompt; the process and the authorize link's query."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "pin", "--screen-name", screen_name],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=REPOSITORY,
-    )
-    assert process.stdout is not None
-    process.stdout.readline()  # "Open this link…"
-    return process, parse_qs(urlsplit(process.stdout.readline().strip()).query)
-
-
-def pin_shown_by_x(x_standin: XStandin, oauth_token: str, *, log_in_as: str) -> str:
-    callback = x_standin.approve(oauth_token, screen_name=log_in_as)
-    return parse_qs(urlsplit(callback).query)["oauth_verifier"][0]
 
 
 def test_pin_flow_stores_the_account_like_the_web_flow(

@@ -9,17 +9,17 @@ import pytest
 
 import app
 from app.sandbox.x_standin import Fault, XStandin
-from tests.support.cli import run_cli
-from tests.support.constants import CONSUMER_KEY, CONSUMER_SECRET
-from tests.test_cli import (
+from tests.support.cli import (
     app_secret,
     cli_env,
     onboard_at_standin,
     pin_shown_by_x,
+    run_cli,
     secrets_client,
     start_pin,
     store_account,
 )
+from tests.support.constants import CONSUMER_KEY, CONSUMER_SECRET
 
 # The first command-line tests' fixtures, used here by name.
 SHARED_FIXTURES = (app_secret, cli_env, secrets_client)
