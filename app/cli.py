@@ -36,7 +36,7 @@ from app.app_secret import (
     looks_like_placeholder,
 )
 from app.config import Settings
-from app.errors import BirdhouseError, OnboardingSessionError, XError, XTokenRevoked
+from app.errors import BirdhouseError, OnboardingSessionError, RotationRefused, XTokenRevoked
 from app.flows import account_admin
 from app.flows.invites import (
     MAX_INVITE_LIFETIME,
@@ -48,7 +48,12 @@ from app.flows.invites import (
     withdraw_invite,
 )
 from app.flows.onboarding import OnboardingState, complete_onboarding
-from app.flows.rotation import AccountOutcome, Verdict, rotate_consumer_keys
+from app.flows.rotation import (
+    AccountOutcome,
+    Verdict,
+    prove_consumer_keys,
+    rotate_consumer_keys,
+)
 from app.iam_policy import bot_job_policy
 from app.screen_names import validate_screen_name
 from birdhouse_client import CredentialsError, load_account
@@ -328,13 +333,10 @@ def _prove_consumer_keys(settings: Settings, consumer_key: str, consumer_secret:
         settings, consumer_key=consumer_key, consumer_secret=consumer_secret
     )
     try:
-        x_client.fetch_request_token(callback_url="oob")
-    except XError as exc:
         # Refused (wrong keys) or unreachable alike: nothing is written without proof.
-        raise CommandError(
-            f"X did not accept the consumer key and secret ({exc.message}) Nothing was "
-            "written; --offline stores them unchecked."
-        ) from exc
+        prove_consumer_keys(x_client)
+    except RotationRefused as exc:
+        raise CommandError(f"{exc.message} --offline stores them unchecked.") from exc
     print(f"X accepted the consumer keys ({settings.x_api_base_url}).")
 
 

@@ -442,7 +442,7 @@ def test_rotate_consumer_keys_refuses_keys_x_does_not_know(
     )
 
     assert result.returncode == 1
-    assert "did not accept the new consumer key" in result.stderr
+    assert "did not accept the consumer key" in result.stderr
     stored = json.loads(
         secrets_client.get_secret_value(SecretId="twitter-bots/app")["SecretString"]
     )

@@ -66,13 +66,13 @@ def check_new_consumer_keys(consumer_key: str, consumer_secret: str) -> None:
 
 
 def prove_consumer_keys(x_client: XClient) -> None:
-    """One `oob` request token: X accepts these keys, or nothing is written."""
+    """One `oob` request token: X accepts these keys, or nothing is written (bootstrap and
+    rotation both prove keys this way)."""
     try:
         x_client.fetch_request_token(callback_url="oob")
     except XError as exc:
         raise RotationRefused(
-            f"X did not accept the new consumer key and secret ({exc.message}). "
-            "Nothing was written."
+            f"X did not accept the consumer key and secret ({exc.message}). Nothing was written."
         ) from exc
 
 
