@@ -2,8 +2,9 @@
 
 Read with a time-to-live (APP_SECRET_TTL_SECONDS, default 300), so a rotated admin token or
 signing key takes effect on every warm container within the TTL. When X refuses the app's
-consumer key, the secret is read again at once, but at most once per REFRESH_INTERVAL: anonymous
-traffic cannot turn into a stream of Secrets Manager calls.
+consumer key at the start of an onboarding (the request-token call), the secret is read again
+at once, but at most once per REFRESH_INTERVAL: anonymous traffic cannot turn into a stream of
+Secrets Manager calls.
 """
 
 import threading

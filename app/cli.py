@@ -591,7 +591,8 @@ def _rotate_consumer_keys(args: argparse.Namespace) -> int:
         f"{len(summary.accounts)} accounts: {summary.count(Verdict.OK)} ok, "
         f"{summary.count(Verdict.NEEDS_REONBOARDING)} need re-onboarding, "
         f"{summary.count(Verdict.FAILED)} failed. Running containers pick up the new pair "
-        f"within {settings.app_secret_ttl_seconds:g} seconds (at once when X refuses the old one)."
+        f"within {settings.app_secret_ttl_seconds:g} seconds (onboarding: at once when X "
+        "refuses the old one)."
     )
     return 1 if summary.count(Verdict.FAILED) else 0
 

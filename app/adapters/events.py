@@ -14,6 +14,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from app.adapters.aws_deadline import bound_by_deadline
+
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
 
@@ -50,7 +52,9 @@ class EventPublisher(Protocol):
 
 @lru_cache
 def create_events_client() -> "EventBridgeClient":
-    return boto3.client("events", config=EVENTS_CLIENT_CONFIG)
+    client = boto3.client("events", config=EVENTS_CLIENT_CONFIG)
+    bound_by_deadline(client)  # a publish never pushes a request past its deadline
+    return client
 
 
 class EventBridgePublisher:

@@ -192,7 +192,16 @@ class DynamoDBInviteLedger:
             except ClientError as exc:
                 if aws_error_code(exc) != _CONDITION_FAILED:
                     raise
+                if self._claimed_by(invite_id) == claim_id:
+                    return  # our first try went through and only its answer was lost
                 raise self._unclaimable(invite_id) from None
+
+    def _claimed_by(self, invite_id: str) -> str | None:
+        answer = self._client.get_item(
+            TableName=self._table, Key=_key(invite_id), ConsistentRead=True
+        )
+        claim = answer.get("Item", {}).get("claim_id", {})
+        return str(claim["S"]) if "S" in claim else None
 
     def release(self, invite_id: str, *, claim_id: str) -> None:
         """Undo our own claim (the account could not be stored): the link works again."""

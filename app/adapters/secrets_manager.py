@@ -352,26 +352,28 @@ class SecretsManagerAccountStore:
         return self.describe_account(screen_name)
 
     def find_by_user_id(self, user_id: str) -> AccountSummary | None:
-        """The live account of this X user: one ListSecrets filtered by the user-id tag."""
+        """The live account of this X user: ListSecrets filtered by the user-id tag."""
         prefix = accounts_prefix(self._prefix)
+        paginator = self._client.get_paginator("list_secrets")
+        pages = paginator.paginate(
+            Filters=[
+                {"Key": "tag-key", "Values": [TAG_USER_ID]},
+                {"Key": "tag-value", "Values": [user_id]},
+            ],
+            PaginationConfig={"PageSize": 100},
+        )
         with _translated_errors("find", f"{prefix}* (user id {user_id})"):
-            answer = self._client.list_secrets(
-                Filters=[
-                    {"Key": "tag-key", "Values": [TAG_USER_ID]},
-                    {"Key": "tag-value", "Values": [user_id]},
-                ],
-                MaxResults=100,
-            )
-        for entry in answer.get("SecretList", []):
-            name = entry.get("Name", "")
-            tags = {tag.get("Key", ""): tag.get("Value", "") for tag in entry.get("Tags", [])}
-            # The two filters match independently: check the pair, the prefix, and liveness.
-            if (
-                name.startswith(prefix)
-                and tags.get(TAG_USER_ID) == user_id
-                and "DeletedDate" not in entry
-            ):
-                return _summary(name, entry)
+            for page in pages:
+                for entry in page.get("SecretList", []):
+                    name = entry.get("Name", "")
+                    tags = {t.get("Key", ""): t.get("Value", "") for t in entry.get("Tags", [])}
+                    # The two filters match independently: check the pair, prefix, liveness.
+                    if (
+                        name.startswith(prefix)
+                        and tags.get(TAG_USER_ID) == user_id
+                        and "DeletedDate" not in entry
+                    ):
+                        return _summary(name, entry)
         return None
 
     def note_name_conflict(self, screen_name: str, *, detail: str) -> None:

@@ -34,7 +34,7 @@ from app.errors import (
     XTokenRevoked,
     XUnavailable,
 )
-from birdhouse_client.layout import AccountSecret
+from birdhouse_client.layout import SCREEN_NAME_PATTERN, AccountSecret
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,10 @@ class OAuth1XClient:
         tokens = TokenPair(
             token=_required(fields, "oauth_token"), secret=_required(fields, "oauth_token_secret")
         )
+        if fields.get("screen_name") and not SCREEN_NAME_PATTERN.fullmatch(fields["screen_name"]):
+            # Nothing here could store it under that name; the token is live, so give it back.
+            self._discard(tokens)
+            raise XBadResponse("X named the authorized account with something not a screen name.")
         if fields.get("user_id") and fields.get("screen_name"):
             return AuthorizedAccount(
                 tokens=tokens,
@@ -208,7 +212,7 @@ class OAuth1XClient:
         data = _json_data(response, "/2/users/me")
         return XUser(
             user_id=_text(data, "id"),
-            screen_name=_text(data, "username"),
+            screen_name=_screen_name(_text(data, "username")),
             access_level=response.headers.get("x-access-level") or None,
         )
 
@@ -398,6 +402,12 @@ def _text(data: dict[str, object], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
         raise XBadResponse(f"X's answer lacks {key!r}.")
+    return value
+
+
+def _screen_name(value: str) -> str:
+    if not SCREEN_NAME_PATTERN.fullmatch(value):
+        raise XBadResponse("X's answer has a username that is not a screen name.")
     return value
 
 

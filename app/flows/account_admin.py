@@ -10,7 +10,7 @@ from pydantic import Field
 
 from app.adapters.secrets_manager import AccountStore
 from app.adapters.x_client import TokenPair, XClient
-from app.errors import AccountNotFound, ScreenNameTaken, XError, XTokenRevoked
+from app.errors import AccountMismatch, AccountNotFound, ScreenNameTaken, XError, XTokenRevoked
 from app.flows.health import Recorder, check_account
 from app.flows.invites import InviteLedger, NewInvite, create_invite
 from app.signing import SigningKeys
@@ -116,7 +116,6 @@ def verify_account(
     renamed = finding.status == STATUS_RENAMED
     if renamed:
         log.warning("@%s is now @%s at X", account.screen_name, x_name)
-    if renamed:
         detail = (
             f"X now calls this account @{x_name}; it was onboarded as @{account.screen_name}. "
             f"Rename it here (POST /accounts/{account.screen_name}/rename) or onboard it again."
@@ -260,7 +259,10 @@ def rename_account(
     if same_account_name(user.screen_name, account.screen_name):
         return Rename(account.screen_name, account.screen_name, False, "X still uses this name.")
     if user.user_id != account.user_id:
-        raise AccountNotFound(f"X says the token belongs to user {user.user_id}, not this account.")
+        raise AccountMismatch(
+            f"X says the token belongs to user {user.user_id}, not to this account's "
+            f"{account.user_id}: onboard it again."
+        )
     taken = store.get_account(user.screen_name)
     if taken is not None and taken.user_id != account.user_id:
         raise ScreenNameTaken(

@@ -216,10 +216,10 @@ def sweep(
                 report.out_of_time = True
                 break
             batch = fleet[start : start + max(1, concurrency)]
-            for finding in pool.map(lambda s: _check_one(s, store, x_client), batch):
+            findings = pool.map(lambda s: _check_one(s, store, x_client), batch)
+            for summary, finding in zip(batch, findings, strict=True):
                 if finding is None:
                     continue
-                summary = next(s for s in batch if s.screen_name == finding.screen_name)
                 recorder.record(finding, previous_status=summary.status or STATUS_UNCHECKED)
                 report.checked += 1
                 report.checked_names.append(finding.screen_name)

@@ -16,6 +16,7 @@ from app.app_secret import AppSecret
 from app.errors import (
     AccountMismatch,
     BirdhouseError,
+    LedgerUnavailable,
     OnboardingSessionError,
     ScreenNameTaken,
     StoreUnavailable,
@@ -134,7 +135,7 @@ def complete_onboarding(
 
     try:
         _refuse_another_account(state, access, x_client=x_client, store=store)
-        previous = _previous_name(access, store=store, x_client=x_client)
+        previous = _previous_name(access, store=store)
     except StoreUnavailable as exc:
         raise StoreUnavailable(
             "X authorized the account, but Birdhouse could not reach its storage to check it, "
@@ -144,13 +145,22 @@ def complete_onboarding(
 
     claim_id = secrets.token_hex(8)
     if state.invite_id and ledger is not None:
-        ledger.claim(
-            state.invite_id,
-            claim_id=claim_id,
-            screen_name=access.screen_name,
-            user_id=access.user_id,
-            now=datetime.now(UTC),
-        )
+        try:
+            ledger.claim(
+                state.invite_id,
+                claim_id=claim_id,
+                screen_name=access.screen_name,
+                user_id=access.user_id,
+                now=datetime.now(UTC),
+            )
+        except LedgerUnavailable:
+            _release(ledger, state.invite_id, claim_id)  # in case the write went through
+            raise
+        except BirdhouseError:
+            # Lost to another callback, or withdrawn meanwhile: this token will not be stored
+            # (the clean-up keeps it if a stored account uses it).
+            _discard_unwanted_token(access, x_client=x_client, store=store)
+            raise
     account = AccountSecret(
         screen_name=access.screen_name,
         user_id=access.user_id,
@@ -196,7 +206,13 @@ def _refuse_another_account(
 ) -> None:
     """The invite's account, and a name that still belongs to the user stored under it."""
     expected = state.expected_screen_name
-    if expected and not same_account_name(expected, access.screen_name):
+    # An invite bound to a user id re-connects that X user whatever its name is now (a renamed
+    # bot); one bound to a name only wants that name.
+    if (
+        not state.expected_user_id
+        and expected
+        and not same_account_name(expected, access.screen_name)
+    ):
         log.warning("refused @%s: the invite is for @%s", access.screen_name, expected)
         _discard_unwanted_token(access, x_client=x_client, store=store)
         raise AccountMismatch(
@@ -239,9 +255,7 @@ def _refuse_another_account(
         )
 
 
-def _previous_name(
-    access: AuthorizedAccount, *, store: AccountStore, x_client: XClient
-) -> AccountSummary | None:
+def _previous_name(access: AuthorizedAccount, *, store: AccountStore) -> AccountSummary | None:
     """The stored account of this X user under another name: the bot was renamed."""
     found = store.find_by_user_id(access.user_id)
     if found is None or same_account_name(found.screen_name, access.screen_name):
@@ -289,13 +303,12 @@ def _discard_unwanted_token(
     """
     try:
         found = store.find_by_user_id(access.user_id)
-        existing = store.get_account(found.screen_name) if found else None
-        if existing is not None and existing.access_token == access.tokens.token:
-            log.info(
-                "kept the token of user %s: @%s uses it",
-                access.user_id,
-                found and found.screen_name,
-            )
+        candidates = [store.get_account(access.screen_name)]
+        if found is not None:
+            candidates.append(store.get_account(found.screen_name))
+        # Also the name's own secret: one written before the user-id tag, or whose tag failed.
+        if any(a is not None and a.access_token == access.tokens.token for a in candidates):
+            log.info("kept the token of user %s: a stored account uses it", access.user_id)
             return
         x_client.invalidate_token(access.tokens)
         log.info("revoked the token issued for @%s", access.screen_name)

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.adapters.secrets_manager import AccountStore, AppSecretSource
 from app.adapters.x_client import TokenPair, XClient
-from app.app_secret import looks_like_placeholder
+from app.app_secret import MIN_CONSUMER_KEY_LENGTH, looks_like_placeholder
 from app.config import Settings
 from app.errors import BirdhouseError, RotationRefused, StoreUnavailable, XError, XTokenRevoked
 from app.flows.invites import InviteLedger, create_invite
@@ -24,9 +24,6 @@ from app.signing import SigningKeys
 
 log = logging.getLogger(__name__)
 
-# X's consumer keys are 25 characters and their secrets 50; anything this short was not pasted
-# from the developer portal.
-MIN_CONSUMER_KEY_LENGTH = 10
 REINVITE_LIFETIME = timedelta(days=7)
 
 

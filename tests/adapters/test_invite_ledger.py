@@ -141,3 +141,17 @@ class _Raw:
 
     def stream(self, **_: Any) -> Any:
         yield self.content
+
+
+def test_a_retried_claim_whose_first_answer_was_lost_succeeds(
+    ledger: DynamoDBInviteLedger,
+) -> None:
+    ledger.record(pending())
+    ledger.claim("inv-0001", claim_id="mine", screen_name="A", user_id="1", now=NOW)
+
+    # botocore retrying the same claim after a lost answer: its condition fails, yet it is ours.
+    ledger.claim("inv-0001", claim_id="mine", screen_name="A", user_id="1", now=NOW)
+
+    claimed = ledger.get("inv-0001")
+    assert claimed is not None
+    assert claimed.connected_screen_name == "A"

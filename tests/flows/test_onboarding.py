@@ -256,3 +256,43 @@ def test_a_store_outage_while_checking_saves_nothing(x: FakeX, store: InMemoryAc
 
     with pytest.raises(StoreUnavailable, match="nothing was saved"):
         onboard(x, store, log_in_as="HelloBot", token=token)
+
+
+def test_a_bound_invite_reconnects_its_user_under_a_new_name(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    onboard(x, store, log_in_as="OldName")
+    token = invite_for("OldName", store=store)  # bound to OldName's user id (a reset's invite)
+    x.rename("OldName", "NewName")
+
+    assert onboard(x, store, log_in_as="NewName", token=token) is SaveOutcome.CREATED
+    assert store.get_account("NewName") is not None
+    assert store.moved_to == {"oldname": "NewName"}
+
+
+def test_a_lost_claim_gives_back_a_token_nobody_stores(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    token = invite_for(None)
+    start = start_onboarding(
+        invite_token=token,
+        app_secret=APP_SECRET,
+        x_client=x,
+        ledger=LEDGER,
+        callback_url="https://b.example/callback",
+    )
+    onboard(x, store, log_in_as="FirstBot", token=token)  # another tab won the invite
+    verifier = x.approve(start.state.oauth_token, screen_name="SecondBot")
+
+    with pytest.raises(InviteAlreadyUsed):
+        complete_onboarding(
+            state=start.state,
+            verifier=verifier,
+            app_secret=APP_SECRET,
+            x_client=x,
+            store=store,
+            ledger=LEDGER,
+        )
+
+    assert x.account("SecondBot").access_token is None
+    assert x.account("FirstBot").access_token is not None

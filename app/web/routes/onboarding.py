@@ -1,3 +1,4 @@
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -5,7 +6,7 @@ from starlette.responses import HTMLResponse, Response
 
 from app.adapters.events import ACCOUNT_CONNECTED
 from app.app_secret import refresh_app_secret
-from app.errors import OnboardingSessionError, XRejected
+from app.errors import BirdhouseError, OnboardingSessionError, XRejected
 from app.flows.invites import MAX_INVITE_TOKEN_LENGTH
 from app.flows.onboarding import complete_onboarding, start_onboarding
 from app.web.browser_route import BrowserRoute
@@ -30,6 +31,8 @@ from app.web.onboarding_state import (
     state_cookie_name,
 )
 from app.web.pages import redirect, render_page
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["onboarding"], route_class=BrowserRoute)
 
@@ -59,7 +62,10 @@ def onboard(
         if exc.x_status == 401:
             # X refused the app's own keys: they may have been rotated since this container
             # read them. Read again now (rate-limited), so the owner's next try works.
-            refresh_app_secret(settings=settings, source=source)
+            try:
+                refresh_app_secret(settings=settings, source=source)
+            except BirdhouseError:
+                log.warning("could not re-read the app secret after X refused its keys")
         raise
     response = redirect(start.authorize_url)
     set_state_cookie(response, start.state, signing_key=app_secret.signing_keys, base_url=base_url)
