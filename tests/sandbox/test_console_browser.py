@@ -153,8 +153,13 @@ def test_an_operator_runs_the_fleet_from_the_console(
     other = page.locator("#invites tr", has_text="@OtherBot")
     other.locator(".withdraw").click()
     other.locator(".invite-revoked").wait_for()
+    assert other.locator(".status").inner_text() == "withdrawn"
     assert other.locator(".withdraw").count() == 0
     shoot(page, "7-invites")
+    page.emulate_media(color_scheme="dark")
+    page.click('.tab[data-view="accounts"]')
+    row(page, BOT).wait_for()
+    shoot(page, "8-accounts-dark")
 
     page.click("#sign-out")
     page.locator("#signin").wait_for(state="visible")

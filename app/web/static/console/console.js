@@ -15,6 +15,7 @@
     unreachable: "X unreachable",
     unchecked: "not checked yet",
   };
+  var INVITE_WORDS = { pending: "pending", used: "used", revoked: "withdrawn", expired: "expired" };
   var accountsPrefix = document.body.getAttribute("data-accounts-prefix") || "";
   var accounts = [];
 
@@ -453,7 +454,7 @@
           el("tr", { "data-invite-id": invite.id }, [
             el("td", { "data-label": "For", class: "name", text: invite.screen_name ? "@" + invite.screen_name : "any account" }),
             el("td", { "data-label": "Status", class: "status-cell" }, [
-              el("span", { class: "status invite-" + invite.status, text: invite.status }),
+              el("span", { class: "status invite-" + invite.status, text: INVITE_WORDS[invite.status] || invite.status }),
             ]),
             el("td", { "data-label": "Created", text: when(invite.created_at) }),
             el("td", { "data-label": "Expires", text: when(invite.expires_at) }),
