@@ -172,3 +172,14 @@ def test_an_operator_runs_the_fleet_from_the_console(
     expected = "Failed to load resource: the server responded with a status of 401"
     assert [p for p in page.problems if not p.startswith(expected)] == []
     assert len(page.problems) == 1
+
+    # The CSP at work: a script element injected into the page (as an XSS would) does not run.
+    page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.body.appendChild(script);
+        }"""
+    )
+    assert page.evaluate("window.injected") is None
+    assert any("Content Security Policy" in p for p in page.problems)
