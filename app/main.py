@@ -13,7 +13,7 @@ from app.errors import BirdhouseError, NotAuthenticated, TooManyAttempts, XRateL
 from app.logging_setup import configure_logging
 from app.web.deps import require_trusted_host, start_request_deadline
 from app.web.error_responses import ErrorBody
-from app.web.routes import accounts, docs, health, home, invites, onboarding
+from app.web.routes import accounts, console, docs, health, home, invites, onboarding
 from app.web.security_headers import SecurityHeaders
 
 
@@ -52,6 +52,8 @@ def create_app() -> FastAPI:
     # build no link either (everything in them is relative).
     app.include_router(health.router)
     app.include_router(docs.router)
+    # The console page is static apart from the secrets prefix; its API calls carry the guards.
+    app.include_router(console.router)
     # First the deadline, so the admin check's read of the app secret draws from it too.
     guards = [Depends(start_request_deadline), Depends(require_trusted_host)]
     for router in (home.router, invites.router, accounts.router, onboarding.router):

@@ -59,6 +59,12 @@ MUST_BE_IN_THE_PACKAGE = (
     "app/web/static/swagger-ui/swagger-ui-bundle.js",
     "app/web/static/swagger-ui/swagger-ui.css",
     "app/web/static/swagger-ui/LICENSE",
+    # So does /console.
+    "app/web/templates/console.html",
+    "app/web/static/console/console.js",
+    "app/web/static/console/console.css",
+    "app/web/static/console/qrcode.js",
+    "app/web/static/console/QRCODE-LICENSE.txt",
 )
 # Our own code, which no *.dist-info describes.
 # Our own code: app, and the bot-job client vendored from client/src (no wheel, no metadata).

@@ -1,0 +1,79 @@
+"""Fixtures for the browser tests: the `make dev` stack in a process group, and Chromium."""
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.local_stack import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    REPOSITORY,
+    LocalStack,
+    free_port,
+    read_welcome,
+)
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """`python -m app.sandbox.dev` in its own process group, with nothing real configured."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "CONSUMER_", "ADMIN_", "SIGNING_", "X_API", "PUBLIC_"))
+    }
+    env["PYTHONPATH"] = str(REPOSITORY)
+    env["PYTHONUNBUFFERED"] = "1"
+    command = [sys.executable, "-m", "app.sandbox.dev", "--no-reload"]
+    command += ["--port", str(free_port()), "--x-port", str(free_port())]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path_factory.mktemp("dev"),  # no developer .env
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        yield read_welcome(process)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's group
+        try:
+            process.communicate(timeout=15)  # drains and closes the pipe
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium (see .ci/run)")
+        pytest.skip("Debian's chromium is not installed: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh phone-sized browser profile: no cookies from other tests."""
+    context = chromium.new_context(viewport=PHONE, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
