@@ -7,47 +7,37 @@ script and no other origin, so an injected string cannot run or send the token a
 """
 
 import html
-from functools import lru_cache
-from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from app.web.deps import SettingsDep
+from app.web.shipped_files import STATIC, TEMPLATES, Assets, asset_response, page_headers, read
 from birdhouse_client.layout import accounts_prefix
 
 QRCODE_GENERATOR_VERSION = "2.0.4"
-_STATIC = Path(__file__).resolve().parents[1] / "static" / "console"
-_ASSETS = {
+_STATIC = STATIC / "console"
+_ASSETS: Assets = {
     "console.js": (_STATIC / "console.js", "text/javascript"),
     "console.css": (_STATIC / "console.css", "text/css"),
     "qrcode.js": (_STATIC / "qrcode.js", "text/javascript"),
 }
-_PAGE = Path(__file__).resolve().parents[1] / "templates" / "console.html"
+_PAGE = TEMPLATES / "console.html"
 
 # The QR code is a GIF data URL, hence img-src data:. No 'unsafe-inline' anywhere.
 CONSOLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
-_PAGE_HEADERS = {
-    "Content-Security-Policy": CONSOLE_CSP,
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+_PAGE_HEADERS = page_headers(CONSOLE_CSP)
 
 router = APIRouter(include_in_schema=False)
-
-
-@lru_cache
-def _read(path: Path) -> bytes:
-    return path.read_bytes()
 
 
 @router.get("/console")
 def console_page(settings: SettingsDep) -> Response:
     # The bot-job snippet names the secret; its prefix is configuration, not a secret.
-    page = _read(_PAGE).replace(
+    page = read(_PAGE).replace(
         b"{{accounts_prefix}}", html.escape(accounts_prefix(settings.secrets_prefix)).encode()
     )
     return Response(page, media_type="text/html", headers=_PAGE_HEADERS)
@@ -55,11 +45,4 @@ def console_page(settings: SettingsDep) -> Response:
 
 @router.get("/console/{name}")
 def console_asset(name: str) -> Response:
-    if name not in _ASSETS:
-        raise HTTPException(status_code=404, detail="Not Found")
-    path, media_type = _ASSETS[name]
-    return Response(
-        _read(path),
-        media_type=media_type,
-        headers={"Cache-Control": "public, max-age=3600", "Content-Security-Policy": CONSOLE_CSP},
-    )
+    return asset_response(_ASSETS, name, csp=CONSOLE_CSP)

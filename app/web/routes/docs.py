@@ -6,23 +6,20 @@ the Swagger UI files are pinned in app/web/static and served from Birdhouse's ow
 a CSP that allows nothing else.
 """
 
-from functools import lru_cache
-from pathlib import Path
-
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from app.web.deps import SettingsDep
+from app.web.shipped_files import STATIC, TEMPLATES, Assets, asset_response, page_headers, read
 
 SWAGGER_UI_VERSION = "5.35.0"
-_STATIC = Path(__file__).resolve().parents[1] / "static"
-_ASSETS = {
-    "swagger-ui-bundle.js": (_STATIC / "swagger-ui" / "swagger-ui-bundle.js", "text/javascript"),
-    "swagger-ui.css": (_STATIC / "swagger-ui" / "swagger-ui.css", "text/css"),
-    "docs.js": (_STATIC / "docs.js", "text/javascript"),
+_ASSETS: Assets = {
+    "swagger-ui-bundle.js": (STATIC / "swagger-ui" / "swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": (STATIC / "swagger-ui" / "swagger-ui.css", "text/css"),
+    "docs.js": (STATIC / "docs.js", "text/javascript"),
 }
-_PAGE = Path(__file__).resolve().parents[1] / "templates" / "docs.html"
+_PAGE = TEMPLATES / "docs.html"
 
 DOCS_CSP = (
     "default-src 'none'; script-src 'self'; "
@@ -30,11 +27,7 @@ DOCS_CSP = (
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-_PAGE_HEADERS = {
-    "Content-Security-Policy": DOCS_CSP,
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+_PAGE_HEADERS = page_headers(DOCS_CSP)
 
 
 def require_docs(settings: SettingsDep) -> None:
@@ -46,11 +39,6 @@ def require_docs(settings: SettingsDep) -> None:
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_docs)])
 
 
-@lru_cache
-def _read(path: Path) -> bytes:
-    return path.read_bytes()
-
-
 @router.get("/openapi.json")
 def openapi_schema(request: Request) -> JSONResponse:
     return JSONResponse(request.app.openapi())
@@ -58,16 +46,9 @@ def openapi_schema(request: Request) -> JSONResponse:
 
 @router.get("/docs")
 def docs_page() -> Response:
-    return Response(_read(_PAGE), media_type="text/html", headers=_PAGE_HEADERS)
+    return Response(read(_PAGE), media_type="text/html", headers=_PAGE_HEADERS)
 
 
 @router.get("/docs/{name}")
 def docs_asset(name: str) -> Response:
-    if name not in _ASSETS:
-        raise HTTPException(status_code=404, detail="Not Found")
-    path, media_type = _ASSETS[name]
-    return Response(
-        _read(path),
-        media_type=media_type,
-        headers={"Cache-Control": "public, max-age=3600", "Content-Security-Policy": DOCS_CSP},
-    )
+    return asset_response(_ASSETS, name, csp=DOCS_CSP)
