@@ -10,45 +10,22 @@ Secrets Manager calls.
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from app.adapters.secrets_manager import AppSecretSource
-from app.errors import AppSecretError
+from app.core.app_secret import (
+    APP_SECRET_KEYS,
+    MIN_GENERATED_LENGTH,
+    PREVIOUS_SIGNING_KEYS,
+    AppSecret,
+    AppSecretSource,
+    looks_like_placeholder,
+)
+from app.core.errors import AppSecretError
 
 if TYPE_CHECKING:
     from app.config import Settings
 
-APP_SECRET_KEYS = ("consumer_key", "consumer_secret", "admin_token", "signing_key")
-# Earlier signing keys, newest first: accepted to check links and cookies, never to sign.
-PREVIOUS_SIGNING_KEYS = "previous_signing_keys"
-# Links live at most 30 days and rotations are rare: three earlier keys cover any sane cadence.
-MAX_PREVIOUS_SIGNING_KEYS = 3
 REFRESH_INTERVAL_SECONDS = 30.0
-# Values copied from docs or templates rather than generated.
-_PLACEHOLDERS = {"changethis", "change-me", "changeme", "secret", "xxx", "todo", "placeholder"}
-_MIN_GENERATED_LENGTH = 16
-# X's consumer keys are 25 characters and their secrets 50: anything much shorter was cut off.
-MIN_CONSUMER_KEY_LENGTH = 16
-
-
-@dataclass(frozen=True)
-class AppSecret:
-    consumer_key: str = field(repr=False)
-    consumer_secret: str = field(repr=False)
-    admin_token: str = field(repr=False)
-    signing_key: str = field(repr=False)
-    previous_signing_keys: tuple[str, ...] = field(default=(), repr=False)
-
-    @property
-    def signing_keys(self) -> tuple[str, ...]:
-        """The current key first (it signs), then the earlier ones (they only verify)."""
-        return (self.signing_key, *self.previous_signing_keys)
-
-
-def looks_like_placeholder(value: str, *, min_length: int) -> bool:
-    """Copied from a template or cut short, rather than the real thing."""
-    return value.strip().lower() in _PLACEHOLDERS or len(value) < min_length
 
 
 class AppSecretCache:
@@ -132,10 +109,10 @@ def _read_app_secret(settings: "Settings", source: AppSecretSource) -> AppSecret
             )
     for key in ("admin_token", "signing_key"):
         value = merged[key]
-        if looks_like_placeholder(value, min_length=_MIN_GENERATED_LENGTH):
+        if looks_like_placeholder(value, min_length=MIN_GENERATED_LENGTH):
             raise AppSecretError(
                 f"The {key!r} in {secret_id!r} looks like a placeholder: "
-                f"use at least {_MIN_GENERATED_LENGTH} random characters"
+                f"use at least {MIN_GENERATED_LENGTH} random characters"
             )
     previous = stored.get(PREVIOUS_SIGNING_KEYS) or []
     if not isinstance(previous, list) or not all(isinstance(k, str) and k for k in previous):

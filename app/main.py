@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from mangum import Mangum
 
 from app import __version__
-from app.errors import BirdhouseError, NotAuthenticated, TooManyAttempts, XRateLimited
+from app.core.errors import BirdhouseError, NotAuthenticated, TooManyAttempts, XRateLimited
 from app.logging_setup import configure_logging
 from app.web.deps import require_trusted_host, start_request_deadline
 from app.web.error_responses import ErrorBody

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.deadline import DEFAULT_MARGIN_SECONDS, SECRETS_OPERATION_WORST_SECONDS
+from app.core.deadline import DEFAULT_MARGIN_SECONDS, SECRETS_OPERATION_WORST_SECONDS
 
 # Secrets Manager allows more, but the prefix becomes part of IAM resource ARNs too.
 _SECRETS_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*$")
@@ -125,7 +125,3 @@ class Settings(BaseSettings):
     @property
     def app_secret_id(self) -> str:
         return f"{self.secrets_prefix}/app"
-
-    @property
-    def accounts_prefix(self) -> str:
-        return f"{self.secrets_prefix}/accounts/"

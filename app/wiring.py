@@ -1,42 +1,67 @@
-"""Builds Birdhouse's services from settings: the one place every entry point wires from.
+"""Builds Birdhouse's services from settings: the one place that constructs adapters.
 
-The web app (through the thin FastAPI wrappers in `deps.py`), the command line and the dev
-launcher all call these; none of them borrows another's wiring.
+The web app (through the thin FastAPI wrappers in `deps.py`), the command line, the sweep and
+the dev launcher all call these; none of them borrows another's wiring, and nothing else
+imports `app.adapters` (tests/test_layers.py).
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.adapters.events import EventBridgePublisher
-from app.adapters.invite_ledger import DynamoDBInviteLedger, create_dynamodb_client
+from app.adapters.invite_ledger import (
+    DynamoDBInviteLedger,
+    create_dynamodb_client,
+    create_invites_table,
+)
 from app.adapters.secrets_manager import (
     SecretsManagerAccountStore,
     SecretsManagerAppSecret,
     create_secrets_client,
 )
 from app.adapters.x_client import OAuth1XClient
+from app.app_secret import load_app_secret, refresh_app_secret
+from app.core.app_secret import AppSecret, AppSecretRefresher
+from app.core.signing import SigningKeys
 from app.flows.health import Recorder
-from app.signing import SigningKeys
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
     from app.config import Settings
-from app.app_secret import AppSecret, load_app_secret
 
 
-def account_store(settings: "Settings") -> SecretsManagerAccountStore:
+def secrets_client() -> "SecretsManagerClient":
+    """The container's Secrets Manager client (region and endpoint from AWS_* variables)."""
+    return create_secrets_client()
+
+
+def account_store(
+    settings: "Settings", *, client: "SecretsManagerClient | None" = None
+) -> SecretsManagerAccountStore:
     return SecretsManagerAccountStore(
-        create_secrets_client(),
+        client or create_secrets_client(),
         secrets_prefix=settings.secrets_prefix,
         kms_key_id=settings.secrets_kms_key_id,
     )
 
 
-def app_secret_source() -> SecretsManagerAppSecret:
-    return SecretsManagerAppSecret(create_secrets_client())
+def app_secret_source(*, client: "SecretsManagerClient | None" = None) -> SecretsManagerAppSecret:
+    return SecretsManagerAppSecret(client or create_secrets_client())
 
 
 def app_secret(settings: "Settings") -> AppSecret:
-    """Read once per container (environment variables override single keys)."""
+    """Read once per container and again after its TTL (environment variables override keys)."""
     return load_app_secret(settings=settings, source=app_secret_source())
+
+
+def app_secret_refresher(settings: "Settings") -> AppSecretRefresher:
+    """For the flows: read the app secret again now (at most every 30 s)."""
+
+    def refresh() -> None:
+        refresh_app_secret(settings=settings, source=app_secret_source())
+
+    return refresh
 
 
 def x_client(settings: "Settings", secret: AppSecret) -> OAuth1XClient:
@@ -48,7 +73,7 @@ def x_client(settings: "Settings", secret: AppSecret) -> OAuth1XClient:
 def x_client_for_keys(
     settings: "Settings", *, consumer_key: str, consumer_secret: str
 ) -> OAuth1XClient:
-    """For keys not stored yet: `bootstrap` proves them at X before it writes them."""
+    """For keys not stored yet: bootstrap and rotation prove them at X before writing them."""
     return OAuth1XClient(
         base_url=settings.x_api_base_url,
         consumer_key=consumer_key,
@@ -57,20 +82,31 @@ def x_client_for_keys(
     )
 
 
-def invite_ledger(settings: "Settings") -> DynamoDBInviteLedger:
-    return DynamoDBInviteLedger(create_dynamodb_client(), table_name=settings.invites_table)
+def invite_ledger(
+    settings: "Settings", *, client: "DynamoDBClient | None" = None
+) -> DynamoDBInviteLedger:
+    return DynamoDBInviteLedger(
+        client or create_dynamodb_client(), table_name=settings.invites_table
+    )
 
 
-def event_publisher(settings: "Settings") -> EventBridgePublisher:
-    return EventBridgePublisher(None, bus_name=settings.event_bus_name)
+def create_ledger_table(settings: "Settings", *, client: "DynamoDBClient") -> None:
+    """The invite ledger's table as serverless.yml declares it (for an embedded DynamoDB)."""
+    create_invites_table(client, settings.invites_table)
 
 
-def recorder(settings: "Settings", *, signing_keys: SigningKeys = ()) -> Recorder:
+def event_publisher(settings: "Settings", *, client: Any = None) -> EventBridgePublisher:
+    return EventBridgePublisher(client, bus_name=settings.event_bus_name)
+
+
+def recorder(
+    settings: "Settings", *, signing_keys: SigningKeys = (), base_url: str | None = None
+) -> Recorder:
     """Writes check findings as tags and announces changes, with re-invites where it can."""
     return Recorder(
         store=account_store(settings),
         events=event_publisher(settings),
         ledger=invite_ledger(settings),
         signing_keys=signing_keys,
-        base_url=settings.public_base_url,
+        base_url=base_url or settings.public_base_url,
     )

@@ -14,7 +14,7 @@ import pytest
 from app.adapters.secrets_manager import SecretsManagerAppSecret
 from app.app_secret import CACHE, load_app_secret, refresh_app_secret
 from app.config import Settings
-from app.errors import AppSecretError
+from app.core.errors import AppSecretError
 from tests.support.admin_api import AdminApi
 from tests.support.constants import ADMIN_TOKEN, APP_SECRET_ID, CONSUMER_KEY, SIGNING_KEY
 from tests.support.lambda_browser import LambdaBrowser

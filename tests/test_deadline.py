@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from app.adapters.secrets_manager import SECRETS_CLIENT_CONFIG, SecretsManagerAccountStore
 from app.adapters.x_client import OAuth1XClient
 from app.config import Settings
-from app.deadline import Deadline, deadline_scope, lambda_deadline
-from app.errors import StoreUnavailable, XTimeout
+from app.core.deadline import Deadline, deadline_scope, lambda_deadline
+from app.core.errors import StoreUnavailable, XTimeout
 from app.sandbox.x_standin import Fault, XStandin
 from tests.support.constants import CONSUMER_KEY, CONSUMER_SECRET
 from tests.support.lambda_events import LambdaContext

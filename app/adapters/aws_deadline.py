@@ -19,7 +19,7 @@ from botocore.retries.standard import (
     ThrottlingErrorDetector,
 )
 
-from app.deadline import SECRETS_ATTEMPTS, current_deadline
+from app.core.deadline import SECRETS_ATTEMPTS, current_deadline
 
 
 class DeadlineReached(BotoCoreError):

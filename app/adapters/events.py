@@ -8,7 +8,7 @@ import json
 import logging
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -22,10 +22,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SOURCE = "birdhouse"
-ACCOUNT_CONNECTED = "Account connected"
-ACCOUNT_STATUS_CHANGED = "Account status changed"
-ACCOUNT_DELETED = "Account deleted"
-ACCOUNT_RESTORED = "Account restored"
 # Fields a detail may carry: anything else (a token, a secret) is dropped before sending.
 _DETAIL_FIELDS = (
     "screen_name",
@@ -42,12 +38,6 @@ _DETAIL_FIELDS = (
 EVENTS_CLIENT_CONFIG = Config(
     connect_timeout=1, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 2}
 )
-
-
-class EventPublisher(Protocol):
-    """Where account events go."""
-
-    def publish(self, detail_type: str, detail: dict[str, Any]) -> bool: ...
 
 
 @lru_cache

@@ -17,8 +17,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from app.adapters.aws_deadline import bound_by_deadline
-from app.errors import ExpiredInvite, InviteNotFound, InviteNotPending, LedgerUnavailable
-from app.flows.invites import InviteRecord, InviteStatus, already_used, withdrawn
+from app.core.errors import ExpiredInvite, InviteNotFound, InviteNotPending, LedgerUnavailable
+from app.core.invites import InviteRecord, InviteStatus, already_used, withdrawn
 from birdhouse_client.layout import aws_error_code
 
 if TYPE_CHECKING:

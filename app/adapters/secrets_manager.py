@@ -1,26 +1,26 @@
 """Secrets Manager, behind two small interfaces: the account store and the app secret source."""
 
-import enum
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from app.adapters.aws_deadline import DeadlineReached, bound_by_deadline
-from app.deadline import (
+from app.core.accounts import PendingDeletion, SaveOutcome
+from app.core.deadline import (
     SECRETS_ATTEMPTS,
     SECRETS_CONNECT_TIMEOUT_SECONDS,
     SECRETS_READ_TIMEOUT_SECONDS,
 )
-from app.errors import StoreUnavailable
+from app.core.errors import StoreUnavailable
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
     STATUS_REVOKED,
@@ -60,60 +60,6 @@ SECRETS_CLIENT_CONFIG = Config(
 # (their DeletedDate is documented both as the request time and as the end of the window), so
 # Birdhouse writes it down as a tag just before it schedules the deletion.
 TAG_DELETION_DATE = "birdhouse:deletion_date"
-
-
-@dataclass(frozen=True)
-class PendingDeletion:
-    """An account scheduled for deletion, still restorable until `deletion_date`."""
-
-    account: AccountSummary
-    # None when it was deleted outside Birdhouse (the console, the AWS CLI).
-    deletion_date: datetime | None
-
-
-class SaveOutcome(enum.Enum):
-    CREATED = "created"
-    UPDATED = "updated"
-
-
-class AppSecretSource(Protocol):
-    """Where the app secret (consumer keys, admin token, signing key) is kept."""
-
-    def read_app_secret(self, secret_id: str) -> dict[str, Any] | None: ...
-
-    def write_app_secret(self, secret_id: str, value: dict[str, Any]) -> SaveOutcome: ...
-
-
-class AccountStore(Protocol):
-    """Where account secrets are kept, one per screen name."""
-
-    def get_account(self, screen_name: str) -> AccountSecret | None: ...
-
-    def save_account(self, account: AccountSecret) -> SaveOutcome: ...
-
-    def replace_account_value(self, account: AccountSecret) -> None: ...
-
-    def mark_revoked(self, account: AccountSecret) -> None: ...
-
-    def record_check(
-        self, screen_name: str, *, status: str, access_level: str | None, checked_at: str
-    ) -> None: ...
-
-    def list_accounts(self) -> Iterator[AccountSummary]: ...
-
-    def list_deleted_accounts(self) -> Iterator[PendingDeletion]: ...
-
-    def describe_account(self, screen_name: str) -> AccountSummary | None: ...
-
-    def schedule_deletion(
-        self, screen_name: str, *, recovery_window_days: int, moved_to: str | None = None
-    ) -> datetime: ...
-
-    def restore_account(self, screen_name: str) -> AccountSummary | None: ...
-
-    def find_by_user_id(self, user_id: str) -> AccountSummary | None: ...
-
-    def note_name_conflict(self, screen_name: str, *, detail: str) -> None: ...
 
 
 @lru_cache

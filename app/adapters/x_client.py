@@ -4,9 +4,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 
 import requests
@@ -19,8 +17,8 @@ from app.adapters.bounded_http import (
     bounded_request,
     bounded_session,
 )
-from app.deadline import MIN_X_CALL_SECONDS, current_deadline
-from app.errors import (
+from app.core.deadline import MIN_X_CALL_SECONDS, current_deadline
+from app.core.errors import (
     XAppNotEnrolled,
     XBadResponse,
     XCreditsDepleted,
@@ -34,7 +32,8 @@ from app.errors import (
     XTokenRevoked,
     XUnavailable,
 )
-from birdhouse_client.layout import SCREEN_NAME_PATTERN, AccountSecret
+from app.core.x import AuthorizedAccount, TokenPair, Tweet, XUser
+from birdhouse_client.layout import SCREEN_NAME_PATTERN
 
 log = logging.getLogger(__name__)
 
@@ -46,65 +45,6 @@ _MAX_BODY_BYTES = 1024 * 1024
 _MAX_CONNECT_SECONDS = 3.05
 # X's rate-limit windows are 15 minutes; the wait to suggest when X does not say.
 _DEFAULT_RETRY_AFTER_SECONDS = 15 * 60
-
-
-@dataclass(frozen=True)
-class TokenPair:
-    """An OAuth 1.0a token and its secret: a request token, or an account's access token."""
-
-    token: str = field(repr=False)
-    secret: str = field(repr=False)
-
-    @classmethod
-    def of_account(cls, account: AccountSecret) -> "TokenPair":
-        return cls(token=account.access_token, secret=account.access_token_secret)
-
-
-@dataclass(frozen=True)
-class AuthorizedAccount:
-    """X's answer to the access-token exchange: the account's tokens, and who it is."""
-
-    tokens: TokenPair
-    user_id: str
-    screen_name: str
-    # x-access-level, when X sends it with the tokens: "read" means the bot may not post.
-    access_level: str | None = None
-
-
-@dataclass(frozen=True)
-class XUser:
-    user_id: str
-    screen_name: str
-    # x-access-level on user-context answers: read, read-write, read-write-directmessages.
-    access_level: str | None = None
-
-    @property
-    def can_post(self) -> bool | None:
-        return None if self.access_level is None else self.access_level.startswith("read-write")
-
-
-@dataclass(frozen=True)
-class Tweet:
-    tweet_id: str
-    text: str
-
-
-class XClient(Protocol):
-    """What Birdhouse asks of X."""
-
-    def fetch_request_token(self, *, callback_url: str) -> TokenPair: ...
-
-    def authorize_url(self, *, oauth_token: str, screen_name: str | None) -> str: ...
-
-    def fetch_access_token(
-        self, request_token: TokenPair, *, verifier: str
-    ) -> AuthorizedAccount: ...
-
-    def invalidate_token(self, tokens: TokenPair) -> None: ...
-
-    def get_me(self, tokens: TokenPair) -> XUser: ...
-
-    def create_tweet(self, tokens: TokenPair, *, text: str) -> Tweet: ...
 
 
 @lru_cache

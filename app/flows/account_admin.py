@@ -8,12 +8,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.adapters.secrets_manager import AccountStore
-from app.adapters.x_client import TokenPair, XClient
-from app.errors import AccountMismatch, AccountNotFound, ScreenNameTaken, XError, XTokenRevoked
+from app.core.accounts import AccountStore
+from app.core.errors import AccountMismatch, AccountNotFound, ScreenNameTaken, XError, XTokenRevoked
+from app.core.events import ACCOUNT_DELETED, ACCOUNT_RESTORED, EventPublisher
+from app.core.invites import REINVITE_LIFETIME, InviteLedger
+from app.core.signing import SigningKeys
+from app.core.x import TokenPair, XClient
 from app.flows.health import Recorder, check_account
-from app.flows.invites import InviteLedger, NewInvite, create_invite
-from app.signing import SigningKeys
+from app.flows.invites import NewInvite, create_invite
 from birdhouse_client.layout import (
     STATUS_READ_ONLY,
     STATUS_RENAMED,
@@ -164,6 +166,7 @@ def remove_account(
     screen_name: str,
     store: AccountStore,
     x_client: XClient,
+    events: EventPublisher,
     recovery_window_days: int,
 ) -> Removal:
     """Revoke the token at X, then schedule the secret's deletion, even if X can't be reached."""
@@ -172,6 +175,7 @@ def remove_account(
     deletion_date = store.schedule_deletion(
         account.screen_name, recovery_window_days=recovery_window_days
     )
+    events.publish(ACCOUNT_DELETED, {"screen_name": account.screen_name, "status": "deleted"})
     return Removal(
         screen_name=account.screen_name,
         revoked_at_x=revoked,
@@ -199,7 +203,7 @@ def reset_account(
     x_client: XClient,
     ledger: InviteLedger,
     signing_keys: SigningKeys,
-    invite_lifetime: timedelta = timedelta(days=7),
+    invite_lifetime: timedelta = REINVITE_LIFETIME,
 ) -> AccountReset:
     """Revoke at X, mark the secret `revoked` (bot jobs get a clear error), hand back an invite.
 
@@ -298,11 +302,16 @@ def list_deleted_accounts(*, store: AccountStore) -> list[DeletedAccount]:
     ]
 
 
-def restore_account(*, screen_name: str, store: AccountStore, x_client: XClient) -> Restoration:
+def restore_account(
+    *, screen_name: str, store: AccountStore, x_client: XClient, events: EventPublisher
+) -> Restoration:
     """Undo a deletion, then ask X whether the token still works: deleting revoked it."""
     summary = store.restore_account(screen_name)
     if summary is None:
         raise _not_found(screen_name)
+    events.publish(
+        ACCOUNT_RESTORED, {"screen_name": summary.screen_name, "user_id": summary.user_id}
+    )
     token_works: bool | None
     try:
         account = _load(summary.screen_name, store)

@@ -10,13 +10,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
-from urllib.parse import urlencode
+from datetime import UTC, datetime
 
-from app.adapters.secrets_manager import AccountStore
-from app.adapters.x_client import TokenPair, XClient
-from app.errors import (
+from app.core.accounts import AccountStore
+from app.core.errors import (
     AppKeysRejected,
     BirdhouseError,
     XAppNotEnrolled,
@@ -26,8 +23,11 @@ from app.errors import (
     XRejected,
     XTokenRevoked,
 )
-from app.flows.invites import InviteLedger, create_invite
-from app.signing import SigningKeys
+from app.core.events import ACCOUNT_STATUS_CHANGED, EventPublisher
+from app.core.invites import REINVITE_LIFETIME, InviteLedger, invite_link
+from app.core.signing import SigningKeys
+from app.core.x import TokenPair, XClient
+from app.flows.invites import create_invite
 from birdhouse_client.layout import (
     STATUS_APP_KEYS_REJECTED,
     STATUS_CREDITS_DEPLETED,
@@ -43,12 +43,7 @@ from birdhouse_client.layout import (
     same_account_name,
 )
 
-if TYPE_CHECKING:
-    from app.adapters.events import EventPublisher
-
 log = logging.getLogger(__name__)
-
-_REINVITE_LIFETIME = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -126,7 +121,7 @@ class Recorder:
     """Writes findings as tags and announces changes (with a fresh invite for a revoked one)."""
 
     store: AccountStore
-    events: "EventPublisher"
+    events: EventPublisher
     ledger: InviteLedger | None = None
     signing_keys: SigningKeys = ()
     base_url: str | None = None
@@ -154,7 +149,7 @@ class Recorder:
         if finding.status == STATUS_REVOKED:
             detail.update(self._reinvite(finding.screen_name))
         log.info("@%s: %s -> %s", finding.screen_name, previous_status, finding.status)
-        self.events.publish("Account status changed", detail)
+        self.events.publish(ACCOUNT_STATUS_CHANGED, detail)
 
     def _reinvite(self, screen_name: str) -> dict[str, object]:
         if self.ledger is None or not self.signing_keys:
@@ -165,7 +160,7 @@ class Recorder:
                 store=self.store,
                 signing_key=self.signing_keys,
                 screen_name=screen_name,
-                lifetime=_REINVITE_LIFETIME,
+                lifetime=REINVITE_LIFETIME,
                 note="re-onboarding: the sweep found the token revoked",
             )
         except BirdhouseError as exc:
@@ -176,7 +171,7 @@ class Recorder:
             "invite_expires_at": invite.record.expires_at.isoformat(),
         }
         if self.base_url:
-            found["invite_url"] = f"{self.base_url}/onboard?{urlencode({'invite': invite.token})}"
+            found["invite_url"] = invite_link(self.base_url, invite.token)
         return found
 
 

@@ -6,35 +6,30 @@ invite is still open, whom it is for, and stops one link from starting endless a
 
 import logging
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from app.adapters.secrets_manager import AccountStore
-from app.errors import (
-    ExpiredInvite,
-    InvalidInvite,
-    InviteAlreadyUsed,
-    InviteNotFound,
-    InviteNotPending,
-    InviteWithdrawn,
-    TooManyAttempts,
+from app.core.accounts import AccountStore
+from app.core.errors import ExpiredInvite, InvalidInvite, TooManyAttempts
+from app.core.invites import (
+    InviteLedger,
+    InviteRecord,
+    InviteStatus,
+    already_used,
+    not_found,
+    not_pending,
+    withdrawn,
 )
-from app.signing import SigningKeys, itsdangerous_keys
+from app.core.signing import SigningKeys, itsdangerous_keys
 
 if TYPE_CHECKING:
     from itsdangerous import URLSafeSerializer
 
 log = logging.getLogger(__name__)
 
-DEFAULT_INVITE_LIFETIME = timedelta(days=7)
-MIN_INVITE_LIFETIME = timedelta(minutes=5)
-MAX_INVITE_LIFETIME = timedelta(days=30)
 # Longest token a legitimate invite can produce, with room to spare.
 MAX_INVITE_TOKEN_LENGTH = 512
-MAX_NOTE_LENGTH = 200
-INVITE_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 # One link may start this many X authorizations per window: one person holding one link can't
 # spend the app's request-token quota.
 ATTEMPTS_PER_WINDOW = 10
@@ -43,59 +38,6 @@ ATTEMPT_WINDOW = timedelta(minutes=15)
 # v2: tokens name a ledger record. v1 tokens (before the ledger) fail the signature check and
 # get the ordinary "not valid, ask for a new link" page.
 _SALT = "birdhouse.invite.v2"
-
-
-class InviteStatus(StrEnum):
-    PENDING = "pending"
-    USED = "used"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-
-
-@dataclass(frozen=True)
-class InviteRecord:
-    """One invite in the ledger; also the admin API's answer for it (never a token or link)."""
-
-    id: str
-    status: InviteStatus
-    created_at: datetime
-    expires_at: datetime
-    screen_name: str | None = None
-    # Set when the invite re-connects a known account: only that X user may use it.
-    user_id: str | None = None
-    note: str | None = None
-    used_at: datetime | None = None
-    connected_screen_name: str | None = None
-    connected_user_id: str | None = None
-    revoked_at: datetime | None = None
-
-    def as_of(self, now: datetime) -> "InviteRecord":
-        """Pending past its expiry reads as expired (the ledger's TTL removes it later)."""
-        if self.status is InviteStatus.PENDING and now >= self.expires_at:
-            return replace(self, status=InviteStatus.EXPIRED)
-        return self
-
-
-class InviteLedger(Protocol):
-    """Where invites are recorded, claimed once, and withdrawn."""
-
-    def record(self, invite: InviteRecord) -> None: ...
-
-    def get(self, invite_id: str) -> InviteRecord | None: ...
-
-    def list_invites(self) -> list[InviteRecord]: ...
-
-    def withdraw(self, invite_id: str, *, now: datetime) -> InviteRecord: ...
-
-    def count_attempt(
-        self, invite_id: str, *, now: datetime, limit: int, window: timedelta
-    ) -> bool: ...
-
-    def claim(
-        self, invite_id: str, *, claim_id: str, screen_name: str, user_id: str, now: datetime
-    ) -> None: ...
-
-    def release(self, invite_id: str, *, claim_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -207,30 +149,13 @@ def withdraw_invite(
     moment = now or datetime.now(UTC)
     record = ledger.get(invite_id)
     if record is None:
-        raise InviteNotFound(f"No invite has the id {invite_id!r}.")
+        raise not_found(invite_id)
     record = record.as_of(moment)
     if record.status is not InviteStatus.PENDING:
-        raise InviteNotPending(
-            f"Invite {invite_id} is {record.status.value}; only a pending invite can be withdrawn."
-        )
+        raise not_pending(invite_id, record.status)
     withdrawn_record = ledger.withdraw(invite_id, now=moment)
     log.info("invite %s withdrawn", invite_id)
     return withdrawn_record
-
-
-def already_used(record: InviteRecord) -> InviteAlreadyUsed:
-    who = f"@{record.connected_screen_name}" if record.connected_screen_name else "an account"
-    return InviteAlreadyUsed(
-        f"This link was already used to connect {who}.",
-        hint="Each link connects one account. Ask the person who sent it for a new link.",
-    )
-
-
-def withdrawn() -> InviteWithdrawn:
-    return InviteWithdrawn(
-        "This link was withdrawn by the person who sent it.",
-        hint="Ask them for a new link if you still need to connect your bot.",
-    )
 
 
 def _refuse_if_expired(expires_at: datetime, now: datetime | None) -> None:

@@ -10,10 +10,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from app.adapters.secrets_manager import AccountStore, SaveOutcome
-from app.adapters.x_client import AuthorizedAccount, TokenPair, XClient
-from app.app_secret import AppSecret
-from app.errors import (
+from app.core.accounts import AccountStore, SaveOutcome
+from app.core.app_secret import AppSecret, AppSecretRefresher
+from app.core.errors import (
     AccountMismatch,
     BirdhouseError,
     LedgerUnavailable,
@@ -24,7 +23,10 @@ from app.errors import (
     XRateLimited,
     XRejected,
 )
-from app.flows.invites import InviteLedger, open_invite, read_invite_id
+from app.core.events import ACCOUNT_CONNECTED, EventPublisher
+from app.core.invites import InviteLedger
+from app.core.x import AuthorizedAccount, TokenPair, XClient
+from app.flows.invites import open_invite, read_invite_id
 from birdhouse_client.layout import (
     STATUS_OK,
     STATUS_READ_ONLY,
@@ -79,8 +81,13 @@ def start_onboarding(
     x_client: XClient,
     ledger: InviteLedger,
     callback_url: str,
+    refresh_app_secret: AppSecretRefresher | None = None,
 ) -> OnboardingStart:
-    """Check the invite (signature, then the ledger) before anything reaches X."""
+    """Check the invite (signature, then the ledger) before anything reaches X.
+
+    When X refuses the app's own keys, `refresh_app_secret` reads the app secret again: the
+    keys may have been rotated since this container read them, and the owner's next try works.
+    """
     invite_id = read_invite_id(invite_token, signing_key=app_secret.signing_keys)
     invite = open_invite(invite_id, ledger=ledger)
     try:
@@ -90,6 +97,8 @@ def start_onboarding(
     except XRejected as exc:
         # The owner can't fix this: the consumer keys are wrong or the callback isn't registered.
         log.error("X refused a request token (%s): %s", exc.x_status, exc.x_body)
+        if exc.x_status == 401 and refresh_app_secret is not None:
+            _refresh(refresh_app_secret)
         raise XRejected(
             "X refused to start the authorization. This is a setup problem on our side, not yours.",
             x_status=exc.x_status,
@@ -110,6 +119,45 @@ def start_onboarding(
     )
 
 
+def start_pin_onboarding(*, x_client: XClient, screen_name: str | None) -> OnboardingStart:
+    """The operator's PIN flow: an `oob` request token, and the link to authorize it at X."""
+    request_token = x_client.fetch_request_token(callback_url="oob")
+    return OnboardingStart(
+        authorize_url=x_client.authorize_url(
+            oauth_token=request_token.token, screen_name=screen_name
+        ),
+        state=OnboardingState(request_token=request_token, expected_screen_name=screen_name),
+    )
+
+
+def complete_pin_onboarding(
+    *,
+    state: OnboardingState,
+    pin: str,
+    app_secret: AppSecret,
+    x_client: XClient,
+    store: AccountStore,
+    events: EventPublisher,
+    recovery_window_days: int,
+) -> ConnectedAccount:
+    """The PIN X showed is the verifier; every rule of the browser flow applies, no invite."""
+    if not pin.strip():
+        raise OnboardingSessionError("The PIN is what X shows after you authorize.")
+    try:
+        return complete_onboarding(
+            state=state,
+            verifier=pin.strip(),
+            app_secret=app_secret,
+            x_client=x_client,
+            store=store,
+            ledger=None,  # the operator's own run: no invite to claim
+            events=events,
+            recovery_window_days=recovery_window_days,
+        )
+    except OnboardingSessionError as exc:
+        raise OnboardingSessionError("X did not accept that PIN; run the command again.") from exc
+
+
 def complete_onboarding(
     *,
     state: OnboardingState,
@@ -118,9 +166,11 @@ def complete_onboarding(
     x_client: XClient,
     store: AccountStore,
     ledger: InviteLedger | None,
+    events: EventPublisher,
     recovery_window_days: int = 7,
 ) -> ConnectedAccount:
-    """Exchange the verifier, refuse the wrong account, claim the invite, store the secret."""
+    """Exchange the verifier, refuse the wrong account, claim the invite, store the secret,
+    and announce it ("Account connected")."""
     try:
         access = x_client.fetch_access_token(state.request_token, verifier=verifier)
     except XRateLimited:
@@ -192,13 +242,23 @@ def complete_onboarding(
             checked_at=account.authorized_at,
         )
     log.info("connected @%s (user id %s, %s)", account.screen_name, account.user_id, outcome.value)
-    return ConnectedAccount(
+    connected = ConnectedAccount(
         screen_name=account.screen_name,
         user_id=account.user_id,
         outcome=outcome,
         moved_from=previous.screen_name if previous else None,
         access_level=access.access_level,
     )
+    events.publish(
+        ACCOUNT_CONNECTED,
+        {
+            "screen_name": connected.screen_name,
+            "user_id": connected.user_id,
+            "status": STATUS_READ_ONLY if connected.read_only else STATUS_OK,
+            "access_level": connected.access_level,
+        },
+    )
+    return connected
 
 
 def _refuse_another_account(
@@ -284,6 +344,13 @@ def _retire_old_name(
         # Both secrets hold working keys for the same account; the next sweep or re-onboarding
         # tidies up. Never fail the owner's page for it.
         log.warning("could not retire @%s after its move", previous.screen_name)
+
+
+def _refresh(refresh_app_secret: AppSecretRefresher) -> None:
+    try:
+        refresh_app_secret()
+    except BirdhouseError:
+        log.warning("could not re-read the app secret after X refused its keys")
 
 
 def _release(ledger: InviteLedger, invite_id: str, claim_id: str) -> None:

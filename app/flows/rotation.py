@@ -10,21 +10,18 @@ written; the old pair stays readable as AWSPREVIOUS).
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from app.adapters.secrets_manager import AccountStore, AppSecretSource
-from app.adapters.x_client import TokenPair, XClient
-from app.app_secret import MIN_CONSUMER_KEY_LENGTH, looks_like_placeholder
-from app.config import Settings
-from app.errors import BirdhouseError, RotationRefused, StoreUnavailable, XError, XTokenRevoked
-from app.flows.invites import InviteLedger, create_invite
-from app.signing import SigningKeys
+from app.core.accounts import AccountStore
+from app.core.app_secret import MIN_CONSUMER_KEY_LENGTH, AppSecretSource, looks_like_placeholder
+from app.core.errors import BirdhouseError, RotationRefused, StoreUnavailable, XError, XTokenRevoked
+from app.core.invites import REINVITE_LIFETIME, InviteLedger
+from app.core.signing import SigningKeys
+from app.core.x import TokenPair, XClient
+from app.flows.invites import create_invite
 
 log = logging.getLogger(__name__)
-
-REINVITE_LIFETIME = timedelta(days=7)
 
 
 class Verdict(StrEnum):
@@ -77,7 +74,7 @@ def rotate_consumer_keys(
     *,
     consumer_key: str,
     consumer_secret: str,
-    settings: Settings,
+    app_secret_id: str,
     source: AppSecretSource,
     store: AccountStore,
     x_client_for: Callable[[str, str], XClient],
@@ -91,7 +88,7 @@ def rotate_consumer_keys(
     prove_consumer_keys(x_client)
 
     summary = RotationSummary(
-        app_secret_written=_write_app_secret(consumer_key, consumer_secret, settings, source)
+        app_secret_written=_write_app_secret(consumer_key, consumer_secret, app_secret_id, source)
     )
     names = sorted((a.screen_name for a in store.list_accounts()), key=str.lower)
     for done, name in enumerate(names):
@@ -116,12 +113,12 @@ def rotate_consumer_keys(
 
 
 def _write_app_secret(
-    consumer_key: str, consumer_secret: str, settings: Settings, source: AppSecretSource
+    consumer_key: str, consumer_secret: str, app_secret_id: str, source: AppSecretSource
 ) -> bool:
-    existing: dict[str, Any] = source.read_app_secret(settings.app_secret_id) or {}
+    existing: dict[str, Any] = source.read_app_secret(app_secret_id) or {}
     if not existing:
         raise RotationRefused(
-            f"The app secret {settings.app_secret_id!r} does not exist: run bootstrap first."
+            f"The app secret {app_secret_id!r} does not exist: run bootstrap first."
         )
     if (existing.get("consumer_key"), existing.get("consumer_secret")) == (
         consumer_key,
@@ -129,10 +126,10 @@ def _write_app_secret(
     ):
         return False  # a second run: already written
     source.write_app_secret(
-        settings.app_secret_id,
+        app_secret_id,
         {**existing, "consumer_key": consumer_key, "consumer_secret": consumer_secret},
     )
-    log.info("app secret %s now holds the new consumer key", settings.app_secret_id)
+    log.info("app secret %s now holds the new consumer key", app_secret_id)
     return True
 
 

@@ -32,12 +32,13 @@ from enum import Enum
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
-from app.adapters.invite_ledger import create_invites_table
+from app import wiring
 from app.config import INSTANCE_HEADER, INSTANCE_ID_VARIABLE, LOOPBACK_HOSTS, Settings
+from app.core.invites import invite_link
 from app.env_file import load_env_file
 from app.flows.invites import create_invite
 from app.sandbox import refuse_to_run_in_lambda
@@ -261,7 +262,7 @@ def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[Dev
             _seed_app_secret(
                 env, settings, admin_token=dev.admin_token, signing_key=dev.signing_key
             )
-            create_invites_table(_embedded_client(env, "dynamodb"), settings.invites_table)
+            wiring.create_ledger_table(settings, client=_embedded_client(env, "dynamodb"))
             dev.notes.append(f"Invite ledger: DynamoDB table {settings.invites_table}, embedded")
         yield dev
 
@@ -369,23 +370,16 @@ def _onboarding_link(dev: DevStack) -> str:
         # Only the embedded store's own, throwaway signing key signs a printed link: a key
         # from a real app secret would make an any-account link that outlives this session.
         return "mint one with 'python -m app invite' or POST /invites"
-    from app.adapters.invite_ledger import DynamoDBInviteLedger
-    from app.adapters.secrets_manager import SecretsManagerAccountStore
-
     settings = Settings()
     invite = create_invite(
-        ledger=DynamoDBInviteLedger(
-            _embedded_client(dev.env, "dynamodb"), table_name=settings.invites_table
-        ),
-        store=SecretsManagerAccountStore(
-            _embedded_client(dev.env, "secretsmanager"), secrets_prefix=settings.secrets_prefix
-        ),
+        ledger=wiring.invite_ledger(settings, client=_embedded_client(dev.env, "dynamodb")),
+        store=wiring.account_store(settings, client=_embedded_client(dev.env, "secretsmanager")),
         signing_key=dev.signing_key,
         screen_name=None,
         lifetime=timedelta(days=1),
         note="printed by make dev",
     )
-    return f"{dev.app_url}/onboard?{urlencode({'invite': invite.token})}"
+    return invite_link(dev.app_url, invite.token)
 
 
 def _stop(app: subprocess.Popen[bytes]) -> None:

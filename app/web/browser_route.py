@@ -9,7 +9,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.errors import BirdhouseError, OnboardingSessionError
+from app.core.errors import BirdhouseError, OnboardingSessionError
 from app.web.pages import error_page, render_page
 
 log = logging.getLogger(__name__)

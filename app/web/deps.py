@@ -7,15 +7,16 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app import wiring
-from app.adapters.events import EventPublisher
-from app.adapters.secrets_manager import AccountStore, AppSecretSource
-from app.adapters.x_client import XClient
-from app.app_secret import AppSecret, load_app_secret
+from app.app_secret import load_app_secret
 from app.config import get_settings
-from app.deadline import lambda_deadline, set_request_deadline
-from app.errors import NotAuthenticated
+from app.core.accounts import AccountStore
+from app.core.app_secret import AppSecret, AppSecretRefresher, AppSecretSource
+from app.core.deadline import lambda_deadline, set_request_deadline
+from app.core.errors import NotAuthenticated
+from app.core.events import EventPublisher
+from app.core.invites import InviteLedger
+from app.core.x import XClient
 from app.flows.health import Recorder
-from app.flows.invites import InviteLedger
 from app.web.public_url import ensure_trusted_host, public_base_url
 
 if TYPE_CHECKING:
@@ -60,6 +61,13 @@ def get_app_secret(settings: SettingsDep, source: AppSecretSourceDep) -> AppSecr
 AppSecretDep = Annotated[AppSecret, Depends(get_app_secret)]
 
 
+def get_app_secret_refresher(settings: SettingsDep) -> AppSecretRefresher:
+    return wiring.app_secret_refresher(settings)
+
+
+AppSecretRefresherDep = Annotated[AppSecretRefresher, Depends(get_app_secret_refresher)]
+
+
 def get_x_client(settings: SettingsDep, app_secret: AppSecretDep) -> XClient:
     return wiring.x_client(settings, app_secret)
 
@@ -81,6 +89,7 @@ def get_recorder(
     app_secret: AppSecretDep,
     base_url: PublicBaseUrlDep,
 ) -> Recorder:
+    # From the request's own dependencies, so a test's override of one reaches the recorder.
     return Recorder(
         store=store,
         events=events,

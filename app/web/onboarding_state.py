@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 from starlette.responses import Response
 
-from app.adapters.x_client import TokenPair
-from app.errors import OnboardingSessionError
+from app.core.errors import OnboardingSessionError
+from app.core.signing import SigningKeys, itsdangerous_keys
+from app.core.x import TokenPair
 from app.flows.onboarding import OnboardingState
-from app.signing import SigningKeys, itsdangerous_keys
 
 if TYPE_CHECKING:
     from itsdangerous import URLSafeTimedSerializer

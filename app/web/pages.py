@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
-from app.errors import BirdhouseError
+from app.core.errors import BirdhouseError
 
 if TYPE_CHECKING:
     from jinja2 import Environment

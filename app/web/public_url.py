@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from app.config import LOOPBACK_HOSTS
-from app.errors import UntrustedHost
+from app.core.errors import UntrustedHost
 
 if TYPE_CHECKING:
     from app.config import Settings

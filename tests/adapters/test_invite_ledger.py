@@ -8,8 +8,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from app.adapters.invite_ledger import LEDGER_CLIENT_CONFIG, DynamoDBInviteLedger
-from app.errors import InviteAlreadyUsed, InviteNotPending, InviteWithdrawn, LedgerUnavailable
-from app.flows.invites import InviteRecord, InviteStatus
+from app.core.errors import InviteAlreadyUsed, InviteNotPending, InviteWithdrawn, LedgerUnavailable
+from app.core.invites import InviteRecord, InviteStatus
 from tests.support.constants import INVITES_TABLE
 
 NOW = datetime.now(UTC).replace(microsecond=0)

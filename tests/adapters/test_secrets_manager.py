@@ -8,8 +8,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from app.adapters.secrets_manager import SaveOutcome, SecretsManagerAccountStore
-from app.errors import StoreUnavailable
+from app.adapters.secrets_manager import SecretsManagerAccountStore
+from app.core.accounts import SaveOutcome
+from app.core.errors import StoreUnavailable
 from birdhouse_client.layout import AccountSecret
 from tests.support.aws import unreachable_secrets_client
 

@@ -3,7 +3,7 @@
 import pytest
 
 from app.adapters.x_client import OAuth1XClient
-from app.errors import XBadResponse, XRejected, XTimeout, XUnavailable
+from app.core.errors import XBadResponse, XRejected, XTimeout, XUnavailable
 from app.sandbox.x_standin import Fault, XStandin
 from tests.support.constants import CONSUMER_KEY, CONSUMER_SECRET
 from tests.support.owner_flows import tokens_from_standin

@@ -2,10 +2,10 @@
 
 import pytest
 
-from app.errors import AccountNotFound, XTokenRevoked, XUnavailable
+from app.core.errors import AccountNotFound, XTokenRevoked, XUnavailable
 from app.flows import account_admin
 from birdhouse_client.layout import AccountSecret
-from tests.support.fakes import FakeX, InMemoryAccountStore
+from tests.support.fakes import FakeX, InMemoryAccountStore, RecordedEvents
 
 
 @pytest.fixture
@@ -81,7 +81,11 @@ def test_removal_revokes_at_x_then_schedules_deletion(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
     removal = account_admin.remove_account(
-        screen_name="HelloBot", store=store, x_client=x, recovery_window_days=7
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
+        recovery_window_days=7,
     )
 
     assert removal.revoked_at_x
@@ -94,7 +98,11 @@ def test_removal_still_deletes_when_x_is_down(x: FakeX, store: InMemoryAccountSt
     x.fail_next("invalidate_token", XUnavailable("X could not be reached."))
 
     removal = account_admin.remove_account(
-        screen_name="HelloBot", store=store, x_client=x, recovery_window_days=7
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
+        recovery_window_days=7,
     )
 
     assert not removal.revoked_at_x
@@ -105,10 +113,16 @@ def test_removal_still_deletes_when_x_is_down(x: FakeX, store: InMemoryAccountSt
 
 def test_restore_brings_a_deleted_account_back(x: FakeX, store: InMemoryAccountStore) -> None:
     account_admin.remove_account(
-        screen_name="HelloBot", store=store, x_client=x, recovery_window_days=7
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
+        recovery_window_days=7,
     )
 
-    restored = account_admin.restore_account(screen_name="hellobot", store=store, x_client=x)
+    restored = account_admin.restore_account(
+        events=RecordedEvents(), screen_name="hellobot", store=store, x_client=x
+    )
 
     assert restored.screen_name == "HelloBot"
     # Deleting revoked the token at X; the restore says so instead of coming back silently.
@@ -121,21 +135,33 @@ def test_restore_of_an_account_whose_token_still_works(
 ) -> None:
     x.fail_next("invalidate_token", XUnavailable("X could not be reached."))
     account_admin.remove_account(
-        screen_name="HelloBot", store=store, x_client=x, recovery_window_days=7
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
+        recovery_window_days=7,
     )
 
-    restored = account_admin.restore_account(screen_name="HelloBot", store=store, x_client=x)
+    restored = account_admin.restore_account(
+        events=RecordedEvents(), screen_name="HelloBot", store=store, x_client=x
+    )
 
     assert restored.token_works is True
 
 
 def test_restore_when_x_cannot_be_asked(x: FakeX, store: InMemoryAccountStore) -> None:
     account_admin.remove_account(
-        screen_name="HelloBot", store=store, x_client=x, recovery_window_days=7
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
+        recovery_window_days=7,
     )
     x.fail_next("users_me", XUnavailable("X could not be reached."))
 
-    restored = account_admin.restore_account(screen_name="HelloBot", store=store, x_client=x)
+    restored = account_admin.restore_account(
+        events=RecordedEvents(), screen_name="HelloBot", store=store, x_client=x
+    )
 
     assert restored.token_works is None
     assert "POST /accounts/HelloBot/verify" in restored.detail
@@ -145,7 +171,11 @@ def test_deleted_accounts_are_listed_with_their_deletion_date(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
     removal = account_admin.remove_account(
-        screen_name="HelloBot", store=store, x_client=x, recovery_window_days=9
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
+        recovery_window_days=9,
     )
 
     (deleted,) = account_admin.list_deleted_accounts(store=store)

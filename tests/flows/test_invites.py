@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.errors import (
+from app.core.errors import (
     ExpiredInvite,
     InvalidInvite,
     InviteAlreadyUsed,
@@ -13,9 +13,9 @@ from app.errors import (
     InviteWithdrawn,
     TooManyAttempts,
 )
+from app.core.invites import InviteStatus
 from app.flows.invites import (
     ATTEMPTS_PER_WINDOW,
-    InviteStatus,
     NewInvite,
     create_invite,
     list_invites,

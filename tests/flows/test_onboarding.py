@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.adapters.secrets_manager import SaveOutcome
-from app.app_secret import AppSecret
-from app.errors import (
+from app.core.accounts import SaveOutcome
+from app.core.app_secret import AppSecret
+from app.core.errors import (
     AccountMismatch,
     InvalidInvite,
     InviteAlreadyUsed,
@@ -16,10 +16,11 @@ from app.errors import (
     XRateLimited,
     XRejected,
 )
-from app.flows.invites import InviteStatus, create_invite
+from app.core.invites import InviteStatus
+from app.flows.invites import create_invite
 from app.flows.onboarding import complete_onboarding, start_onboarding
 from tests.support.constants import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET, SIGNING_KEY
-from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger
+from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger, RecordedEvents
 
 APP_SECRET = AppSecret(
     consumer_key=CONSUMER_KEY,
@@ -69,6 +70,7 @@ def onboard(
     )
     verifier = x.approve(start.state.oauth_token, screen_name=log_in_as)
     connected = complete_onboarding(
+        events=RecordedEvents(),
         state=start.state,
         verifier=verifier,
         app_secret=APP_SECRET,
@@ -286,6 +288,7 @@ def test_a_lost_claim_gives_back_a_token_nobody_stores(
 
     with pytest.raises(InviteAlreadyUsed):
         complete_onboarding(
+            events=RecordedEvents(),
             state=start.state,
             verifier=verifier,
             app_secret=APP_SECRET,

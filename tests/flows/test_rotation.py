@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 
-from app.config import Settings
-from app.errors import RotationRefused, XRejected
+from app.core.errors import RotationRefused, XRejected
 from app.flows.rotation import Verdict, rotate_consumer_keys
 from birdhouse_client.layout import AccountSecret
-from tests.support.constants import APP_SECRET_VALUE, SIGNING_KEY
+from tests.support.constants import APP_SECRET_ID, APP_SECRET_VALUE, SIGNING_KEY
 from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger
 
 NEW_KEY, NEW_SECRET = "ck-new-0123456789", "cs-new-0123456789abcdef"
@@ -59,7 +58,7 @@ def rotate(x: FakeX, store: InMemoryAccountStore, source: InMemoryAppSecret, **k
     return rotate_consumer_keys(
         consumer_key=kwargs.get("key", NEW_KEY),
         consumer_secret=kwargs.get("secret", NEW_SECRET),
-        settings=Settings(),
+        app_secret_id=APP_SECRET_ID,
         source=source,
         store=store,
         x_client_for=lambda _key, _secret: x,

@@ -9,10 +9,10 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from app.adapters.secrets_manager import PendingDeletion, SaveOutcome
-from app.adapters.x_client import AuthorizedAccount, TokenPair, Tweet, XUser
-from app.errors import (
+from app.core.accounts import PendingDeletion, SaveOutcome
+from app.core.errors import (
     BirdhouseError,
     InviteNotFound,
     InviteNotPending,
@@ -21,7 +21,8 @@ from app.errors import (
     XRejected,
     XTokenRevoked,
 )
-from app.flows.invites import InviteRecord, InviteStatus, already_used, withdrawn
+from app.core.invites import InviteRecord, InviteStatus, already_used, withdrawn
+from app.core.x import AuthorizedAccount, TokenPair, Tweet, XUser
 from birdhouse_client.layout import AccountSecret, AccountSummary, normalise_screen_name
 
 
@@ -303,3 +304,18 @@ class InMemoryInviteLedger:
     def _check(self) -> None:
         if self.unavailable:
             raise LedgerUnavailable("The invite ledger could not be reached (in-memory ledger)")
+
+
+class RecordedEvents:
+    """An EventPublisher that keeps what it was given, in order."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> bool:
+        self.published.append((detail_type, dict(detail)))
+        return True
+
+    @property
+    def detail_types(self) -> list[str]:
+        return [detail_type for detail_type, _ in self.published]

@@ -4,7 +4,8 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from app.adapters.x_client import AuthorizedAccount, OAuth1XClient
+from app.adapters.x_client import OAuth1XClient
+from app.core.x import AuthorizedAccount
 from app.sandbox.x_standin import XStandin
 from tests.support.constants import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET
 from tests.support.lambda_browser import LambdaBrowser, Page, authorize_at_x

@@ -26,9 +26,9 @@ from botocore.config import Config
 
 from app.adapters.invite_ledger import DynamoDBInviteLedger, create_invites_table
 from app.adapters.secrets_manager import SecretsManagerAccountStore, SecretsManagerAppSecret
-from app.adapters.x_client import TokenPair
 from app.app_secret import clear_app_secret_cache
 from app.config import Settings, get_settings
+from app.core.x import TokenPair
 from app.flows.invites import create_invite
 from app.flows.onboarding import OnboardingState
 from app.main import app

@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from app import errors
+from app.core import errors
 from app.sandbox.x_standin import Fault, XStandin
 from app.web.pages import error_page
 from tests.support.lambda_browser import LambdaBrowser, Page, authorize_at_x

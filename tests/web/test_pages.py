@@ -4,7 +4,7 @@ import base64
 import hashlib
 import re
 
-from app.errors import AccountMismatch
+from app.core.errors import AccountMismatch
 from app.web.pages import error_page, render_page
 
 

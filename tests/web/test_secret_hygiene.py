@@ -76,7 +76,7 @@ def test_invite_answer_shows_no_secret(birdhouse: XStandin, browser: LambdaBrows
 
 def test_error_chain_messages_hold_no_secret(birdhouse: XStandin, aws: Any) -> None:
     from app.adapters.x_client import OAuth1XClient
-    from app.errors import BirdhouseError
+    from app.core.errors import BirdhouseError
 
     x = OAuth1XClient(
         base_url="http://127.0.0.1:9",

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.adapters.x_client import TokenPair
-from app.errors import InvalidInvite, OnboardingSessionError
+from app.core.errors import InvalidInvite, OnboardingSessionError
+from app.core.x import TokenPair
 from app.flows.invites import create_invite, read_invite_id
 from app.flows.onboarding import OnboardingState
 from app.web.onboarding_state import open_state, seal_state

@@ -3,7 +3,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from app.adapters.events import ACCOUNT_DELETED, ACCOUNT_RESTORED
 from app.flows import account_admin
 from app.flows.account_admin import (
     DeletedAccount,
@@ -126,14 +125,13 @@ def remove_account(
     ] = None,
 ) -> Removal:
     """Revoke the token at X, then schedule the secret's deletion."""
-    removal = account_admin.remove_account(
+    return account_admin.remove_account(
         screen_name=screen_name,
         store=store,
         x_client=x_client,
+        events=events,
         recovery_window_days=recovery_window_days or settings.deletion_recovery_days,
     )
-    events.publish(ACCOUNT_DELETED, {"screen_name": removal.screen_name, "status": "deleted"})
-    return removal
 
 
 class AccountResetAnswer(BaseModel):
@@ -174,13 +172,9 @@ def restore_account(
 ) -> Restoration:
     """Undo a deletion within its recovery window, then check the token at X: a token
     revoked at X stays revoked, and the answer says so and what to do."""
-    restored = account_admin.restore_account(
-        screen_name=screen_name, store=store, x_client=x_client
+    return account_admin.restore_account(
+        screen_name=screen_name, store=store, x_client=x_client, events=events
     )
-    events.publish(
-        ACCOUNT_RESTORED, {"screen_name": restored.screen_name, "user_id": restored.user_id}
-    )
-    return restored
 
 
 @router.post("/{screen_name}/rename", responses=X_ERRORS)

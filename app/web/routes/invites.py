@@ -1,12 +1,11 @@
 from datetime import datetime, timedelta
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.errors import InvalidScreenName
-from app.flows.invites import (
+from app.core.errors import InvalidScreenName
+from app.core.invites import (
     DEFAULT_INVITE_LIFETIME,
     INVITE_ID_PATTERN,
     MAX_INVITE_LIFETIME,
@@ -14,12 +13,10 @@ from app.flows.invites import (
     MIN_INVITE_LIFETIME,
     InviteRecord,
     InviteStatus,
-    NewInvite,
-    create_invite,
-    list_invites,
-    withdraw_invite,
+    invite_link,
 )
-from app.screen_names import validate_screen_name
+from app.core.screen_names import validate_screen_name
+from app.flows.invites import NewInvite, create_invite, list_invites, withdraw_invite
 from app.web.deps import AdminDep, AppSecretDep, LedgerDep, PublicBaseUrlDep, StoreDep
 from app.web.error_responses import ADMIN_ERRORS, INVITE_ERRORS
 
@@ -94,7 +91,7 @@ def create(
 def invite_created(invite: NewInvite, *, base_url: str) -> InviteCreated:
     return InviteCreated(
         id=invite.record.id,
-        url=f"{base_url}/onboard?{urlencode({'invite': invite.token})}",
+        url=invite_link(base_url, invite.token),
         expires_at=invite.record.expires_at,
         screen_name=invite.record.screen_name,
     )

@@ -4,15 +4,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
-from app.adapters.events import ACCOUNT_CONNECTED
-from app.app_secret import refresh_app_secret
-from app.errors import BirdhouseError, OnboardingSessionError, XRejected
+from app.core.errors import OnboardingSessionError
 from app.flows.invites import MAX_INVITE_TOKEN_LENGTH
 from app.flows.onboarding import complete_onboarding, start_onboarding
 from app.web.browser_route import BrowserRoute
 from app.web.deps import (
     AppSecretDep,
-    AppSecretSourceDep,
+    AppSecretRefresherDep,
     EventsDep,
     LedgerDep,
     PublicBaseUrlDep,
@@ -45,28 +43,18 @@ def onboard(
     x_client: XClientDep,
     ledger: LedgerDep,
     base_url: PublicBaseUrlDep,
-    settings: SettingsDep,
-    source: AppSecretSourceDep,
+    refresh_app_secret: AppSecretRefresherDep,
     invite: Annotated[str, Query(max_length=MAX_INVITE_TOKEN_LENGTH)] = "",
 ) -> Response:
     """The link a bot owner opens: sends them to X to authorize the bot account."""
-    try:
-        start = start_onboarding(
-            invite_token=invite,
-            app_secret=app_secret,
-            x_client=x_client,
-            ledger=ledger,
-            callback_url=f"{base_url}/callback",
-        )
-    except XRejected as exc:
-        if exc.x_status == 401:
-            # X refused the app's own keys: they may have been rotated since this container
-            # read them. Read again now (rate-limited), so the owner's next try works.
-            try:
-                refresh_app_secret(settings=settings, source=source)
-            except BirdhouseError:
-                log.warning("could not re-read the app secret after X refused its keys")
-        raise
+    start = start_onboarding(
+        invite_token=invite,
+        app_secret=app_secret,
+        x_client=x_client,
+        ledger=ledger,
+        callback_url=f"{base_url}/callback",
+        refresh_app_secret=refresh_app_secret,
+    )
     response = redirect(start.authorize_url)
     set_state_cookie(response, start.state, signing_key=app_secret.signing_keys, base_url=base_url)
     return response
@@ -130,21 +118,13 @@ def callback(
         x_client=x_client,
         store=store,
         ledger=ledger,
+        events=events,
         recovery_window_days=settings.deletion_recovery_days,
     )
     moved = (
         f" It was @{connected.moved_from} here before; its keys now live under its new name."
         if connected.moved_from
         else ""
-    )
-    events.publish(
-        ACCOUNT_CONNECTED,
-        {
-            "screen_name": connected.screen_name,
-            "user_id": connected.user_id,
-            "status": "read_only" if connected.read_only else "ok",
-            "access_level": connected.access_level,
-        },
     )
     response = _connected_page(connected.screen_name, moved=moved, read_only=connected.read_only)
     set_done_cookie(

@@ -1,6 +1,6 @@
 """X screen names as the service takes them: the client's one rule, answered with our error."""
 
-from app.errors import InvalidScreenName
+from app.core.errors import InvalidScreenName
 from birdhouse_client.layout import NotAScreenName, parse_screen_name
 
 

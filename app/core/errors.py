@@ -156,6 +156,18 @@ class RotationRefused(BirdhouseError):
     code = "rotation_refused"
 
 
+class BootstrapRefused(BirdhouseError):
+    """Bootstrap wrote nothing: the keys are missing, placeholders, or refused by X."""
+
+    status_code = 409
+    title = "Bootstrap stopped"
+    code = "bootstrap_refused"
+
+
+class KeysNotProven(BootstrapRefused):
+    """X did not accept the consumer keys (or could not be asked), so nothing was written."""
+
+
 class OnboardingSessionError(BirdhouseError):
     """The callback does not match an authorization started in this browser."""
 

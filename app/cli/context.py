@@ -1,0 +1,85 @@
+"""What a command works with: one run's settings, and the services wired from them on first use.
+
+A command is one short run, so the app secret is always read afresh (no container cache), and
+settings are read once per `main()` call: an in-process test that changes the environment
+between two commands gets two different runs, as two processes would.
+"""
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from app import wiring
+from app.app_secret import clear_app_secret_cache
+from app.cli.output import CommandError
+from app.core.accounts import AccountStore
+from app.core.app_secret import AppSecret, AppSecretSource
+from app.core.events import EventPublisher
+from app.core.invites import InviteLedger
+from app.core.x import XClient
+from app.flows.health import Recorder
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+    from app.config import Settings
+
+
+class Context:
+    def __init__(self, settings: "Settings | None" = None) -> None:
+        self._settings = settings
+
+    @cached_property
+    def settings(self) -> "Settings":
+        if self._settings is None:
+            from app.config import Settings
+
+            self._settings = Settings()
+        return self._settings
+
+    @cached_property
+    def store(self) -> AccountStore:
+        return wiring.account_store(self.settings)
+
+    @cached_property
+    def ledger(self) -> InviteLedger:
+        return wiring.invite_ledger(self.settings)
+
+    @cached_property
+    def events(self) -> EventPublisher:
+        return wiring.event_publisher(self.settings)
+
+    @cached_property
+    def app_secret_source(self) -> AppSecretSource:
+        return wiring.app_secret_source()
+
+    @cached_property
+    def secrets_client(self) -> "SecretsManagerClient":
+        return wiring.secrets_client()
+
+    @cached_property
+    def app_secret(self) -> AppSecret:
+        clear_app_secret_cache()  # what is there now, not what an earlier command read
+        return wiring.app_secret(self.settings)
+
+    @cached_property
+    def x_client(self) -> XClient:
+        return wiring.x_client(self.settings, self.app_secret)
+
+    def x_client_for_keys(self, consumer_key: str, consumer_secret: str) -> XClient:
+        return wiring.x_client_for_keys(
+            self.settings, consumer_key=consumer_key, consumer_secret=consumer_secret
+        )
+
+    @cached_property
+    def recorder(self) -> Recorder:
+        return wiring.recorder(self.settings, signing_keys=self.app_secret.signing_keys)
+
+    def base_url(self, given: str | None, *, required: bool = True) -> str:
+        """Where browsers reach Birdhouse: --base-url, else PUBLIC_BASE_URL."""
+        base_url = (given or self.settings.public_base_url or "").rstrip("/")
+        if required and not base_url.startswith(("https://", "http://")):
+            raise CommandError(
+                "no base URL: pass --base-url or set PUBLIC_BASE_URL to where browsers reach "
+                "Birdhouse"
+            )
+        return base_url
