@@ -8,6 +8,7 @@ runtime's Python, by benchmarks/cold_start.py.
 """
 
 import argparse
+import functools
 import json
 import logging
 import math
@@ -121,7 +122,8 @@ def _invoke(
 
 def _invite_query(handler: Any, screen_name: str) -> str:
     answer = _invoke(handler, "POST", "/invites", body={"screen_name": screen_name}, admin=True)
-    return urlsplit(json.loads(answer["body"])["url"]).query
+    url: str = json.loads(answer["body"])["url"]
+    return urlsplit(url).query
 
 
 def _start(handler: Any, standin: Any, screen_name: str) -> tuple[str, list[str]]:
@@ -275,7 +277,7 @@ def secrets_manager_calls(world: dict[str, Any]) -> None:
         ("POST .../test-tweet", "POST", "/accounts/NewBot/test-tweet"),
         ("DELETE /accounts/{name}", "DELETE", "/accounts/NewBot"),
     ):
-        rows.append((name, count(lambda m=method, p=path: _invoke(handler, m, p, admin=True))))
+        rows.append((name, count(functools.partial(_invoke, handler, method, path, admin=True))))
     rows.append(
         (
             "  load_accounts() once one is scheduled for deletion (*)",

@@ -4,13 +4,11 @@ against the stand-in, Secrets Manager through the real boto3 client and its retr
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 import requests
-from botocore.awsrequest import AWSResponse
 from pydantic import ValidationError
 
 from app.adapters.secrets_manager import SECRETS_CLIENT_CONFIG, SecretsManagerAccountStore
@@ -19,6 +17,7 @@ from app.config import Settings
 from app.core.deadline import Deadline, deadline_scope, lambda_deadline
 from app.core.errors import StoreUnavailable, XTimeout
 from app.sandbox.x_standin import Fault, XStandin
+from tests.support.aws import aws_json_error
 from tests.support.constants import CONSUMER_KEY, CONSUMER_SECRET
 from tests.support.lambda_events import LambdaContext
 
@@ -159,16 +158,8 @@ def count_sends(client: Any) -> list[str]:
 
 
 def throttle_every_attempt(client: Any) -> None:
-    def refuse(request: Any, **_: Any) -> AWSResponse:
-        body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
-
-        class _Body:
-            def stream(self, **_: Any) -> Iterator[bytes]:
-                yield body
-
-        return AWSResponse(
-            request.url, 400, {"Content-Type": "application/x-amz-json-1.1"}, _Body()
-        )
+    def refuse(request: Any, **_: Any) -> Any:
+        return aws_json_error(request.url, "ThrottlingException")
 
     client.meta.events.register("before-send.secrets-manager", refuse)
 

@@ -1,15 +1,14 @@
 """The DynamoDB invite ledger against moto: conditional writes do the once-only work."""
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from app.adapters.invite_ledger import LEDGER_CLIENT_CONFIG, DynamoDBInviteLedger
 from app.core.errors import InviteAlreadyUsed, InviteNotPending, InviteWithdrawn, LedgerUnavailable
 from app.core.invites import InviteRecord, InviteStatus
+from tests.support.aws import aws_json_error
 from tests.support.constants import INVITES_TABLE
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -121,26 +120,15 @@ def test_throttling_that_persists_is_a_clear_503(dynamodb: Any) -> None:
     )
     attempts: list[int] = []
 
-    def throttle(request: Any, **_: Any) -> AWSResponse:
+    def throttle(request: Any, **_: Any) -> Any:
         attempts.append(1)
-        body = json.dumps(
-            {"__type": "ProvisionedThroughputExceededException", "message": "Rate exceeded"}
-        ).encode()
-        return AWSResponse(request.url, 400, {}, _Raw(body))
+        return aws_json_error(request.url, "ProvisionedThroughputExceededException")
 
     client.meta.events.register_first("before-send.dynamodb.GetItem", throttle)
 
     with pytest.raises(LedgerUnavailable, match="ProvisionedThroughputExceeded"):
         DynamoDBInviteLedger(client, table_name=INVITES_TABLE).get("inv-0001")
     assert len(attempts) == 3  # retried with backoff, then given up
-
-
-class _Raw:
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-
-    def stream(self, **_: Any) -> Any:
-        yield self.content
 
 
 def test_a_retried_claim_whose_first_answer_was_lost_succeeds(

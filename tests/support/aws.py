@@ -1,8 +1,12 @@
-"""boto3 clients for fault tests."""
+"""boto3 clients and AWS answers for fault tests."""
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.config import Config
 
 from tests.support.lambda_events import REGION
@@ -17,3 +21,19 @@ def unreachable_secrets_client() -> Any:
         # Short reads too: in a request, an attempt starts only if its timeouts fit the deadline.
         config=Config(connect_timeout=0.2, read_timeout=0.5, retries={"total_max_attempts": 2}),
     )
+
+
+class _Body:
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.content
+
+
+def aws_json_error(url: str, code: str, *, message: str = "Rate exceeded") -> AWSResponse:
+    """What an AWS JSON-protocol service answers when it refuses: 400 and `__type`."""
+    headers = HTTPHeaders()
+    headers["Content-Type"] = "application/x-amz-json-1.1"
+    body = json.dumps({"__type": code, "message": message}).encode()
+    return AWSResponse(url, 400, headers, _Body(body))

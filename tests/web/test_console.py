@@ -95,9 +95,12 @@ def test_the_script_puts_api_values_into_the_page_as_text_only() -> None:
 
 
 def test_the_vendored_qr_encoder_is_the_pinned_file() -> None:
-    sums = dict(
-        reversed(line.split("  ", 1)) for line in (STATIC / "SHA256SUMS").read_text().splitlines()
-    )
+    sums = {
+        name: digest
+        for digest, name in (
+            line.split("  ", 1) for line in (STATIC / "SHA256SUMS").read_text().splitlines()
+        )
+    }
 
     on_disk = (STATIC / "qrcode.js").read_bytes()
     assert hashlib.sha256(on_disk).hexdigest() == sums["qrcode.js"]

@@ -52,10 +52,13 @@ def test_docs_page_runs_under_a_csp_that_allows_only_its_own_origin(
 
 
 def test_the_served_assets_are_the_pinned_files(browser: LambdaBrowser) -> None:
-    sums = dict(
-        reversed(line.split("  ", 1))
-        for line in (STATIC / "swagger-ui" / "SHA256SUMS").read_text().splitlines()
-    )
+    sums = {
+        name: digest
+        for digest, name in (
+            line.split("  ", 1)
+            for line in (STATIC / "swagger-ui" / "SHA256SUMS").read_text().splitlines()
+        )
+    }
 
     for name in ("swagger-ui-bundle.js", "swagger-ui.css"):
         on_disk = (STATIC / "swagger-ui" / name).read_bytes()

@@ -15,7 +15,6 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
 from app.adapters.invite_ledger import create_invites_table
@@ -29,19 +28,11 @@ from app.main import app
 from app.sandbox.x_standin import Fault, XStandin
 from app.web.deps import get_app_secret_source, get_store
 from tests.support.admin_api import AdminApi
-from tests.support.aws import unreachable_secrets_client
+from tests.support.aws import aws_json_error, unreachable_secrets_client
 from tests.support.constants import INVITES_TABLE
 from tests.support.lambda_browser import FRONT_DOORS, LambdaBrowser, authorize_at_x
 from tests.support.lambda_events import REGION
 from tests.support.owner_flows import connect, mint_invite, open_invite
-
-
-class _Body:
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.content
 
 
 @pytest.fixture
@@ -80,14 +71,11 @@ def secrets_manager_refuses(
     """`client` gets `code` for its next `times` `operation` calls; yields the attempts."""
     attempts: list[str] = []
 
-    def refuse(request: Any, **_: Any) -> AWSResponse | None:
+    def refuse(request: Any, **_: Any) -> Any:
         attempts.append(operation)
         if len(attempts) > times:
             return None  # on to moto
-        body = json.dumps({"__type": code, "message": "Rate exceeded"}).encode()
-        return AWSResponse(
-            request.url, 400, {"Content-Type": "application/x-amz-json-1.1"}, _Body(body)
-        )
+        return aws_json_error(request.url, code)
 
     event = f"before-send.secrets-manager.{operation}"
     client.meta.events.register_first(event, refuse)

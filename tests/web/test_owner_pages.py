@@ -46,7 +46,7 @@ def button(page: Page) -> tuple[str, str] | None:
 def test_no_page_shows_a_status_code_and_every_page_says_what_to_do(
     cls: type[errors.BirdhouseError],
 ) -> None:
-    page = error_page(_raw(cls)).body.decode()
+    page = bytes(error_page(_raw(cls)).body).decode()
 
     assert not re.search(r"(?i)error\s*\d{3}", page)
     assert not re.search(r'class="badge">\s*\d', page)
@@ -59,7 +59,7 @@ def test_no_page_shows_a_status_code_and_every_page_says_what_to_do(
     ids=lambda cls: cls.__name__,
 )
 def test_operator_details_stay_off_the_owners_page(cls: type[errors.BirdhouseError]) -> None:
-    page = error_page(_raw(cls)).body.decode()
+    page = bytes(error_page(_raw(cls)).body).decode()
 
     assert "twitter-bots/app" not in page
     assert "EndpointConnectionError" not in page
@@ -67,7 +67,7 @@ def test_operator_details_stay_off_the_owners_page(cls: type[errors.BirdhouseErr
 
 
 def test_rate_limited_page_says_when_to_try_again() -> None:
-    page = html.unescape(error_page(_raw(errors.XRateLimited)).body.decode())
+    page = html.unescape(bytes(error_page(_raw(errors.XRateLimited)).body).decode())
 
     assert "Try again in about 10 minutes." in page
 

@@ -11,7 +11,7 @@ from app.web.pages import error_page, render_page
 def test_inline_stylesheet_matches_the_csp_hash() -> None:
     # A mismatch makes browsers drop every style: the page still works but looks broken.
     page = render_page(title="t", message="m")
-    html = page.body.decode()
+    html = bytes(page.body).decode()
 
     (inline_css,) = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
     digest = base64.b64encode(hashlib.sha256(inline_css.encode()).digest()).decode()
@@ -22,8 +22,8 @@ def test_inline_stylesheet_matches_the_csp_hash() -> None:
 def test_page_content_is_escaped() -> None:
     page = error_page(AccountMismatch("@<script>alert(1)</script> is not @Bot"))
 
-    assert "<script>" not in page.body.decode()
-    assert "&lt;script&gt;" in page.body.decode()
+    assert "<script>" not in bytes(page.body).decode()
+    assert "&lt;script&gt;" in bytes(page.body).decode()
 
 
 def test_pages_forbid_framing_caching_and_referrers() -> None:

@@ -72,7 +72,7 @@ def test_a_forged_host_on_an_admin_route_is_json(app_secret_stored: Any) -> None
 
 
 def test_allowed_hosts_extend_the_loopback_list(app_secret_stored: Any) -> None:
-    settings = Settings(allowed_hosts="birdhouse.lan, Tools.Example.com")  # type: ignore[arg-type]
+    settings = Settings(allowed_hosts="birdhouse.lan, Tools.Example.com")
 
     assert settings.allowed_hosts == {"birdhouse.lan", "tools.example.com"}
 
