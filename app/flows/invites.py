@@ -101,7 +101,11 @@ def read_invite_id(token: str, *, signing_key: SigningKeys, now: datetime | None
     invite_id, expires_epoch = payload.get("i"), payload.get("e")
     if not isinstance(invite_id, str) or not isinstance(expires_epoch, int):
         raise _invalid()
-    _refuse_if_expired(datetime.fromtimestamp(expires_epoch, UTC), now)
+    try:
+        expires_at = datetime.fromtimestamp(expires_epoch, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise _invalid() from None  # signed, but no calendar holds that moment
+    _refuse_if_expired(expires_at, now)
     return invite_id
 
 

@@ -208,8 +208,10 @@ def complete_onboarding(
             raise
         except BirdhouseError:
             # Lost to another callback, or withdrawn meanwhile: this token will not be stored
-            # (the clean-up keeps it if a stored account uses it).
-            _discard_unwanted_token(access, x_client=x_client, store=store)
+            # here (the clean-up keeps it if a stored account uses it). A callback of the same
+            # X user won: X issued it the same token, which that callback is saving now.
+            if not _claimed_by_user(ledger, state.invite_id, access.user_id):
+                _discard_unwanted_token(access, x_client=x_client, store=store)
             raise
     account = AccountSecret(
         screen_name=access.screen_name,
@@ -360,21 +362,26 @@ def _release(ledger: InviteLedger, invite_id: str, claim_id: str) -> None:
         log.error("invite %s stays used although its account was not stored", invite_id)
 
 
+def _claimed_by_user(ledger: InviteLedger, invite_id: str, user_id: str) -> bool:
+    try:
+        record = ledger.get(invite_id)
+    except BirdhouseError:
+        return True  # can't tell who won: keeping a token is safer than killing a live bot
+    return record is not None and record.connected_user_id == user_id
+
+
 def _discard_unwanted_token(
     access: AuthorizedAccount, *, x_client: XClient, store: AccountStore
 ) -> None:
     """Best effort: revoke the token just issued for an account we refuse.
 
-    X hands out the same token each time one account authorizes one app, so if that X user is
-    stored here under any name, the token is the one its bot uses: never revoke it then.
+    X hands out the same token each time one account authorizes one app, so if any stored
+    account holds this token, it is the one its bot uses: never revoke it then. Decided by the
+    token itself, not by tags: a secret without the user-id tag (written before tags, or whose
+    tagging failed) is read and compared too.
     """
     try:
-        found = store.find_by_user_id(access.user_id)
-        candidates = [store.get_account(access.screen_name)]
-        if found is not None:
-            candidates.append(store.get_account(found.screen_name))
-        # Also the name's own secret: one written before the user-id tag, or whose tag failed.
-        if any(a is not None and a.access_token == access.tokens.token for a in candidates):
+        if _stored_somewhere(access, store):
             log.info("kept the token of user %s: a stored account uses it", access.user_id)
             return
         x_client.invalidate_token(access.tokens)
@@ -383,6 +390,21 @@ def _discard_unwanted_token(
         # XError and StoreUnavailable both land here; the refusal stands either way.
         kind = "X" if isinstance(exc, XError) else "store"
         log.warning("could not revoke the token issued for @%s (%s)", access.screen_name, kind)
+
+
+def _stored_somewhere(access: AuthorizedAccount, store: AccountStore) -> bool:
+    names = {access.screen_name}
+    found = store.find_by_user_id(access.user_id)
+    if found is not None:
+        names.add(found.screen_name)
+    else:
+        # Untagged secrets are invisible to the search by user id: compare their tokens.
+        names.update(a.screen_name for a in store.list_accounts() if not a.user_id)
+    for name in names:
+        account = store.get_account(name)
+        if account is not None and account.access_token == access.tokens.token:
+            return True
+    return False
 
 
 def _describe(screen_name: str | None) -> str:

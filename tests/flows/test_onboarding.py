@@ -1,6 +1,6 @@
 """The onboarding flow over in-memory fakes: the rules, fast. (End to end: tests/web/.)"""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ from app.core.errors import (
     XRejected,
 )
 from app.core.invites import InviteStatus
-from app.flows.invites import create_invite
+from app.flows.invites import create_invite, read_invite_id
 from app.flows.onboarding import complete_onboarding, start_onboarding
 from tests.support.constants import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET, SIGNING_KEY
 from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger, RecordedEvents
@@ -299,3 +299,79 @@ def test_a_lost_claim_gives_back_a_token_nobody_stores(
 
     assert x.account("SecondBot").access_token is None
     assert x.account("FirstBot").access_token is not None
+
+
+# --- security round 3 -------------------------------------------------------------------
+
+
+def test_a_tab_that_loses_the_claim_to_the_same_user_leaves_the_winners_token_alone(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    token = invite_for("HelloBot")
+    tabs = [
+        start_onboarding(
+            invite_token=token,
+            app_secret=APP_SECRET,
+            x_client=x,
+            ledger=LEDGER,
+            callback_url="https://b.example/callback",
+        )
+        for _ in range(2)
+    ]
+    verifiers = [x.approve(tab.state.oauth_token, screen_name="HelloBot") for tab in tabs]
+    # The first tab has claimed the invite and is saving the token X issued (the same token X
+    # gives the second tab) when the second tab's callback arrives.
+    winner = x.fetch_access_token(tabs[0].state.request_token, verifier=verifiers[0])
+    assert tabs[0].state.invite_id is not None
+    LEDGER.claim(
+        tabs[0].state.invite_id,
+        claim_id="first-tab",
+        screen_name="HelloBot",
+        user_id=winner.user_id,
+        now=datetime.now(UTC),
+    )
+
+    with pytest.raises(InviteAlreadyUsed):
+        complete_onboarding(
+            events=RecordedEvents(),
+            state=tabs[1].state,
+            verifier=verifiers[1],
+            app_secret=APP_SECRET,
+            x_client=x,
+            store=store,
+            ledger=LEDGER,
+        )
+
+    assert x.account("HelloBot").access_token == winner.tokens
+    assert "invalidate_token" not in x.calls
+
+
+def test_the_clean_up_keeps_a_token_held_under_an_untagged_old_name(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    # A legacy secret: the bot's tokens under its old name, without the user-id tag, so a
+    # search by user id does not find it.
+    onboard(x, store, log_in_as="OldName")
+    store.untagged.add("oldname")
+    x.rename("OldName", "NewName")
+    held = x.account("NewName").access_token
+
+    # Someone mints a link for another account; the renamed bot's owner authorizes it.
+    with pytest.raises(AccountMismatch):
+        onboard(x, store, invite_for_name="SomeoneElse", log_in_as="NewName")
+
+    assert x.account("NewName").access_token == held
+    assert "invalidate_token" not in x.calls
+
+
+def test_an_expiry_no_calendar_holds_is_an_invalid_link_not_a_500() -> None:
+    from itsdangerous import URLSafeSerializer
+
+    from app.core.signing import itsdangerous_keys
+
+    forged = URLSafeSerializer(itsdangerous_keys(SIGNING_KEY), salt="birdhouse.invite.v2").dumps(
+        {"i": "inv-00000001", "e": 10**20}
+    )
+
+    with pytest.raises(InvalidInvite):
+        read_invite_id(forged, signing_key=SIGNING_KEY)

@@ -27,12 +27,15 @@ from birdhouse_client.layout import AccountSecret, AccountSummary, normalise_scr
 
 
 def _summary(
-    account: AccountSecret, check: tuple[str, str | None, str] | None = None
+    account: AccountSecret,
+    check: tuple[str, str | None, str] | None = None,
+    *,
+    tagged: bool = True,
 ) -> AccountSummary:
     status, access_level, checked_at = check or ("unchecked", None, "")
     return AccountSummary(
         screen_name=account.screen_name,
-        user_id=account.user_id,
+        user_id=account.user_id if tagged else "",
         authorized_at=account.authorized_at,
         status=status,
         access_level=access_level,
@@ -53,6 +56,9 @@ class InMemoryAccountStore:
         self.deletion_dates: dict[str, datetime] = {}
         self.unavailable = False
         self.writes_fail = False
+        # Accounts saved without the user-id tag (legacy secrets, or tagging that failed):
+        # a search by user id does not find them.
+        self.untagged: set[str] = set()
 
     def get_account(self, screen_name: str) -> AccountSecret | None:
         self._check()
@@ -84,7 +90,12 @@ class InMemoryAccountStore:
 
     def list_accounts(self) -> Iterator[AccountSummary]:
         self._check()
-        return iter([_summary(a, self.checks.get(key)) for key, a in self.live.items()])
+        return iter(
+            [
+                _summary(a, self.checks.get(key), tagged=key not in self.untagged)
+                for key, a in self.live.items()
+            ]
+        )
 
     def list_deleted_accounts(self) -> Iterator[PendingDeletion]:
         self._check()
@@ -112,7 +123,11 @@ class InMemoryAccountStore:
 
     def find_by_user_id(self, user_id: str) -> AccountSummary | None:
         self._check()
-        found = [a for a in self.live.values() if a.user_id == user_id]
+        found = [
+            a
+            for key, a in self.live.items()
+            if a.user_id == user_id and key not in self.untagged
+        ]
         return _summary(found[0]) if found else None
 
     def note_name_conflict(self, screen_name: str, *, detail: str) -> None:
