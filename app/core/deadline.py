@@ -23,6 +23,14 @@ SECRETS_ATTEMPTS = 3
 SECRETS_OPERATION_WORST_SECONDS = (
     SECRETS_ATTEMPTS * (SECRETS_CONNECT_TIMEOUT_SECONDS + SECRETS_READ_TIMEOUT_SECONDS) + 1 + 2
 )
+# One Secrets Manager call and one invite-ledger call, each a single attempt (connect + read).
+ONE_SECRETS_CALL_SECONDS = SECRETS_CONNECT_TIMEOUT_SECONDS + SECRETS_READ_TIMEOUT_SECONDS
+ONE_LEDGER_CALL_SECONDS = 3.0
+# The callback claims an invite only with this much time left: the keys' save, then the
+# claim's release should the save fail, each get at least one attempt.
+CLAIM_SAVE_RELEASE_SECONDS = (
+    ONE_LEDGER_CALL_SECONDS + ONE_SECRETS_CALL_SECONDS + ONE_LEDGER_CALL_SECONDS
+)
 # What a route keeps back from the Lambda's remaining time to render and return its answer.
 DEFAULT_MARGIN_SECONDS = 1.0
 # An X call with less time than this left is not started: it could not finish.

@@ -7,11 +7,18 @@ new name, and claims the invite (single use) only once every check has passed.
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from app.core.accounts import AccountStore, SaveOutcome
 from app.core.app_secret import AppSecret, AppSecretRefresher
+from app.core.deadline import (
+    CLAIM_SAVE_RELEASE_SECONDS,
+    ONE_LEDGER_CALL_SECONDS,
+    Deadline,
+    current_deadline,
+    deadline_scope,
+)
 from app.core.errors import (
     AccountMismatch,
     BirdhouseError,
@@ -195,6 +202,7 @@ def complete_onboarding(
 
     claim_id = secrets.token_hex(8)
     if state.invite_id and ledger is not None:
+        _refuse_without_time_to_save()
         try:
             ledger.claim(
                 state.invite_id,
@@ -223,12 +231,21 @@ def complete_onboarding(
         access_token_secret=access.tokens.secret,
     )
     try:
-        outcome = store.save_account(account)
+        # The release keeps its own time: the save may not spend it.
+        with deadline_scope(_less(current_deadline(), ONE_LEDGER_CALL_SECONDS)):
+            outcome = store.save_account(account)
     except StoreUnavailable as exc:
+        released = True
         if state.invite_id and ledger is not None:
-            _release(ledger, state.invite_id, claim_id)
+            released = _release(ledger, state.invite_id, claim_id)
         # Usually nothing was written; if only the answer was lost, the secret is complete
         # (Secrets Manager writes whole values), and onboarding again just rewrites it.
+        if not released:
+            raise StoreUnavailable(
+                "X authorized the account, but Birdhouse could not confirm that it saved the "
+                "keys, and the link may now count as used.",
+                hint="Ask the person who sent you the link for a new one.",
+            ) from exc
         raise StoreUnavailable(
             "X authorized the account, but Birdhouse could not confirm that it saved the keys, "
             "so the account is not connected yet.",
@@ -355,11 +372,31 @@ def _refresh(refresh_app_secret: AppSecretRefresher) -> None:
         log.warning("could not re-read the app secret after X refused its keys")
 
 
-def _release(ledger: InviteLedger, invite_id: str, claim_id: str) -> None:
+def _refuse_without_time_to_save() -> None:
+    """Claim the invite only if the save, and the release should it fail, fit the request."""
+    deadline = current_deadline()
+    if deadline is None or deadline.remaining() >= CLAIM_SAVE_RELEASE_SECONDS:
+        return
+    log.warning("not claiming: %.2fs left, too little to save and release", deadline.remaining())
+    raise StoreUnavailable(
+        "X authorized the account, but too little time was left to save its keys safely, so "
+        "nothing was saved and your link still works.",
+        hint="Open your invite link again.",
+    )
+
+
+def _less(deadline: Deadline | None, seconds: float) -> Deadline | None:
+    return None if deadline is None else replace(deadline, at=deadline.at - seconds)
+
+
+def _release(ledger: InviteLedger, invite_id: str, claim_id: str) -> bool:
+    """Undo our claim; False if that failed (the invite then stays used)."""
     try:
         ledger.release(invite_id, claim_id=claim_id)
     except BirdhouseError:
         log.error("invite %s stays used although its account was not stored", invite_id)
+        return False
+    return True
 
 
 def _claimed_by_user(ledger: InviteLedger, invite_id: str, user_id: str) -> bool:

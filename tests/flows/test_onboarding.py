@@ -6,6 +6,7 @@ import pytest
 
 from app.core.accounts import SaveOutcome
 from app.core.app_secret import AppSecret
+from app.core.deadline import CLAIM_SAVE_RELEASE_SECONDS, Deadline, deadline_scope
 from app.core.errors import (
     AccountMismatch,
     InvalidInvite,
@@ -375,3 +376,76 @@ def test_an_expiry_no_calendar_holds_is_an_invalid_link_not_a_500() -> None:
 
     with pytest.raises(InvalidInvite):
         read_invite_id(forged, signing_key=SIGNING_KEY)
+
+
+def test_no_claim_without_time_to_save_and_release(x: FakeX, store: InMemoryAccountStore) -> None:
+    ledger = InMemoryInviteLedger()
+    token = create_invite(
+        ledger=ledger,
+        store=store,
+        signing_key=SIGNING_KEY,
+        screen_name=None,
+        lifetime=timedelta(hours=1),
+    ).token
+    start = start_onboarding(
+        invite_token=token,
+        app_secret=APP_SECRET,
+        x_client=x,
+        ledger=ledger,
+        callback_url="https://b.example/callback",
+    )
+    verifier = x.approve(start.state.oauth_token, screen_name="HelloBot")
+
+    with (
+        deadline_scope(Deadline.after(CLAIM_SAVE_RELEASE_SECONDS - 0.5)),
+        pytest.raises(StoreUnavailable, match="your link still works"),
+    ):
+        complete_onboarding(
+            events=RecordedEvents(),
+            state=start.state,
+            verifier=verifier,
+            app_secret=APP_SECRET,
+            x_client=x,
+            store=store,
+            ledger=ledger,
+        )
+
+    assert [r.status for r in ledger.records.values()] == [InviteStatus.PENDING]
+
+
+def test_a_failed_save_whose_release_fails_too_says_the_link_may_be_used_up(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    ledger = InMemoryInviteLedger()
+    token = create_invite(
+        ledger=ledger,
+        store=store,
+        signing_key=SIGNING_KEY,
+        screen_name=None,
+        lifetime=timedelta(hours=1),
+    ).token
+    start = start_onboarding(
+        invite_token=token,
+        app_secret=APP_SECRET,
+        x_client=x,
+        ledger=ledger,
+        callback_url="https://b.example/callback",
+    )
+    verifier = x.approve(start.state.oauth_token, screen_name="HelloBot")
+    store.writes_fail = True
+    ledger.releases_fail = True
+
+    with pytest.raises(StoreUnavailable) as refused:
+        complete_onboarding(
+            events=RecordedEvents(),
+            state=start.state,
+            verifier=verifier,
+            app_secret=APP_SECRET,
+            x_client=x,
+            store=store,
+            ledger=ledger,
+        )
+
+    assert refused.value.hint is not None
+    assert "safe" not in refused.value.hint
+    assert "new one" in refused.value.hint

@@ -124,9 +124,7 @@ class InMemoryAccountStore:
     def find_by_user_id(self, user_id: str) -> AccountSummary | None:
         self._check()
         found = [
-            a
-            for key, a in self.live.items()
-            if a.user_id == user_id and key not in self.untagged
+            a for key, a in self.live.items() if a.user_id == user_id and key not in self.untagged
         ]
         return _summary(found[0]) if found else None
 
@@ -254,6 +252,7 @@ class InMemoryInviteLedger:
         self.attempts: dict[tuple[str, int], int] = {}
         self.claims: dict[str, str] = {}
         self.unavailable = False
+        self.releases_fail = False
 
     def record(self, invite: InviteRecord) -> None:
         self._check()
@@ -306,6 +305,8 @@ class InMemoryInviteLedger:
         )
 
     def release(self, invite_id: str, *, claim_id: str) -> None:
+        if self.releases_fail:
+            raise LedgerUnavailable("The invite ledger could not release (in-memory ledger)")
         if self.claims.get(invite_id) == claim_id:
             del self.claims[invite_id]
             self.records[invite_id] = replace(
