@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     secrets_kms_key_id: str | None = None
     # Account events go to this EventBridge bus.
     event_bus_name: str = "default"
+    # The sweep's "Account status changed" event for a revoked account names the fresh invite;
+    # with this true (and PUBLIC_BASE_URL set) it carries the link itself, a bearer credential.
+    events_invite_links: bool = False
     # The sweep: how long one run may take, how many X reads at once, and the pause between
     # batches that keeps it inside the app's rate limits.
     sweep_budget_seconds: float = Field(default=240, gt=0, le=900)

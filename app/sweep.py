@@ -27,7 +27,7 @@ def run_sweep(
     return sweep(
         store=wiring.account_store(settings),
         x_client=wiring.x_client(settings, app_secret),
-        recorder=wiring.recorder(settings, signing_keys=app_secret.signing_keys),
+        recorder=wiring.sweep_recorder(settings, signing_keys=app_secret.signing_keys),
         budget_seconds=budget_seconds or settings.sweep_budget_seconds,
         concurrency=settings.sweep_concurrency,
         seconds_between_calls=settings.sweep_seconds_between_calls,

@@ -99,14 +99,18 @@ def event_publisher(settings: "Settings", *, client: Any = None) -> EventBridgeP
     return EventBridgePublisher(client, bus_name=settings.event_bus_name)
 
 
-def recorder(
-    settings: "Settings", *, signing_keys: SigningKeys = (), base_url: str | None = None
-) -> Recorder:
-    """Writes check findings as tags and announces changes, with re-invites where it can."""
+def recorder(settings: "Settings") -> Recorder:
+    """Verify's: writes what a check found as tags and announces changes; mints nothing."""
+    return Recorder(store=account_store(settings), events=event_publisher(settings))
+
+
+def sweep_recorder(settings: "Settings", *, signing_keys: SigningKeys) -> Recorder:
+    """The sweep's: also mints an invite for each account it finds revoked. The event names
+    the invite; it carries the link itself only when EVENTS_INVITE_LINKS says so."""
     return Recorder(
         store=account_store(settings),
         events=event_publisher(settings),
         ledger=invite_ledger(settings),
         signing_keys=signing_keys,
-        base_url=base_url or settings.public_base_url,
+        base_url=settings.public_base_url if settings.events_invite_links else None,
     )

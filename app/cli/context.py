@@ -72,7 +72,7 @@ class Context:
 
     @cached_property
     def recorder(self) -> Recorder:
-        return wiring.recorder(self.settings, signing_keys=self.app_secret.signing_keys)
+        return wiring.recorder(self.settings)
 
     def base_url(self, given: str | None, *, required: bool = True) -> str:
         """Where browsers reach Birdhouse: --base-url, else PUBLIC_BASE_URL."""

@@ -118,7 +118,12 @@ def _whose_401(x_client: XClient, exc: XTokenRevoked) -> tuple[str, XError]:
 
 @dataclass
 class Recorder:
-    """Writes findings as tags and announces changes (with a fresh invite for a revoked one)."""
+    """Writes findings as tags and announces changes.
+
+    With a ledger and signing keys (the sweep's), a revoked account also gets a fresh invite,
+    named in the event; the event carries its link only with a `base_url` (the operator's
+    choice: a link is a bearer credential, and events travel to e-mail and other accounts).
+    """
 
     store: AccountStore
     events: EventPublisher

@@ -82,21 +82,10 @@ def get_public_base_url(request: Request, settings: SettingsDep) -> str:
 PublicBaseUrlDep = Annotated[str, Depends(get_public_base_url)]
 
 
-def get_recorder(
-    store: StoreDep,
-    events: EventsDep,
-    ledger: LedgerDep,
-    app_secret: AppSecretDep,
-    base_url: PublicBaseUrlDep,
-) -> Recorder:
-    # From the request's own dependencies, so a test's override of one reaches the recorder.
-    return Recorder(
-        store=store,
-        events=events,
-        ledger=ledger,
-        signing_keys=app_secret.signing_keys,
-        base_url=base_url,
-    )
+def get_recorder(store: StoreDep, events: EventsDep) -> Recorder:
+    # Verify's recorder mints no invite (the operator asks for a link with reset or POST
+    # /invites). From the request's own dependencies, so a test's override reaches it.
+    return Recorder(store=store, events=events)
 
 
 RecorderDep = Annotated[Recorder, Depends(get_recorder)]

@@ -139,6 +139,35 @@ def test_a_bare_401_with_working_app_keys_is_a_revoked_token(
     assert tags(aws, "HelloBot")["birdhouse:status"] == "revoked"
 
 
+def test_verify_records_a_revoked_token_but_mints_no_invite_and_sends_no_link(
+    birdhouse: XStandin, browser: LambdaBrowser, aws: Any, events: Any
+) -> None:
+    connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+    events.read_all()
+    invites_before = AdminApi(browser).call("GET", "/invites").json["invites"]
+    birdhouse.revoke_all("HelloBot")
+
+    AdminApi(browser).call("POST", "/accounts/HelloBot/verify")
+
+    (changed,) = events.read_all()
+    assert changed["detail"]["status"] == "revoked"
+    assert "invite_url" not in changed["detail"]
+    assert "invite_id" not in changed["detail"]
+    assert AdminApi(browser).call("GET", "/invites").json["invites"] == invites_before
+
+
+def test_the_sweeps_event_names_the_invite_but_carries_no_link_unless_asked(
+    fleet: XStandin, events: Any, use_settings: Any
+) -> None:
+    settings = use_settings(sweep_seconds_between_calls=0, public_base_url="https://b.example")
+
+    run_sweep(settings)
+
+    changes = {e["detail"]["screen_name"]: e["detail"] for e in events.read_all()}
+    assert changes["GoneBot"]["invite_id"]
+    assert "invite_url" not in changes["GoneBot"]
+
+
 def test_a_bare_401_with_rejected_app_keys_blames_the_keys_not_the_token(
     birdhouse: XStandin, browser: LambdaBrowser, aws: Any
 ) -> None:
@@ -188,7 +217,11 @@ def fleet(birdhouse: XStandin, browser: LambdaBrowser, events: Any) -> XStandin:
 def test_the_sweep_records_each_status_and_announces_each_change_once(
     fleet: XStandin, events: Any, aws: Any, use_settings: Any
 ) -> None:
-    settings = use_settings(sweep_seconds_between_calls=0, public_base_url="https://b.example")
+    settings = use_settings(
+        sweep_seconds_between_calls=0,
+        public_base_url="https://b.example",
+        events_invite_links=True,
+    )
 
     report = run_sweep(settings)
 
