@@ -247,6 +247,7 @@ def _delete(args: argparse.Namespace, ctx: Context) -> int:
         screen_name=validate_screen_name(args.screen_name),
         store=ctx.store,
         x_client=ctx.x_client,
+        ledger=ctx.ledger,
         events=ctx.events,
         recovery_window_days=args.recovery_window_days or ctx.settings.deletion_recovery_days,
     )
@@ -269,6 +270,7 @@ def _restore(args: argparse.Namespace, ctx: Context) -> int:
         store=ctx.store,
         x_client=ctx.x_client,
         events=ctx.events,
+        app_secret=ctx.app_secret,
     )
     if restored.token_works:
         print(f"@{restored.screen_name}: {restored.detail}")

@@ -175,6 +175,14 @@ class OnboardingSessionError(BirdhouseError):
     title = "This authorization can't be completed"
 
 
+class RestoreRefused(BirdhouseError):
+    """Restoring would give one X user two secrets, or bring back a secret with no tokens."""
+
+    status_code = 409
+    title = "This account can't be restored"
+    code = "restore_refused"
+
+
 class AccountMismatch(BirdhouseError):
     """The owner authorized a different account than the invite names."""
 

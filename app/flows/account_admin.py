@@ -9,16 +9,26 @@ from typing import Annotated
 from pydantic import Field
 
 from app.core.accounts import AccountStore
-from app.core.errors import AccountMismatch, AccountNotFound, ScreenNameTaken, XError, XTokenRevoked
+from app.core.app_secret import AppSecret
+from app.core.errors import (
+    AccountMismatch,
+    AccountNotFound,
+    InviteNotPending,
+    RestoreRefused,
+    ScreenNameTaken,
+    XError,
+    XTokenRevoked,
+)
 from app.core.events import ACCOUNT_DELETED, ACCOUNT_RESTORED, EventPublisher
-from app.core.invites import REINVITE_LIFETIME, InviteLedger
+from app.core.invites import REINVITE_LIFETIME, InviteLedger, InviteStatus
 from app.core.signing import SigningKeys
 from app.core.x import TokenPair, XClient
-from app.flows.health import Recorder, check_account
-from app.flows.invites import NewInvite, create_invite
+from app.flows.health import Recorder, check_account, whose_401
+from app.flows.invites import NewInvite, create_invite, list_invites, withdraw_invite
 from birdhouse_client.layout import (
     STATUS_READ_ONLY,
     STATUS_RENAMED,
+    STATUS_REVOKED,
     STATUS_UNCHECKED,
     AccountSecret,
     AccountSummary,
@@ -62,6 +72,9 @@ class Removal:
     deletion_date: datetime
     recovery_window_days: int
     restore: Annotated[str, Field(description="How to undo this before the deletion date.")]
+    invites_withdrawn: Annotated[
+        int, Field(description="Pending invites for this account, withdrawn with it.")
+    ] = 0
 
 
 @dataclass(frozen=True)
@@ -146,7 +159,13 @@ def post_test_tweet(
     *, screen_name: str, text: str | None, store: AccountStore, x_client: XClient
 ) -> PostedTweet:
     account = _load(screen_name, store)
-    tweet = x_client.create_tweet(TokenPair.of_account(account), text=text or default_test_text())
+    try:
+        tweet = x_client.create_tweet(
+            TokenPair.of_account(account), text=text or default_test_text()
+        )
+    except XTokenRevoked as exc:
+        # v2's bare 401 also means "not these app keys" (while new ones propagate, say).
+        raise whose_401(x_client, exc)[1] from exc
     log.info("posted test tweet %s as @%s", tweet.tweet_id, account.screen_name)
     return PostedTweet(
         id=tweet.tweet_id,
@@ -166,15 +185,21 @@ def remove_account(
     screen_name: str,
     store: AccountStore,
     x_client: XClient,
+    ledger: InviteLedger | None,
     events: EventPublisher,
     recovery_window_days: int,
 ) -> Removal:
-    """Revoke the token at X, then schedule the secret's deletion, even if X can't be reached."""
+    """Revoke the token at X, then schedule the secret's deletion, even if X can't be reached.
+
+    The account's pending invites (a reset's, the sweep's, one minted for its name) are
+    withdrawn too: opening one would connect the account again and undo the deletion.
+    """
     account = _load(screen_name, store)
     revoked, x_detail = _revoke_at_x(account, x_client)
     deletion_date = store.schedule_deletion(
         account.screen_name, recovery_window_days=recovery_window_days
     )
+    withdrawn = _withdraw_invites_for(account, ledger) if ledger is not None else 0
     events.publish(ACCOUNT_DELETED, {"screen_name": account.screen_name, "status": "deleted"})
     return Removal(
         screen_name=account.screen_name,
@@ -183,7 +208,28 @@ def remove_account(
         deletion_date=deletion_date,
         recovery_window_days=recovery_window_days,
         restore=f"POST /accounts/{account.screen_name}/restore before the deletion date",
+        invites_withdrawn=withdrawn,
     )
+
+
+def _withdraw_invites_for(account: AccountSecret, ledger: InviteLedger) -> int:
+    now = datetime.now(UTC)
+    withdrawn = 0
+    for record in list_invites(ledger=ledger, status=InviteStatus.PENDING, now=now):
+        bound = record.user_id == account.user_id or (
+            record.screen_name is not None
+            and same_account_name(record.screen_name, account.screen_name)
+        )
+        if not bound:
+            continue
+        try:
+            withdraw_invite(record.id, ledger=ledger, now=now)
+        except InviteNotPending:
+            continue  # used or withdrawn meanwhile
+        withdrawn += 1
+    if withdrawn:
+        log.info("withdrew %d pending invite(s) for @%s", withdrawn, account.screen_name)
+    return withdrawn
 
 
 @dataclass(frozen=True)
@@ -303,32 +349,58 @@ def list_deleted_accounts(*, store: AccountStore) -> list[DeletedAccount]:
 
 
 def restore_account(
-    *, screen_name: str, store: AccountStore, x_client: XClient, events: EventPublisher
+    *,
+    screen_name: str,
+    store: AccountStore,
+    x_client: XClient,
+    events: EventPublisher,
+    app_secret: AppSecret,
 ) -> Restoration:
-    """Undo a deletion, then ask X whether the token still works: deleting revoked it."""
+    """Undo a deletion, then ask X whether the token still works: deleting revoked it.
+
+    Refused while the same X user is connected under another name (the bot was renamed and
+    reconnected): one bot, two secrets, and deleting the stale one would revoke the live one.
+    The restored secret gets the app's current consumer keys (a rotation may have happened
+    meanwhile) and the status the check found.
+    """
+    _refuse_a_second_secret_for_one_user(screen_name, store)
     summary = store.restore_account(screen_name)
     if summary is None:
         raise _not_found(screen_name)
     events.publish(
         ACCOUNT_RESTORED, {"screen_name": summary.screen_name, "user_id": summary.user_id}
     )
+    account = _load(summary.screen_name, store)
+    current_keys = (app_secret.consumer_key, app_secret.consumer_secret)
+    if (account.consumer_key, account.consumer_secret) != current_keys:
+        account = replace(
+            account,
+            consumer_key=app_secret.consumer_key,
+            consumer_secret=app_secret.consumer_secret,
+        )
+        store.replace_account_value(account)
+    finding = check_account(account, x_client=x_client)
+    store.record_check(
+        account.screen_name,
+        status=finding.status,
+        access_level=finding.access_level,
+        checked_at=datetime.now(UTC).isoformat(),
+    )
     token_works: bool | None
-    try:
-        account = _load(summary.screen_name, store)
-        x_client.get_me(TokenPair.of_account(account))
+    if finding.error is None:
         token_works, detail = True, "Restored, and X accepts the token: the bot can post."
-    except XTokenRevoked:
+    elif isinstance(finding.error, XTokenRevoked) and finding.status == STATUS_REVOKED:
         token_works = False
         detail = (
             "Restored, but X no longer accepts this account's token: it was revoked at X, by "
             "Birdhouse when the account was deleted or in the account's X settings. Onboard the "
             "account again: mint an invite (POST /invites) and send it to its owner."
         )
-    except XError as exc:
+    else:
         token_works = None
         detail = (
-            f"Restored, but X could not be asked whether the token works ({exc.message}). "
-            f"Check with POST /accounts/{summary.screen_name}/verify."
+            f"Restored, but X could not be asked whether the token works "
+            f"({finding.error.message}). Check with POST /accounts/{summary.screen_name}/verify."
         )
     log.info("restored @%s (token works: %s)", summary.screen_name, token_works)
     return Restoration(
@@ -338,6 +410,26 @@ def restore_account(
         token_works=token_works,
         detail=detail,
     )
+
+
+def _refuse_a_second_secret_for_one_user(screen_name: str, store: AccountStore) -> None:
+    pending = next(
+        (
+            p
+            for p in store.list_deleted_accounts()
+            if same_account_name(p.account.screen_name, screen_name)
+        ),
+        None,
+    )
+    if pending is None or not pending.account.user_id:
+        return
+    live = store.find_by_user_id(pending.account.user_id)
+    if live is not None and not same_account_name(live.screen_name, screen_name):
+        raise RestoreRefused(
+            f"@{screen_name}'s X user (id {pending.account.user_id}) is connected here as "
+            f"@{live.screen_name} now; restoring @{screen_name} would give the same bot a second "
+            "secret. Nothing was restored."
+        )
 
 
 def _load(screen_name: str, store: AccountStore) -> AccountSecret:

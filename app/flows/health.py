@@ -73,7 +73,7 @@ def check_account(account: AccountSecret, *, x_client: XClient) -> Finding:
     try:
         user = x_client.get_me(TokenPair.of_account(account))
     except XTokenRevoked as exc:
-        return refused(*_whose_401(x_client, exc))
+        return refused(*whose_401(x_client, exc))
     except XCreditsDepleted as exc:
         return refused(STATUS_CREDITS_DEPLETED, exc)
     except (XAppNotEnrolled, XForbidden) as exc:
@@ -97,7 +97,7 @@ def check_account(account: AccountSecret, *, x_client: XClient) -> Finding:
     )
 
 
-def _whose_401(x_client: XClient, exc: XTokenRevoked) -> tuple[str, XError]:
+def whose_401(x_client: XClient, exc: XTokenRevoked) -> tuple[str, XError]:
     """v2's bare 401: the token, or the app's keys? One `oob` request token tells them apart."""
     try:
         x_client.fetch_request_token(callback_url="oob")

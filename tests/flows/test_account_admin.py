@@ -1,11 +1,30 @@
 """The operator's account actions over in-memory fakes. (End to end: tests/web/.)"""
 
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
 import pytest
 
-from app.core.errors import AccountNotFound, XTokenRevoked, XUnavailable
+from app.core.app_secret import AppSecret
+from app.core.errors import (
+    AccountNotFound,
+    AppKeysRejected,
+    RestoreRefused,
+    XRejected,
+    XTokenRevoked,
+    XUnavailable,
+)
+from app.core.invites import InviteStatus
 from app.flows import account_admin
+from app.flows.invites import create_invite
 from birdhouse_client.layout import AccountSecret
-from tests.support.fakes import FakeX, InMemoryAccountStore, RecordedEvents
+from tests.support.constants import ADMIN_TOKEN, SIGNING_KEY
+from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger, RecordedEvents
+
+APP_SECRET = AppSecret(
+    consumer_key="ck", consumer_secret="cs", admin_token=ADMIN_TOKEN, signing_key=SIGNING_KEY
+)
 
 
 @pytest.fixture
@@ -81,6 +100,7 @@ def test_removal_revokes_at_x_then_schedules_deletion(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
     removal = account_admin.remove_account(
+        ledger=InMemoryInviteLedger(),
         events=RecordedEvents(),
         screen_name="HelloBot",
         store=store,
@@ -98,6 +118,7 @@ def test_removal_still_deletes_when_x_is_down(x: FakeX, store: InMemoryAccountSt
     x.fail_next("invalidate_token", XUnavailable("X could not be reached."))
 
     removal = account_admin.remove_account(
+        ledger=InMemoryInviteLedger(),
         events=RecordedEvents(),
         screen_name="HelloBot",
         store=store,
@@ -113,6 +134,7 @@ def test_removal_still_deletes_when_x_is_down(x: FakeX, store: InMemoryAccountSt
 
 def test_restore_brings_a_deleted_account_back(x: FakeX, store: InMemoryAccountStore) -> None:
     account_admin.remove_account(
+        ledger=InMemoryInviteLedger(),
         events=RecordedEvents(),
         screen_name="HelloBot",
         store=store,
@@ -121,7 +143,11 @@ def test_restore_brings_a_deleted_account_back(x: FakeX, store: InMemoryAccountS
     )
 
     restored = account_admin.restore_account(
-        events=RecordedEvents(), screen_name="hellobot", store=store, x_client=x
+        app_secret=APP_SECRET,
+        events=RecordedEvents(),
+        screen_name="hellobot",
+        store=store,
+        x_client=x,
     )
 
     assert restored.screen_name == "HelloBot"
@@ -135,6 +161,7 @@ def test_restore_of_an_account_whose_token_still_works(
 ) -> None:
     x.fail_next("invalidate_token", XUnavailable("X could not be reached."))
     account_admin.remove_account(
+        ledger=InMemoryInviteLedger(),
         events=RecordedEvents(),
         screen_name="HelloBot",
         store=store,
@@ -143,7 +170,11 @@ def test_restore_of_an_account_whose_token_still_works(
     )
 
     restored = account_admin.restore_account(
-        events=RecordedEvents(), screen_name="HelloBot", store=store, x_client=x
+        app_secret=APP_SECRET,
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
     )
 
     assert restored.token_works is True
@@ -151,6 +182,7 @@ def test_restore_of_an_account_whose_token_still_works(
 
 def test_restore_when_x_cannot_be_asked(x: FakeX, store: InMemoryAccountStore) -> None:
     account_admin.remove_account(
+        ledger=InMemoryInviteLedger(),
         events=RecordedEvents(),
         screen_name="HelloBot",
         store=store,
@@ -160,7 +192,11 @@ def test_restore_when_x_cannot_be_asked(x: FakeX, store: InMemoryAccountStore) -
     x.fail_next("users_me", XUnavailable("X could not be reached."))
 
     restored = account_admin.restore_account(
-        events=RecordedEvents(), screen_name="HelloBot", store=store, x_client=x
+        app_secret=APP_SECRET,
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
     )
 
     assert restored.token_works is None
@@ -171,6 +207,7 @@ def test_deleted_accounts_are_listed_with_their_deletion_date(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
     removal = account_admin.remove_account(
+        ledger=InMemoryInviteLedger(),
         events=RecordedEvents(),
         screen_name="HelloBot",
         store=store,
@@ -183,3 +220,115 @@ def test_deleted_accounts_are_listed_with_their_deletion_date(
     assert deleted.screen_name == "HelloBot"
     assert deleted.deletion_date == removal.deletion_date
     assert deleted.restore == "POST /accounts/HelloBot/restore"
+
+
+# --- security round 3 -------------------------------------------------------------------
+
+
+def _remove(x: FakeX, store: InMemoryAccountStore, ledger: InMemoryInviteLedger) -> Any:
+    return account_admin.remove_account(
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
+        ledger=ledger,
+        recovery_window_days=7,
+    )
+
+
+def test_deleting_an_account_withdraws_the_invites_that_would_reconnect_it(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    ledger = InMemoryInviteLedger()
+    reset = account_admin.reset_account(
+        screen_name="HelloBot", store=store, x_client=x, ledger=ledger, signing_keys=SIGNING_KEY
+    )
+    for_the_name = create_invite(
+        ledger=ledger,
+        store=InMemoryAccountStore(),
+        signing_key=SIGNING_KEY,
+        screen_name="hellobot",
+        lifetime=timedelta(days=1),
+    )
+    for_anyone = create_invite(
+        ledger=ledger,
+        store=store,
+        signing_key=SIGNING_KEY,
+        screen_name=None,
+        lifetime=timedelta(days=1),
+    )
+
+    removal = _remove(x, store, ledger)
+
+    statuses = {record.id: record.status for record in ledger.records.values()}
+    assert statuses[reset.invite.record.id] is InviteStatus.REVOKED
+    assert statuses[for_the_name.record.id] is InviteStatus.REVOKED
+    assert statuses[for_anyone.record.id] is InviteStatus.PENDING
+    assert removal.invites_withdrawn == 2
+
+
+def test_restore_is_refused_while_the_same_x_user_lives_under_another_name(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    account = store.live["hellobot"]
+    _remove(x, store, InMemoryInviteLedger())
+    store.save_account(replace(account, screen_name="NewName"))  # reconnected, renamed
+
+    with pytest.raises(RestoreRefused, match="@NewName"):
+        account_admin.restore_account(
+            events=RecordedEvents(),
+            screen_name="HelloBot",
+            store=store,
+            x_client=x,
+            app_secret=APP_SECRET,
+        )
+
+    assert store.get_account("HelloBot") is None
+
+
+def test_a_restored_account_gets_the_current_consumer_keys_and_its_found_status(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    x.fail_next("invalidate_token", XUnavailable("X could not be reached."))
+    _remove(x, store, InMemoryInviteLedger())
+    rotated = replace(APP_SECRET, consumer_key="ck-after-rotation", consumer_secret="cs-after")
+
+    restored = account_admin.restore_account(
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
+        app_secret=rotated,
+    )
+
+    assert restored.token_works is True
+    account = store.live["hellobot"]
+    assert (account.consumer_key, account.consumer_secret) == ("ck-after-rotation", "cs-after")
+    assert store.checks["hellobot"][0] == "ok"
+
+
+def test_a_restore_that_finds_the_token_dead_records_it(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    _remove(x, store, InMemoryInviteLedger())  # revokes the token at X
+
+    restored = account_admin.restore_account(
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
+        app_secret=APP_SECRET,
+    )
+
+    assert restored.token_works is False
+    assert store.checks["hellobot"][0] == "revoked"
+
+
+def test_a_test_tweet_refused_while_new_app_keys_propagate_blames_the_keys(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    x.fail_next("tweets", XTokenRevoked("X refused.", x_status=401))
+    x.fail_next("request_token", XRejected("X refused the app.", x_status=401))
+
+    with pytest.raises(AppKeysRejected):
+        account_admin.post_test_tweet(screen_name="HelloBot", text=None, store=store, x_client=x)

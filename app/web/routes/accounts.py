@@ -118,17 +118,20 @@ def remove_account(
     screen_name: ScreenNamePath,
     store: StoreDep,
     x_client: XClientDep,
+    ledger: LedgerDep,
     settings: SettingsDep,
     events: EventsDep,
     recovery_window_days: Annotated[
         int | None, Query(ge=7, le=30, description="Days the secret can still be restored.")
     ] = None,
 ) -> Removal:
-    """Revoke the token at X, then schedule the secret's deletion."""
+    """Revoke the token at X, withdraw the account's pending invites, then schedule the
+    secret's deletion."""
     return account_admin.remove_account(
         screen_name=screen_name,
         store=store,
         x_client=x_client,
+        ledger=ledger,
         events=events,
         recovery_window_days=recovery_window_days or settings.deletion_recovery_days,
     )
@@ -168,12 +171,21 @@ def reset_account(
 
 @router.post("/{screen_name}/restore")
 def restore_account(
-    screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep, events: EventsDep
+    screen_name: ScreenNamePath,
+    store: StoreDep,
+    x_client: XClientDep,
+    events: EventsDep,
+    app_secret: AppSecretDep,
 ) -> Restoration:
     """Undo a deletion within its recovery window, then check the token at X: a token
-    revoked at X stays revoked, and the answer says so and what to do."""
+    revoked at X stays revoked, and the answer says so and what to do. Refused (409) while
+    the same X user is connected under another name."""
     return account_admin.restore_account(
-        screen_name=screen_name, store=store, x_client=x_client, events=events
+        screen_name=screen_name,
+        store=store,
+        x_client=x_client,
+        events=events,
+        app_secret=app_secret,
     )
 
 
