@@ -119,4 +119,9 @@ def _read_app_secret(settings: "Settings", source: AppSecretSource) -> AppSecret
         raise AppSecretError(
             f"The {PREVIOUS_SIGNING_KEYS!r} in {secret_id!r} must be a list of keys"
         )
+    if any(looks_like_placeholder(key, min_length=MIN_GENERATED_LENGTH) for key in previous):
+        raise AppSecretError(
+            f"A key in {PREVIOUS_SIGNING_KEYS!r} of {secret_id!r} looks like a placeholder: "
+            f"each must be at least {MIN_GENERATED_LENGTH} random characters"
+        )
     return AppSecret(**merged, previous_signing_keys=tuple(previous))

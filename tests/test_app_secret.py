@@ -257,3 +257,12 @@ def test_previous_signing_keys_must_be_a_list(app_secret_stored: dict[str, str],
 
     with pytest.raises(AppSecretError, match="previous_signing_keys"):
         load_app_secret(settings=Settings(), source=CountingStore(aws))
+
+
+def test_previous_signing_keys_are_length_checked_too(
+    app_secret_stored: dict[str, str], aws: Any
+) -> None:
+    rotate_admin_token(aws, app_secret_stored, previous_signing_keys=["short"])
+
+    with pytest.raises(AppSecretError, match="previous_signing_keys"):
+        load_app_secret(settings=Settings(), source=CountingStore(aws))

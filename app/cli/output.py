@@ -19,8 +19,14 @@ def print_json(document: object) -> None:
     print(json.dumps(document, indent=2, default=str))
 
 
+def printable(text: str) -> str:
+    """Text from elsewhere (an invite's note, X's words) with control characters shown as
+    escapes: it cannot move the cursor, retitle the terminal or fake a line."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def print_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
-    table = [header, *rows]
+    table = [header, *(tuple(printable(cell) for cell in row) for row in rows)]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print(

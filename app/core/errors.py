@@ -42,6 +42,14 @@ class AppSecretError(BirdhouseError):
     page_hint = "Tell the person who sent you the link; nothing you do here can fix it."
 
 
+class AdminUnavailable(BirdhouseError):
+    """The admin check could not read the app secret; says nothing of where it is kept."""
+
+    status_code = 503
+    title = "The admin API is unavailable"
+    code = "app_secret_unavailable"
+
+
 class StoreUnavailable(BirdhouseError):
     """Secrets Manager refused or did not answer."""
 

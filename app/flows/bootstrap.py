@@ -14,6 +14,7 @@ from app.core.accounts import SaveOutcome
 from app.core.app_secret import (
     MAX_PREVIOUS_SIGNING_KEYS,
     MIN_CONSUMER_KEY_LENGTH,
+    MIN_GENERATED_LENGTH,
     PREVIOUS_SIGNING_KEYS,
     AppSecretSource,
     looks_like_placeholder,
@@ -80,7 +81,12 @@ def bootstrap_app_secret(
 
 def previous_signing_keys(existing: dict[str, Any], *, rotate: bool, revoke: bool) -> list[str]:
     """Newest first, at most MAX_PREVIOUS_SIGNING_KEYS: each rotation pushes the old key."""
-    kept = [str(k) for k in existing.get(PREVIOUS_SIGNING_KEYS) or [] if isinstance(k, str)]
+    # Only keys the service would accept (it refuses short ones) are carried forward.
+    kept = [
+        k
+        for k in existing.get(PREVIOUS_SIGNING_KEYS) or []
+        if isinstance(k, str) and not looks_like_placeholder(k, min_length=MIN_GENERATED_LENGTH)
+    ]
     if revoke:
         return []
     if rotate and existing.get("signing_key"):

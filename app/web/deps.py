@@ -1,6 +1,7 @@
 """Every dependency a route can ask for, named once: thin wrappers over `app.wiring`."""
 
 import hmac
+import logging
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
@@ -12,7 +13,7 @@ from app.config import get_settings
 from app.core.accounts import AccountStore
 from app.core.app_secret import AppSecret, AppSecretRefresher, AppSecretSource
 from app.core.deadline import lambda_deadline, set_request_deadline
-from app.core.errors import NotAuthenticated
+from app.core.errors import AdminUnavailable, BirdhouseError, NotAuthenticated
 from app.core.events import EventPublisher
 from app.core.invites import InviteLedger
 from app.core.x import XClient
@@ -22,6 +23,8 @@ from app.web.public_url import ensure_trusted_host, public_base_url
 if TYPE_CHECKING:
     # Not at import: app.config loads the Settings class on first use.
     from app.config import Settings
+
+log = logging.getLogger(__name__)
 
 SettingsDep = Annotated["Settings", Depends(get_settings)]
 
@@ -120,7 +123,15 @@ def require_admin(
     # Refuse anonymous callers before any AWS call is spent on them.
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("Send 'Authorization: Bearer <admin token>'.")
-    app_secret = load_app_secret(settings=settings, source=source)
+    try:
+        app_secret = load_app_secret(settings=settings, source=source)
+    except BirdhouseError as exc:
+        # Anyone can send a bearer: the answer names no secret, store or AWS error code.
+        log.error("the admin check could not read the app secret: %s", exc.message)
+        raise AdminUnavailable(
+            "The admin API is unavailable: Birdhouse could not read its app secret. The "
+            "service's log says why."
+        ) from exc
     if not hmac.compare_digest(credentials.credentials.encode(), app_secret.admin_token.encode()):
         raise NotAuthenticated("The admin token is not valid.")
 

@@ -1,6 +1,7 @@
 """The admin API's edges: bodies with unknown fields are refused, and every answer carries the
 headers that keep bearer links and account details out of caches and sniffers."""
 
+import json
 from typing import Any
 
 import pytest
@@ -94,3 +95,15 @@ def test_plain_http_gets_no_hsts(birdhouse: XStandin) -> None:
 
     assert "strict-transport-security" not in answer.headers
     assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_stranger_with_any_bearer_never_learns_the_app_secrets_name(
+    browser: LambdaBrowser, aws: Any
+) -> None:
+    # No app secret stored: the admin check cannot read it.
+    answer = AdminApi(browser, token="anything-anything-anything").call("GET", "/accounts")
+
+    assert answer.status == 503
+    assert answer.json["code"] == "app_secret_unavailable"
+    assert "twitter-bots" not in json.dumps(answer.json)
+    assert "ResourceNotFound" not in json.dumps(answer.json)

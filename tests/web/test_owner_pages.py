@@ -138,3 +138,18 @@ def test_the_button_is_a_plain_link_under_the_pages_csp(
     assert "default-src 'none'" in csp
     assert "script" not in page.body.lower()
     assert "<form" not in page.body
+
+
+@pytest.mark.parametrize(
+    "error",
+    ["server_error", "<b>Call+us+at+555-0100</b>", "x" * 256, "temporarily_unavailable"],
+)
+def test_what_x_said_on_its_way_back_is_shown_as_a_fixed_sentence(
+    birdhouse: XStandin, browser: LambdaBrowser, error: str
+) -> None:
+    page = browser.open(f"{browser.front_door.base_url}/callback?error={error}")
+
+    assert page.status == 400
+    assert error not in page.text
+    assert "Call" not in page.text
+    assert "Nothing was saved" in page.text

@@ -56,7 +56,7 @@ def test_another_error_from_x_is_a_readable_refusal(
     page = browser.open(f"{browser.front_door.base_url}/callback?error=server_error")
 
     assert page.status == 400
-    assert "'server_error'" in page.text
+    assert "X had a problem and ended the authorization." in page.text
     assert "Nothing was saved" in page.text
 
 

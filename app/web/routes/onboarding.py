@@ -34,6 +34,14 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["onboarding"], route_class=BrowserRoute)
 
+# What X (or another OAuth server) may say in ?error= on its way back, in words.
+_X_ERRORS = {
+    "temporarily_unavailable": "X was busy and ended the authorization.",
+    "server_error": "X had a problem and ended the authorization.",
+    "invalid_request": "X could not read the authorization request.",
+    "unauthorized_client": "X did not let this app ask for an authorization.",
+}
+
 OAuthParam = Annotated[str | None, Query(max_length=256)]
 
 
@@ -92,9 +100,12 @@ def callback(
             clear_state_cookie(response, oauth_token=denied, base_url=base_url)
         return response
     if error is not None:
+        # A fixed sentence per code: the query string is anyone's to write, so none of it
+        # reaches a Birdhouse page.
+        log.info("X ended an authorization with error=%r", error[:64])
         raise OnboardingSessionError(
-            f"X ended the authorization without connecting the account (it said {error!r}). "
-            "Nothing was saved.",
+            _X_ERRORS.get(error, "X ended the authorization without connecting the account.")
+            + " Nothing was saved.",
             hint="Open your invite link again.",
         )
     if not oauth_token or not oauth_verifier:
