@@ -5,6 +5,13 @@ from typing import Any
 
 from birdhouse_client.layout import account_secret_name
 
+# Only a secret's current value: the versions before it (AWSPREVIOUS, or any by version id)
+# may hold tokens of an account that moved away from this name, or a leaked token replaced.
+CURRENT_VERSION_ONLY: dict[str, Any] = {
+    "StringEqualsIfExists": {"secretsmanager:VersionStage": "AWSCURRENT"},
+    "Null": {"secretsmanager:VersionId": "true"},
+}
+
 
 def bot_job_policy(
     screen_names: Sequence[str],
@@ -15,8 +22,9 @@ def bot_job_policy(
     partition: str = "aws",
     kms_key_arn: str | None = None,
 ) -> dict[str, Any]:
-    """GetSecretValue on these accounts' secrets only (exact names, Secrets Manager's 6-character
-    ARN suffix), BatchGetSecretValue (which IAM cannot scope; it still needs GetSecretValue on
+    """GetSecretValue of the current version of these accounts' secrets only (exact names,
+    Secrets Manager's 6-character ARN suffix; no AWSPREVIOUS, no version ids),
+    BatchGetSecretValue (which IAM cannot scope; it still needs GetSecretValue on
     each secret), and Decrypt on the customer-managed key if the secrets use one.
 
     Every account secret carries the app's consumer key and secret as well as its own tokens.
@@ -34,6 +42,7 @@ def bot_job_policy(
             "Effect": "Allow",
             "Action": ["secretsmanager:GetSecretValue"],
             "Resource": arns,
+            "Condition": CURRENT_VERSION_ONLY,
         },
         {
             "Sid": "BatchReadsStillCheckEachSecret",
