@@ -39,7 +39,11 @@ from birdhouse_client.layout import (
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
-    from mypy_boto3_secretsmanager.type_defs import DescribeSecretResponseTypeDef, TagTypeDef
+    from mypy_boto3_secretsmanager.type_defs import (
+        CreateSecretRequestTypeDef,
+        DescribeSecretResponseTypeDef,
+        TagTypeDef,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -157,23 +161,17 @@ class SecretsManagerAccountStore:
         secret_string = json.dumps(account.as_secret_dict())
         # Tags let the operator list thousands of accounts without reading one secret.
         tags: list[TagTypeDef] = [{"Key": k, "Value": v} for k, v in account.tags().items()]
+        creation: CreateSecretRequestTypeDef = {
+            "Name": secret_id,
+            "SecretString": secret_string,
+            "Description": _description(account),
+            "Tags": tags,
+        }
+        if self._kms_key_id:
+            creation["KmsKeyId"] = self._kms_key_id
         with _translated_errors("save", secret_id):
             try:
-                if self._kms_key_id:
-                    self._client.create_secret(
-                        Name=secret_id,
-                        SecretString=secret_string,
-                        Description=_description(account),
-                        Tags=tags,
-                        KmsKeyId=self._kms_key_id,
-                    )
-                else:
-                    self._client.create_secret(
-                        Name=secret_id,
-                        SecretString=secret_string,
-                        Description=_description(account),
-                        Tags=tags,
-                    )
+                self._client.create_secret(**creation)
                 return SaveOutcome.CREATED
             except ClientError as exc:
                 # Exists already (re-onboarding, or a second callback racing this one), or is
