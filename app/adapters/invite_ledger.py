@@ -117,25 +117,21 @@ class DynamoDBInviteLedger:
 
     def withdraw(self, invite_id: str, *, now: datetime) -> InviteRecord:
         with _translated_errors("withdraw the invite", self._table):
-            try:
-                answer = self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(invite_id),
-                    UpdateExpression="SET #status = :revoked, revoked_at = :now",
-                    ConditionExpression="#status = :pending",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":revoked": _s(InviteStatus.REVOKED.value),
-                        ":pending": _s(InviteStatus.PENDING.value),
-                        ":now": _s(now.isoformat()),
-                    },
-                    ReturnValues="ALL_NEW",
-                )
-            except ClientError as exc:
-                if aws_error_code(exc) != _CONDITION_FAILED:
-                    raise
-                raise self._not_withdrawable(invite_id) from None
-        return _record(answer["Attributes"])
+            updated = self._update_if(
+                invite_id,
+                update="SET #status = :revoked, revoked_at = :now",
+                condition="#status = :pending",
+                names={"#status": "status"},
+                values={
+                    ":revoked": _s(InviteStatus.REVOKED.value),
+                    ":pending": _s(InviteStatus.PENDING.value),
+                    ":now": _s(now.isoformat()),
+                },
+                return_new=True,
+            )
+            if updated is None:
+                raise self._not_withdrawable(invite_id)
+        return _record(updated)
 
     def count_attempt(
         self, invite_id: str, *, now: datetime, limit: int, window: timedelta
@@ -147,54 +143,39 @@ class DynamoDBInviteLedger:
         """
         window_number = int(now.timestamp() // window.total_seconds())
         with _translated_errors("count the attempt", self._table):
-            try:
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(invite_id),
-                    UpdateExpression="SET #count = if_not_exists(#count, :zero) + :one",
-                    ConditionExpression="attribute_exists(invite_id) AND "
-                    "(attribute_not_exists(#count) OR #count < :limit)",
-                    ExpressionAttributeNames={"#count": f"attempts_{window_number}"},
-                    ExpressionAttributeValues={
-                        ":zero": _n(0),
-                        ":one": _n(1),
-                        ":limit": _n(limit),
-                    },
-                )
-            except ClientError as exc:
-                if aws_error_code(exc) != _CONDITION_FAILED:
-                    raise
-                return False
-        return True
+            counted = self._update_if(
+                invite_id,
+                update="SET #count = if_not_exists(#count, :zero) + :one",
+                condition="attribute_exists(invite_id) AND "
+                "(attribute_not_exists(#count) OR #count < :limit)",
+                names={"#count": f"attempts_{window_number}"},
+                values={":zero": _n(0), ":one": _n(1), ":limit": _n(limit)},
+            )
+        return counted is not None
 
     def claim(
         self, invite_id: str, *, claim_id: str, screen_name: str, user_id: str, now: datetime
     ) -> None:
         """Pending to used, atomically: of two racing callbacks, one wins."""
         with _translated_errors("claim the invite", self._table):
-            try:
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(invite_id),
-                    UpdateExpression="SET #status = :used, used_at = :now, claim_id = :claim, "
-                    "connected_screen_name = :name, connected_user_id = :user",
-                    ConditionExpression="#status = :pending AND expires_at > :now",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":used": _s(InviteStatus.USED.value),
-                        ":pending": _s(InviteStatus.PENDING.value),
-                        ":now": _s(now.isoformat()),
-                        ":claim": _s(claim_id),
-                        ":name": _s(screen_name),
-                        ":user": _s(user_id),
-                    },
-                )
-            except ClientError as exc:
-                if aws_error_code(exc) != _CONDITION_FAILED:
-                    raise
-                if self._claimed_by(invite_id) == claim_id:
-                    return  # our first try went through and only its answer was lost
-                raise self._unclaimable(invite_id) from None
+            claimed = self._update_if(
+                invite_id,
+                update="SET #status = :used, used_at = :now, claim_id = :claim, "
+                "connected_screen_name = :name, connected_user_id = :user",
+                condition="#status = :pending AND expires_at > :now",
+                names={"#status": "status"},
+                values={
+                    ":used": _s(InviteStatus.USED.value),
+                    ":pending": _s(InviteStatus.PENDING.value),
+                    ":now": _s(now.isoformat()),
+                    ":claim": _s(claim_id),
+                    ":name": _s(screen_name),
+                    ":user": _s(user_id),
+                },
+            )
+            if claimed is None and self._claimed_by(invite_id) != claim_id:
+                raise self._unclaimable(invite_id)
+            # Otherwise ours: a first try that went through and only lost its answer included.
 
     def _claimed_by(self, invite_id: str) -> str | None:
         answer = self._client.get_item(
@@ -206,23 +187,47 @@ class DynamoDBInviteLedger:
     def release(self, invite_id: str, *, claim_id: str) -> None:
         """Undo our own claim (the account could not be stored): the link works again."""
         with _translated_errors("release the invite", self._table):
-            try:
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(invite_id),
-                    UpdateExpression="SET #status = :pending "
-                    "REMOVE used_at, claim_id, connected_screen_name, connected_user_id",
-                    ConditionExpression="claim_id = :claim",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":pending": _s(InviteStatus.PENDING.value),
-                        ":claim": _s(claim_id),
-                    },
-                )
-            except ClientError as exc:
-                if aws_error_code(exc) != _CONDITION_FAILED:
-                    raise
-                log.warning("invite %s was not ours to release", invite_id)
+            released = self._update_if(
+                invite_id,
+                update="SET #status = :pending "
+                "REMOVE used_at, claim_id, connected_screen_name, connected_user_id",
+                condition="claim_id = :claim",
+                names={"#status": "status"},
+                values={
+                    ":pending": _s(InviteStatus.PENDING.value),
+                    ":claim": _s(claim_id),
+                },
+            )
+        if released is None:
+            log.warning("invite %s was not ours to release", invite_id)
+
+    def _update_if(
+        self,
+        invite_id: str,
+        *,
+        update: str,
+        condition: str,
+        names: dict[str, str],
+        values: dict[str, "AttributeValueTypeDef"],
+        return_new: bool = False,
+    ) -> dict[str, Any] | None:
+        """One conditional UpdateItem: the attributes it returned, or None if the condition
+        did not hold (DynamoDB's ConditionalCheckFailed); any other refusal is raised."""
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=_key(invite_id),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW" if return_new else "NONE",
+            )
+        except ClientError as exc:
+            if aws_error_code(exc) != _CONDITION_FAILED:
+                raise
+            return None
+        return dict(answer.get("Attributes", {}))
 
     def _not_withdrawable(self, invite_id: str) -> Exception:
         record = self.get(invite_id)

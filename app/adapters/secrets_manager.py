@@ -2,7 +2,7 @@
 
 import json
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -36,10 +36,15 @@ from birdhouse_client.layout import (
     accounts_prefix,
     aws_error_code,
 )
+from birdhouse_client.listing import account_secrets, account_summary, tag_dict
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
-    from mypy_boto3_secretsmanager.type_defs import DescribeSecretResponseTypeDef, TagTypeDef
+    from mypy_boto3_secretsmanager.type_defs import (
+        CreateSecretRequestTypeDef,
+        DescribeSecretResponseTypeDef,
+        TagTypeDef,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +103,6 @@ def _translated_errors(action: str, secret_id: str) -> Iterator[None]:
         ) from exc
 
 
-def _summary(secret_id: str, entry: "Mapping[str, Any]") -> AccountSummary:
-    tags = {tag.get("Key", ""): tag.get("Value", "") for tag in entry.get("Tags", [])}
-    changed = entry.get("LastChangedDate") or entry.get("CreatedDate")
-    return AccountSummary.from_tags(
-        secret_id, tags, changed_at=changed.replace(microsecond=0).isoformat() if changed else ""
-    )
-
-
 def _description(account: AccountSecret) -> str:
     return f"X (Twitter) tokens for @{account.screen_name}, by Birdhouse"
 
@@ -119,11 +116,7 @@ def _parse_date(text: str | None) -> datetime | None:
 
 def _tag_pairs(tags: "Sequence[TagTypeDef]") -> set[tuple[str, str]]:
     # A deletion date left from before a restore is stale but harmless: not worth a call.
-    return {
-        (tag.get("Key", ""), tag.get("Value", ""))
-        for tag in tags
-        if tag.get("Key") != TAG_DELETION_DATE
-    }
+    return {pair for pair in tag_dict({"Tags": tags}).items() if pair[0] != TAG_DELETION_DATE}
 
 
 class SecretsManagerAccountStore:
@@ -157,23 +150,17 @@ class SecretsManagerAccountStore:
         secret_string = json.dumps(account.as_secret_dict())
         # Tags let the operator list thousands of accounts without reading one secret.
         tags: list[TagTypeDef] = [{"Key": k, "Value": v} for k, v in account.tags().items()]
+        creation: CreateSecretRequestTypeDef = {
+            "Name": secret_id,
+            "SecretString": secret_string,
+            "Description": _description(account),
+            "Tags": tags,
+        }
+        if self._kms_key_id:
+            creation["KmsKeyId"] = self._kms_key_id
         with _translated_errors("save", secret_id):
             try:
-                if self._kms_key_id:
-                    self._client.create_secret(
-                        Name=secret_id,
-                        SecretString=secret_string,
-                        Description=_description(account),
-                        Tags=tags,
-                        KmsKeyId=self._kms_key_id,
-                    )
-                else:
-                    self._client.create_secret(
-                        Name=secret_id,
-                        SecretString=secret_string,
-                        Description=_description(account),
-                        Tags=tags,
-                    )
+                self._client.create_secret(**creation)
                 return SaveOutcome.CREATED
             except ClientError as exc:
                 # Exists already (re-onboarding, or a second callback racing this one), or is
@@ -227,45 +214,28 @@ class SecretsManagerAccountStore:
 
     def list_accounts(self) -> Iterator[AccountSummary]:
         """Every account not scheduled for deletion, a ListSecrets page (100) at a time."""
-        prefix = accounts_prefix(self._prefix)
-        paginator = self._client.get_paginator("list_secrets")
-        # The name filter is a case-insensitive prefix match: check the exact prefix too.
-        pages = paginator.paginate(
-            Filters=[{"Key": "name", "Values": [prefix]}],
-            PaginationConfig={"PageSize": 100},
-        )
-        with _translated_errors("list", f"{prefix}*"):
-            for page in pages:
-                for entry in page.get("SecretList", []):
-                    name = entry.get("Name", "")
-                    if name.startswith(prefix) and "DeletedDate" not in entry:
-                        yield _summary(name, entry)
+        with _translated_errors("list", f"{accounts_prefix(self._prefix)}*"):
+            for entry in account_secrets(self._client, secrets_prefix=self._prefix):
+                yield account_summary(entry["Name"], entry)
 
     def list_deleted_accounts(self) -> Iterator[PendingDeletion]:
         """Every account scheduled for deletion and still restorable."""
-        prefix = accounts_prefix(self._prefix)
-        pages = self._client.get_paginator("list_secrets").paginate(
-            Filters=[{"Key": "name", "Values": [prefix]}],
-            IncludePlannedDeletion=True,
-            PaginationConfig={"PageSize": 100},
+        entries = account_secrets(
+            self._client, secrets_prefix=self._prefix, scheduled_for_deletion=True
         )
-        with _translated_errors("list", f"{prefix}*"):
-            for page in pages:
-                for entry in page.get("SecretList", []):
-                    name = entry.get("Name", "")
-                    if name.startswith(prefix) and "DeletedDate" in entry:
-                        tags = {t.get("Key", ""): t.get("Value", "") for t in entry.get("Tags", [])}
-                        yield PendingDeletion(
-                            account=_summary(name, entry),
-                            deletion_date=_parse_date(tags.get(TAG_DELETION_DATE)),
-                        )
+        with _translated_errors("list", f"{accounts_prefix(self._prefix)}*"):
+            for entry in entries:
+                yield PendingDeletion(
+                    account=account_summary(entry["Name"], entry),
+                    deletion_date=_parse_date(tag_dict(entry).get(TAG_DELETION_DATE)),
+                )
 
     def describe_account(self, screen_name: str) -> AccountSummary | None:
         secret_id = self.account_secret_name(screen_name)
         description = self._describe(secret_id)
         if description is None or "DeletedDate" in description:
             return None
-        return _summary(secret_id, description)
+        return account_summary(secret_id, description)
 
     def schedule_deletion(
         self, screen_name: str, *, recovery_window_days: int, moved_to: str | None = None
@@ -299,27 +269,19 @@ class SecretsManagerAccountStore:
 
     def find_by_user_id(self, user_id: str) -> AccountSummary | None:
         """The live account of this X user: ListSecrets filtered by the user-id tag."""
-        prefix = accounts_prefix(self._prefix)
-        paginator = self._client.get_paginator("list_secrets")
-        pages = paginator.paginate(
-            Filters=[
+        entries = account_secrets(
+            self._client,
+            secrets_prefix=self._prefix,
+            filters=[
                 {"Key": "tag-key", "Values": [TAG_USER_ID]},
                 {"Key": "tag-value", "Values": [user_id]},
             ],
-            PaginationConfig={"PageSize": 100},
         )
-        with _translated_errors("find", f"{prefix}* (user id {user_id})"):
-            for page in pages:
-                for entry in page.get("SecretList", []):
-                    name = entry.get("Name", "")
-                    tags = {t.get("Key", ""): t.get("Value", "") for t in entry.get("Tags", [])}
-                    # The two filters match independently: check the pair, prefix, liveness.
-                    if (
-                        name.startswith(prefix)
-                        and tags.get(TAG_USER_ID) == user_id
-                        and "DeletedDate" not in entry
-                    ):
-                        return _summary(name, entry)
+        with _translated_errors("find", f"{accounts_prefix(self._prefix)}* (user id {user_id})"):
+            for entry in entries:
+                # The tag filters match independently (and loosely): check the pair.
+                if tag_dict(entry).get(TAG_USER_ID) == user_id:
+                    return account_summary(entry["Name"], entry)
         return None
 
     def note_name_conflict(self, screen_name: str, *, detail: str) -> None:

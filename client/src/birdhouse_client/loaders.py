@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -24,8 +25,6 @@ from birdhouse_client.layout import (
     GONE_ERROR_CODES,
     HEALTHY_STATUSES,
     STATUS_REVOKED,
-    STATUS_UNCHECKED,
-    TAG_STATUS,
     AccountSecret,
     NotAScreenName,
     account_secret_name,
@@ -35,6 +34,7 @@ from birdhouse_client.layout import (
     not_onboarded_message,
     resolve_secrets_prefix,
 )
+from birdhouse_client.listing import account_secrets, account_summary
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 20  # BatchGetSecretValue's limit
-_LIST_PAGE_SIZE = 100  # ListSecrets' limit
 
 
 class CredentialsError(Exception):
@@ -75,15 +74,8 @@ def load_account(
 ) -> AccountSecret:
     """One account's keys: a single GetSecretValue."""
     secret_id = _secret_id(resolve_secrets_prefix(secrets_prefix), screen_name)
-    try:
+    with _translated_errors(secret_id, screen_name=screen_name):
         answer = (client or _client()).get_secret_value(SecretId=secret_id)
-    except ClientError as exc:
-        code = aws_error_code(exc)
-        if code in GONE_ERROR_CODES:
-            raise AccountNotOnboarded(not_onboarded_message(screen_name)) from None
-        raise CredentialsError(f"Secrets Manager refused {secret_id}: {code}") from exc
-    except BotoCoreError as exc:
-        raise CredentialsError(_unreachable(exc)) from exc
     return _parse(secret_id, answer.get("SecretString"))
 
 
@@ -105,9 +97,9 @@ def load_accounts(
     secrets_client = client or _client()
     loaded: dict[str, AccountSecret] = {}
     errors: dict[str, str] = {}
-    try:
+    with _translated_errors(f"to list {accounts_prefix(prefix)}"):
         if healthy_only:
-            statuses = _statuses(secrets_client, accounts_prefix(prefix))
+            statuses = _statuses(secrets_client, prefix)
             wanted = (
                 statuses.keys()
                 if screen_names is None
@@ -134,12 +126,6 @@ def load_accounts(
                 if reason == "ResourceNotFoundException":
                     reason = "not onboarded"
                 errors[error.get("SecretId", "?").rsplit("/", 1)[-1]] = reason
-    except ClientError as exc:
-        raise CredentialsError(
-            f"Secrets Manager refused to list {accounts_prefix(prefix)}: {aws_error_code(exc)}"
-        ) from exc
-    except BotoCoreError as exc:
-        raise CredentialsError(_unreachable(exc)) from exc
     if errors:
         raise AccountsNotLoaded(loaded, errors)
     return loaded
@@ -220,7 +206,7 @@ def _every_account_page(client: "SecretsManagerClient", prefix: str) -> Iterator
         # A secret scheduled for deletion can fail the filtered batch (moto does so): list the
         # live names (ListSecrets skips deleted ones) and batch by name instead.
         log.info("filtered batch refused; listing %s then batching by name", names_start)
-        yield from _pages_by_id(client, _live_names(client, names_start))
+        yield from _pages_by_id(client, list(_statuses(client, prefix)))
 
 
 def _filtered_pages(client: "SecretsManagerClient", accounts_prefix: str) -> Iterator[Any]:
@@ -243,38 +229,22 @@ def _filtered_pages(client: "SecretsManagerClient", accounts_prefix: str) -> Ite
             return
 
 
-def _live_names(client: "SecretsManagerClient", accounts_prefix: str) -> list[str]:
-    return list(_statuses(client, accounts_prefix))
-
-
-def _statuses(client: "SecretsManagerClient", names_start: str) -> dict[str, str]:
+def _statuses(client: "SecretsManagerClient", prefix: str) -> dict[str, str]:
     """Every live account secret's name and its last recorded status (tags, no values)."""
-    found: dict[str, str] = {}
-    paginator = client.get_paginator("list_secrets")
-    for page in paginator.paginate(
-        Filters=[{"Key": "name", "Values": [names_start]}],
-        PaginationConfig={"PageSize": _LIST_PAGE_SIZE},
-    ):
-        for entry in page.get("SecretList", []):
-            if entry["Name"].startswith(names_start) and "DeletedDate" not in entry:
-                tags = {t.get("Key"): t.get("Value") for t in entry.get("Tags", [])}
-                found[entry["Name"]] = tags.get(TAG_STATUS) or STATUS_UNCHECKED
-    return found
+    return {
+        entry["Name"]: account_summary(entry["Name"], entry).status
+        for entry in account_secrets(client, secrets_prefix=prefix)
+    }
 
 
 def account_statuses(
     *, client: "SecretsManagerClient | None" = None, secrets_prefix: str | None = None
 ) -> dict[str, str]:
     """Lower-case screen name → the status the last check recorded ("ok", "revoked", ...)."""
-    names_start = accounts_prefix(resolve_secrets_prefix(secrets_prefix))
-    try:
-        statuses = _statuses(client or _client(), names_start)
-    except ClientError as exc:
-        raise CredentialsError(
-            f"Secrets Manager refused to list {names_start}: {aws_error_code(exc)}"
-        ) from exc
-    except BotoCoreError as exc:
-        raise CredentialsError(_unreachable(exc)) from exc
+    prefix = resolve_secrets_prefix(secrets_prefix)
+    names_start = accounts_prefix(prefix)
+    with _translated_errors(f"to list {names_start}"):
+        statuses = _statuses(client or _client(), prefix)
     return {name.removeprefix(names_start): status for name, status in statuses.items()}
 
 
@@ -313,11 +283,22 @@ def _key(screen_name: str) -> str:
 
 
 def _client() -> "SecretsManagerClient":
-    try:
+    with _translated_errors("a client"):
         return boto3.client("secretsmanager")
+
+
+@contextmanager
+def _translated_errors(what: str, *, screen_name: str | None = None) -> Iterator[None]:
+    """AWS's errors as ours: a refusal names its code, a failure to connect says so.
+
+    With `screen_name`, a secret that is missing or scheduled for deletion is not onboarded.
+    """
+    try:
+        yield
+    except ClientError as exc:
+        code = aws_error_code(exc)
+        if screen_name is not None and code in GONE_ERROR_CODES:
+            raise AccountNotOnboarded(not_onboarded_message(screen_name)) from None
+        raise CredentialsError(f"Secrets Manager refused {what}: {code}") from exc
     except BotoCoreError as exc:
-        raise CredentialsError(_unreachable(exc)) from exc
-
-
-def _unreachable(exc: BotoCoreError) -> str:
-    return f"Secrets Manager is not reachable: {exc}"
+        raise CredentialsError(f"Secrets Manager is not reachable: {exc}") from exc
