@@ -35,6 +35,8 @@ from birdhouse_client.layout import (
     account_secret_name,
     accounts_prefix,
     aws_error_code,
+    is_tombstone,
+    tombstone,
 )
 from birdhouse_client.listing import account_secrets, account_summary, tag_dict
 
@@ -137,7 +139,7 @@ class SecretsManagerAccountStore:
     def get_account(self, screen_name: str) -> AccountSecret | None:
         secret_id = self.account_secret_name(screen_name)
         data = _read_json(self._client, secret_id)
-        if data is None:
+        if data is None or is_tombstone(data):
             return None
         try:
             return AccountSecret.from_secret_dict(data)
@@ -174,6 +176,12 @@ class SecretsManagerAccountStore:
             if "DeletedDate" in description:
                 log.info("restoring %s, which was scheduled for deletion", secret_id)
                 self._client.restore_secret(SecretId=secret_id)
+            held_by = tag_dict(description).get(TAG_USER_ID)
+            if held_by and held_by != account.user_id:
+                # The name passed to another X user: the earlier holder's tokens must not
+                # become this secret's AWSPREVIOUS, where the newcomer's bot job could read them.
+                log.info("%s changes hands: its old value is retired first", secret_id)
+                self._retire_value(secret_id, account.screen_name, moved_to=None, versions=1)
             self._client.put_secret_value(SecretId=secret_id, SecretString=secret_string)
         current = _tag_pairs(description.get("Tags", []))
         if not _tag_pairs(tags) <= current:
@@ -228,6 +236,7 @@ class SecretsManagerAccountStore:
                 yield PendingDeletion(
                     account=account_summary(entry["Name"], entry),
                     deletion_date=_parse_date(tag_dict(entry).get(TAG_DELETION_DATE)),
+                    moved_to=tag_dict(entry).get(TAG_MOVED_TO) or None,
                 )
 
     def describe_account(self, screen_name: str) -> AccountSummary | None:
@@ -250,6 +259,10 @@ class SecretsManagerAccountStore:
         ]
         if moved_to:
             tags.append({"Key": TAG_MOVED_TO, "Value": moved_to})
+            # The account lives on under its new name: this secret keeps no working token in
+            # its current or previous stage, whoever restores it or takes the name.
+            with _translated_errors("retire", secret_id):
+                self._retire_value(secret_id, screen_name, moved_to=moved_to, versions=2)
         self._update_tags(secret_id, tags)
         with _translated_errors("delete", secret_id):
             answer = self._client.delete_secret(
@@ -257,6 +270,13 @@ class SecretsManagerAccountStore:
             )
         log.info("scheduled %s for deletion in %s days", secret_id, recovery_window_days)
         return answer["DeletionDate"]
+
+    def _retire_value(
+        self, secret_id: str, screen_name: str, *, moved_to: str | None, versions: int
+    ) -> None:
+        for generation in range(1, versions + 1):
+            value = tombstone(screen_name, moved_to=moved_to, generation=generation)
+            self._client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(value))
 
     def restore_account(self, screen_name: str) -> AccountSummary | None:
         secret_id = self.account_secret_name(screen_name)

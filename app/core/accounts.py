@@ -22,6 +22,8 @@ class PendingDeletion:
     account: "AccountSummary"
     # None when it was deleted outside Birdhouse (the console, the AWS CLI).
     deletion_date: datetime | None
+    # Set when the account moved to this name (a rename): the secret holds no tokens any more.
+    moved_to: str | None = None
 
 
 class AccountStore(Protocol):

@@ -421,7 +421,14 @@ def _refuse_a_second_secret_for_one_user(screen_name: str, store: AccountStore) 
         ),
         None,
     )
-    if pending is None or not pending.account.user_id:
+    if pending is None:
+        return
+    if pending.moved_to:
+        raise RestoreRefused(
+            f"@{screen_name}'s keys moved to @{pending.moved_to} when the account was renamed; "
+            "this secret keeps none. Nothing was restored."
+        )
+    if not pending.account.user_id:
         return
     live = store.find_by_user_id(pending.account.user_id)
     if live is not None and not same_account_name(live.screen_name, screen_name):

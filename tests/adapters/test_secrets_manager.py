@@ -2,6 +2,7 @@
 
 import json
 import threading
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -163,3 +164,56 @@ def test_new_secrets_go_under_the_configured_kms_key(aws: Any) -> None:
     store.save_account(account("HelloBot", "at"))
 
     assert aws.describe_secret(SecretId="twitter-bots/accounts/hellobot")["KmsKeyId"] == key_id
+
+
+# --- security round 3: no working token outlives its name ---------------------------------
+
+
+def _staged(aws: Any, name: str) -> list[str]:
+    """The access tokens (or "no tokens") in the current and previous versions, restored."""
+    secret_id = f"twitter-bots/accounts/{name}"
+    found = []
+    for stage in ("AWSCURRENT", "AWSPREVIOUS"):
+        value = json.loads(
+            aws.get_secret_value(SecretId=secret_id, VersionStage=stage)["SecretString"]
+        )
+        found.append(value.get("access_token", "no tokens"))
+    return found
+
+
+def test_a_moved_accounts_old_secret_keeps_no_token_in_any_stage(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
+    store.save_account(account("OldName", token="live-token"))
+    store.save_account(account("NewName", token="live-token"))
+
+    store.schedule_deletion("OldName", recovery_window_days=7, moved_to="NewName")
+    aws.restore_secret(SecretId="twitter-bots/accounts/oldname")  # the console's Restore
+
+    assert _staged(aws, "oldname") == ["no tokens", "no tokens"]
+    assert store.get_account("OldName") is None  # a tombstone is no account
+
+
+def test_another_user_who_takes_a_freed_name_inherits_no_trace_of_the_old_tokens(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
+    store.save_account(account("FreedName", token="old-bots-token"))
+    store.schedule_deletion("FreedName", recovery_window_days=7)
+    newcomer = replace(account("FreedName", token="newcomers-token"), user_id="99")
+
+    store.save_account(newcomer)
+
+    current, previous = _staged(aws, "freedname")
+    assert current == "newcomers-token"
+    assert previous == "no tokens"
+
+
+def test_the_same_user_reconnecting_keeps_the_old_token_as_awsprevious(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
+    store.save_account(account(token="at-1"))
+    store.schedule_deletion("HelloBot", recovery_window_days=7)
+
+    store.save_account(account(token="at-2"))
+
+    assert _staged(aws, "hellobot") == ["at-2", "at-1"]

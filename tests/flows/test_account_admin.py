@@ -332,3 +332,22 @@ def test_a_test_tweet_refused_while_new_app_keys_propagate_blames_the_keys(
 
     with pytest.raises(AppKeysRejected):
         account_admin.post_test_tweet(screen_name="HelloBot", text=None, store=store, x_client=x)
+
+
+def test_a_renamed_accounts_retired_secret_is_not_restored(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    x.rename("HelloBot", "NewName")
+    account_admin.rename_account(
+        screen_name="HelloBot", store=store, x_client=x, recovery_window_days=7
+    )
+    store.live.pop("newname")  # even once the new name's secret is gone
+
+    with pytest.raises(RestoreRefused, match="moved to @NewName"):
+        account_admin.restore_account(
+            events=RecordedEvents(),
+            screen_name="HelloBot",
+            store=store,
+            x_client=x,
+            app_secret=APP_SECRET,
+        )

@@ -101,7 +101,9 @@ class InMemoryAccountStore:
         self._check()
         return iter(
             [
-                PendingDeletion(_summary(account), self.deletion_dates.get(key))
+                PendingDeletion(
+                    _summary(account), self.deletion_dates.get(key), self.moved_to.get(key)
+                )
                 for key, account in self.deleted.items()
             ]
         )

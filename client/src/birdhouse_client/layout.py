@@ -99,6 +99,25 @@ def account_secret_name(screen_name: str, *, prefix: str) -> str:
     return f"{accounts_prefix(prefix)}{normalise_screen_name(screen_name)}"
 
 
+# A retired secret's value: the account moved to another name (or its name passed to another
+# X user), so the secret keeps who it was and where it went, and no token in any stage.
+TOMBSTONE_KEY = "retired"
+
+
+def tombstone(screen_name: str, *, moved_to: str | None, generation: int) -> dict[str, object]:
+    """`generation` makes each tombstone a distinct version (two push out AWSPREVIOUS too)."""
+    return {
+        TOMBSTONE_KEY: True,
+        "screen_name": screen_name,
+        "moved_to": moved_to,
+        "generation": generation,
+    }
+
+
+def is_tombstone(data: dict[str, object]) -> bool:
+    return data.get(TOMBSTONE_KEY) is True
+
+
 def not_onboarded_message(screen_name: str) -> str:
     return f"No onboarded account is called @{screen_name.removeprefix('@')}."
 

@@ -30,6 +30,7 @@ from birdhouse_client.layout import (
     account_secret_name,
     accounts_prefix,
     aws_error_code,
+    is_tombstone,
     normalise_screen_name,
     not_onboarded_message,
     resolve_secrets_prefix,
@@ -255,7 +256,11 @@ def _pages_by_id(client: "SecretsManagerClient", secret_ids: list[str]) -> Itera
 
 def _parse(secret_id: str, secret_string: str | None) -> AccountSecret:
     try:
-        account = AccountSecret.from_secret_dict(json.loads(secret_string or ""))
+        data = json.loads(secret_string or "")
+        if isinstance(data, dict) and is_tombstone(data):
+            moved = f": it moved to @{data['moved_to']}" if data.get("moved_to") else ""
+            raise AccountNotOnboarded(f"{secret_id} holds no account any more{moved}")
+        account = AccountSecret.from_secret_dict(data)
     except (ValueError, KeyError, TypeError) as exc:
         # Name the problem, never the content.
         raise CredentialsError(f"{secret_id} is not a Birdhouse account secret") from exc
