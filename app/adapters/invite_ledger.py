@@ -5,6 +5,7 @@ deletes a record within days of its expiry plus `RETENTION`, so the operator sti
 became of an invite for a while. Reads filter expired invites themselves.
 """
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,8 @@ LEDGER_CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 3},
 )
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+# Reads and conditional writes of the attempt counter before giving up (and refusing).
+_COUNT_TRIES = 5
 _OPTIONAL_TEXT = (
     "screen_name",
     "user_id",
@@ -65,16 +68,14 @@ def _translated_errors(action: str, table: str) -> Iterator[None]:
         code = aws_error_code(exc)
         log.warning("DynamoDB %s on %s failed: %s", action, table, code)
         raise LedgerUnavailable(
-            f"The invite ledger could not {action} ({code}); nothing was saved.",
-            hint="Try again in a minute.",
+            f"The invite ledger could not {action} ({code}); nothing was saved."
         ) from exc
     except NoCredentialsError as exc:
         raise LedgerUnavailable(f"No AWS credentials to {action} the invite ledger") from exc
     except BotoCoreError as exc:
         log.warning("DynamoDB %s on %s failed: %s", action, table, type(exc).__name__)
         raise LedgerUnavailable(
-            f"The invite ledger could not {action} ({type(exc).__name__}); nothing was saved.",
-            hint="Try again in a minute.",
+            f"The invite ledger could not {action} ({type(exc).__name__}); nothing was saved."
         ) from exc
 
 
@@ -136,22 +137,73 @@ class DynamoDBInviteLedger:
     def count_attempt(
         self, invite_id: str, *, now: datetime, limit: int, window: timedelta
     ) -> bool:
-        """One more authorization in this fixed window, unless `limit` were started already.
+        """One more authorization, unless `limit` started within the `window` before `now`.
 
-        One conditional write: the counter's name carries the window, so a new window starts
-        from nothing without a read. Old counters go with the record's TTL.
+        A sliding window: the record keeps the moments of the recent attempts and a version;
+        the write is conditional on the version it read, so of two racing opens one writes
+        and the other reads again (AWS serialises conditional writes on one item).
         """
-        window_number = int(now.timestamp() // window.total_seconds())
+        since = (now - window).timestamp()
         with _translated_errors("count the attempt", self._table):
-            counted = self._update_if(
+            for _ in range(_COUNT_TRIES):
+                item = self._client.get_item(
+                    TableName=self._table,
+                    Key=_key(invite_id),
+                    ConsistentRead=True,
+                    ProjectionExpression="invite_id, attempt_times, attempts_version",
+                ).get("Item")
+                if item is None:
+                    return False
+                recent = [
+                    moment
+                    for moment in (
+                        float(entry["N"]) for entry in item.get("attempt_times", {}).get("L", [])
+                    )
+                    if moment > since
+                ]
+                if len(recent) >= limit:
+                    return False
+                version = int(item.get("attempts_version", {}).get("N", "0"))
+                values: dict[str, AttributeValueTypeDef] = {
+                    ":moments": {"L": [_n_float(m) for m in [*recent, now.timestamp()]]},
+                    ":next": _n(version + 1),
+                }
+                if version:
+                    values[":read"] = _n(version)
+                written = self._update_if(
+                    invite_id,
+                    update="SET #times = :moments, #version = :next",
+                    condition="#version = :read" if version else "attribute_not_exists(#version)",
+                    names={"#times": "attempt_times", "#version": "attempts_version"},
+                    values=values,
+                )
+                if written is not None:
+                    return True
+                log.info("invite %s: another open counted first; reading again", invite_id)
+        log.warning("invite %s: the attempt could not be counted; refused", invite_id)
+        return False
+
+    def spend_state(self, invite_id: str, *, oauth_token: str, now: datetime) -> bool:
+        """The first callback with this authorization's state: True once, then False."""
+        with _translated_errors("note the callback", self._table):
+            spent = self._update_if(
                 invite_id,
-                update="SET #count = if_not_exists(#count, :zero) + :one",
-                condition="attribute_exists(invite_id) AND "
-                "(attribute_not_exists(#count) OR #count < :limit)",
-                names={"#count": f"attempts_{window_number}"},
-                values={":zero": _n(0), ":one": _n(1), ":limit": _n(limit)},
+                update="SET #state = :now",
+                condition="attribute_exists(invite_id) AND attribute_not_exists(#state)",
+                names={"#state": _state_attribute(oauth_token)},
+                values={":now": _s(now.isoformat())},
             )
-        return counted is not None
+        return spent is not None
+
+    def return_state(self, invite_id: str, *, oauth_token: str) -> None:
+        """X did not take the verifier (down, slow, rate-limited): the state may be used again."""
+        with _translated_errors("note the callback", self._table):
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(invite_id),
+                UpdateExpression="REMOVE #state",
+                ExpressionAttributeNames={"#state": _state_attribute(oauth_token)},
+            )
 
     def claim(
         self, invite_id: str, *, claim_id: str, screen_name: str, user_id: str, now: datetime
@@ -247,6 +299,15 @@ class DynamoDBInviteLedger:
         if record.status is InviteStatus.USED:
             return already_used(record)
         return ExpiredInvite("This link expired while you were at X.", hint="Ask for a new link.")
+
+
+def _n_float(value: float) -> "AttributeValueTypeDef":
+    return {"N": f"{value:.6f}"}
+
+
+def _state_attribute(oauth_token: str) -> str:
+    # The request token is a bearer until X exchanges it: the record keeps only its hash.
+    return "callback_" + hashlib.sha256(oauth_token.encode()).hexdigest()[:32]
 
 
 def create_invites_table(client: "DynamoDBClient", table_name: str) -> None:

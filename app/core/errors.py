@@ -146,6 +146,11 @@ class LedgerUnavailable(BirdhouseError):
     status_code = 503
     title = "Invites are unavailable"
     code = "ledger_unavailable"
+    # The message names the action and AWS's error code for the operator; the owner's page
+    # says what it means instead.
+    page_message = "Birdhouse could not check your link just now. Nothing was saved."
+    page_hint = "Try again in a minute."
+    retry_helps = True
 
 
 class ScreenNameTaken(BirdhouseError):

@@ -29,6 +29,8 @@ from app.core.errors import (
     XError,
     XRateLimited,
     XRejected,
+    XTimeout,
+    XUnavailable,
 )
 from app.core.events import ACCOUNT_CONNECTED, EventPublisher
 from app.core.invites import InviteLedger
@@ -177,10 +179,19 @@ def complete_onboarding(
     recovery_window_days: int = 7,
 ) -> ConnectedAccount:
     """Exchange the verifier, refuse the wrong account, claim the invite, store the secret,
-    and announce it ("Account connected")."""
+    and announce it ("Account connected").
+
+    An invite's state buys one access-token call: a replayed callback is refused before X is
+    asked. When X did not take the verifier (down, slow, rate-limited), the state is given
+    back, so reloading the page can still complete the authorization.
+    """
+    if state.invite_id and ledger is not None:
+        _spend_state(ledger, state)
     try:
         access = x_client.fetch_access_token(state.request_token, verifier=verifier)
-    except XRateLimited:
+    except (XRateLimited, XUnavailable, XTimeout):
+        if state.invite_id and ledger is not None:
+            _give_back_state(ledger, state)
         raise  # reloading the page later can still complete this authorization
     except XRejected as exc:
         log.warning("X refused the access token exchange (%s)", exc.x_status)
@@ -370,6 +381,27 @@ def _refresh(refresh_app_secret: AppSecretRefresher) -> None:
         refresh_app_secret()
     except BirdhouseError:
         log.warning("could not re-read the app secret after X refused its keys")
+
+
+def _spend_state(ledger: InviteLedger, state: OnboardingState) -> None:
+    assert state.invite_id is not None
+    if not ledger.spend_state(
+        state.invite_id, oauth_token=state.oauth_token, now=datetime.now(UTC)
+    ):
+        log.warning("invite %s: a callback came again with a spent state", state.invite_id)
+        raise OnboardingSessionError(
+            "This authorization was already sent back to Birdhouse once, so it can't be used "
+            "again. Nothing was saved this time.",
+            hint="Open your invite link again to start over.",
+        )
+
+
+def _give_back_state(ledger: InviteLedger, state: OnboardingState) -> None:
+    assert state.invite_id is not None
+    try:
+        ledger.return_state(state.invite_id, oauth_token=state.oauth_token)
+    except BirdhouseError:
+        log.warning("invite %s: could not give the callback's state back", state.invite_id)
 
 
 def _refuse_without_time_to_save() -> None:

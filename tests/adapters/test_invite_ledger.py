@@ -143,3 +143,69 @@ def test_a_retried_claim_whose_first_answer_was_lost_succeeds(
     claimed = ledger.get("inv-0001")
     assert claimed is not None
     assert claimed.connected_screen_name == "A"
+
+
+def test_the_brake_slides_no_window_boundary_lets_a_second_burst_through(
+    ledger: DynamoDBInviteLedger,
+) -> None:
+    ledger.record(pending())
+    boundary = datetime.fromtimestamp(
+        (NOW.timestamp() // WINDOW.total_seconds() + 1) * WINDOW.total_seconds(), UTC
+    )
+
+    before = [
+        ledger.count_attempt(
+            "inv-0001", now=boundary - timedelta(seconds=1), limit=3, window=WINDOW
+        )
+        for _ in range(3)
+    ]
+    after = ledger.count_attempt(
+        "inv-0001", now=boundary + timedelta(seconds=1), limit=3, window=WINDOW
+    )
+    later = ledger.count_attempt(
+        "inv-0001", now=boundary + WINDOW - timedelta(seconds=0.5), limit=3, window=WINDOW
+    )
+
+    assert before == [True, True, True]
+    assert after is False  # three within the 15 minutes before it
+    assert later is True  # the first three are more than 15 minutes old by then
+
+
+def test_two_racing_opens_are_both_counted(ledger: DynamoDBInviteLedger, dynamodb: Any) -> None:
+    # moto applies each write as it comes; AWS serialises conditional writes on one item.
+    # Model the race by running a second open between this open's read and its write: the
+    # write then finds the version moved on, reads again and counts both.
+    ledger.record(pending())
+    client = dynamodb  # the ledger's own client
+    raced: list[bool] = []
+
+    def another_open_first(**_: Any) -> None:
+        if not raced:
+            raced.append(True)
+            other = DynamoDBInviteLedger(dynamodb, table_name=INVITES_TABLE)
+            raced.append(other.count_attempt("inv-0001", now=NOW, limit=2, window=WINDOW))
+
+    client.meta.events.register("before-call.dynamodb.UpdateItem", another_open_first)
+    try:
+        ours = ledger.count_attempt("inv-0001", now=NOW, limit=2, window=WINDOW)
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.UpdateItem", another_open_first)
+
+    assert raced == [True, True]
+    assert ours is True
+    assert ledger.count_attempt("inv-0001", now=NOW, limit=2, window=WINDOW) is False
+
+
+def test_a_callback_state_is_spent_once_and_can_be_given_back(
+    ledger: DynamoDBInviteLedger,
+) -> None:
+    ledger.record(pending())
+
+    first = ledger.spend_state("inv-0001", oauth_token="rt-1", now=NOW)
+    replayed = ledger.spend_state("inv-0001", oauth_token="rt-1", now=NOW)
+    other_tab = ledger.spend_state("inv-0001", oauth_token="rt-2", now=NOW)
+    ledger.return_state("inv-0001", oauth_token="rt-1")
+    after_x_was_down = ledger.spend_state("inv-0001", oauth_token="rt-1", now=NOW)
+
+    assert (first, replayed, other_tab, after_x_was_down) == (True, False, True, True)
+    assert ledger.spend_state("nobody-here", oauth_token="rt-1", now=NOW) is False

@@ -16,6 +16,7 @@ from app.core.errors import (
     StoreUnavailable,
     XRateLimited,
     XRejected,
+    XUnavailable,
 )
 from app.core.invites import InviteStatus
 from app.flows.invites import create_invite, read_invite_id
@@ -449,3 +450,66 @@ def test_a_failed_save_whose_release_fails_too_says_the_link_may_be_used_up(
     assert refused.value.hint is not None
     assert "safe" not in refused.value.hint
     assert "new one" in refused.value.hint
+
+
+def test_a_replayed_callback_is_refused_before_x_is_asked_again(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    start = start_onboarding(
+        invite_token=invite_for("HelloBot"),
+        app_secret=APP_SECRET,
+        x_client=x,
+        ledger=LEDGER,
+        callback_url="https://b.example/callback",
+    )
+    # A verifier X will not take (the owner's first callback spent it, say).
+    x.approve(start.state.oauth_token, screen_name="HelloBot")
+
+    def callback() -> None:
+        complete_onboarding(
+            events=RecordedEvents(),
+            state=start.state,
+            verifier="not-the-verifier",
+            app_secret=APP_SECRET,
+            x_client=x,
+            store=store,
+            ledger=LEDGER,
+        )
+
+    with pytest.raises(OnboardingSessionError):
+        callback()
+    for _ in range(5):
+        with pytest.raises(OnboardingSessionError, match="already sent back"):
+            callback()
+
+    assert x.calls.count("access_token") == 1
+
+
+def test_when_x_is_down_at_the_exchange_the_same_callback_can_be_tried_again(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    start = start_onboarding(
+        invite_token=invite_for("HelloBot"),
+        app_secret=APP_SECRET,
+        x_client=x,
+        ledger=LEDGER,
+        callback_url="https://b.example/callback",
+    )
+    verifier = x.approve(start.state.oauth_token, screen_name="HelloBot")
+    x.fail_next("access_token", XUnavailable("X answered /oauth/access_token with 503."))
+
+    def callback() -> object:
+        return complete_onboarding(
+            events=RecordedEvents(),
+            state=start.state,
+            verifier=verifier,
+            app_secret=APP_SECRET,
+            x_client=x,
+            store=store,
+            ledger=LEDGER,
+        )
+
+    with pytest.raises(XUnavailable):
+        callback()
+    assert callback() is not None
+    assert store.get_account("HelloBot") is not None

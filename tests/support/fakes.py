@@ -251,7 +251,8 @@ class InMemoryInviteLedger:
 
     def __init__(self) -> None:
         self.records: dict[str, InviteRecord] = {}
-        self.attempts: dict[tuple[str, int], int] = {}
+        self.attempts: dict[str, list[datetime]] = {}
+        self.spent_states: set[tuple[str, str]] = set()
         self.claims: dict[str, str] = {}
         self.unavailable = False
         self.releases_fail = False
@@ -281,11 +282,23 @@ class InMemoryInviteLedger:
         self, invite_id: str, *, now: datetime, limit: int, window: timedelta
     ) -> bool:
         self._check()
-        key = (invite_id, int(now.timestamp() // window.total_seconds()))
-        if self.attempts.get(key, 0) >= limit:
+        if invite_id not in self.records:
             return False
-        self.attempts[key] = self.attempts.get(key, 0) + 1
+        recent = [moment for moment in self.attempts.get(invite_id, []) if moment > now - window]
+        if len(recent) >= limit:
+            return False
+        self.attempts[invite_id] = [*recent, now]
         return True
+
+    def spend_state(self, invite_id: str, *, oauth_token: str, now: datetime) -> bool:
+        self._check()
+        if invite_id not in self.records or (invite_id, oauth_token) in self.spent_states:
+            return False
+        self.spent_states.add((invite_id, oauth_token))
+        return True
+
+    def return_state(self, invite_id: str, *, oauth_token: str) -> None:
+        self.spent_states.discard((invite_id, oauth_token))
 
     def claim(
         self, invite_id: str, *, claim_id: str, screen_name: str, user_id: str, now: datetime
