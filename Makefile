@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install dev test lint typecheck run package-check clean lock
 
-$(STAMP): requirements.lock requirements.txt requirements-dev.txt client/pyproject.toml
+$(STAMP): requirements.lock requirements.txt requirements-local.txt requirements-dev.txt \
+		client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# The runtime set first, exactly as the Lambda package gets it: every version and every

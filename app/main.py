@@ -15,6 +15,7 @@ from app.web.deps import require_trusted_host, start_request_deadline
 from app.web.error_responses import ErrorBody
 from app.web.routes import accounts, console, docs, health, home, invites, onboarding
 from app.web.security_headers import SecurityHeaders
+from app.web.startup import report_setup_problem
 
 
 def _json_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -47,6 +48,8 @@ def create_app() -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # Under uvicorn only: Mangum runs with lifespan="off".
+        lifespan=report_setup_problem,
     )
     # Liveness answers any host: it builds no link and stays off the thread pool. The docs
     # build no link either (everything in them is relative).

@@ -7,38 +7,36 @@ imports `app.adapters` (tests/test_layers.py).
 
 from typing import TYPE_CHECKING, Any
 
-from app.adapters.events import EventBridgePublisher
-from app.adapters.invite_ledger import (
-    DynamoDBInviteLedger,
-    create_dynamodb_client,
-    create_invites_table,
-)
-from app.adapters.secrets_manager import (
-    SecretsManagerAccountStore,
-    SecretsManagerAppSecret,
-    create_secrets_client,
-)
-from app.adapters.x_client import OAuth1XClient
 from app.app_secret import load_app_secret, refresh_app_secret
 from app.core.app_secret import AppSecret, AppSecretRefresher
 from app.core.signing import SigningKeys
 from app.flows.health import Recorder
 
+# Each adapter is imported inside the function that builds it: boto3 and requests load when a
+# request first needs them, not with the app (a cold start's /healthz needs neither).
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
+    from app.adapters.events import EventBridgePublisher
+    from app.adapters.invite_ledger import DynamoDBInviteLedger
+    from app.adapters.secrets_manager import SecretsManagerAccountStore, SecretsManagerAppSecret
+    from app.adapters.x_client import OAuth1XClient
     from app.config import Settings
 
 
 def secrets_client() -> "SecretsManagerClient":
     """The container's Secrets Manager client (region and endpoint from AWS_* variables)."""
+    from app.adapters.secrets_manager import create_secrets_client
+
     return create_secrets_client()
 
 
 def account_store(
     settings: "Settings", *, client: "SecretsManagerClient | None" = None
-) -> SecretsManagerAccountStore:
+) -> "SecretsManagerAccountStore":
+    from app.adapters.secrets_manager import SecretsManagerAccountStore, create_secrets_client
+
     return SecretsManagerAccountStore(
         client or create_secrets_client(),
         secrets_prefix=settings.secrets_prefix,
@@ -46,7 +44,9 @@ def account_store(
     )
 
 
-def app_secret_source(*, client: "SecretsManagerClient | None" = None) -> SecretsManagerAppSecret:
+def app_secret_source(*, client: "SecretsManagerClient | None" = None) -> "SecretsManagerAppSecret":
+    from app.adapters.secrets_manager import SecretsManagerAppSecret, create_secrets_client
+
     return SecretsManagerAppSecret(client or create_secrets_client())
 
 
@@ -64,7 +64,7 @@ def app_secret_refresher(settings: "Settings") -> AppSecretRefresher:
     return refresh
 
 
-def x_client(settings: "Settings", secret: AppSecret) -> OAuth1XClient:
+def x_client(settings: "Settings", secret: AppSecret) -> "OAuth1XClient":
     return x_client_for_keys(
         settings, consumer_key=secret.consumer_key, consumer_secret=secret.consumer_secret
     )
@@ -72,8 +72,10 @@ def x_client(settings: "Settings", secret: AppSecret) -> OAuth1XClient:
 
 def x_client_for_keys(
     settings: "Settings", *, consumer_key: str, consumer_secret: str
-) -> OAuth1XClient:
+) -> "OAuth1XClient":
     """For keys not stored yet: bootstrap and rotation prove them at X before writing them."""
+    from app.adapters.x_client import OAuth1XClient
+
     return OAuth1XClient(
         base_url=settings.x_api_base_url,
         consumer_key=consumer_key,
@@ -84,7 +86,9 @@ def x_client_for_keys(
 
 def invite_ledger(
     settings: "Settings", *, client: "DynamoDBClient | None" = None
-) -> DynamoDBInviteLedger:
+) -> "DynamoDBInviteLedger":
+    from app.adapters.invite_ledger import DynamoDBInviteLedger, create_dynamodb_client
+
     return DynamoDBInviteLedger(
         client or create_dynamodb_client(), table_name=settings.invites_table
     )
@@ -92,10 +96,14 @@ def invite_ledger(
 
 def create_ledger_table(settings: "Settings", *, client: "DynamoDBClient") -> None:
     """The invite ledger's table as serverless.yml declares it (for an embedded DynamoDB)."""
+    from app.adapters.invite_ledger import create_invites_table
+
     create_invites_table(client, settings.invites_table)
 
 
-def event_publisher(settings: "Settings", *, client: Any = None) -> EventBridgePublisher:
+def event_publisher(settings: "Settings", *, client: Any = None) -> "EventBridgePublisher":
+    from app.adapters.events import EventBridgePublisher
+
     return EventBridgePublisher(client, bus_name=settings.event_bus_name)
 
 

@@ -7,8 +7,18 @@ import sys
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-# Pages (jinja2), settings (pydantic-settings) and signed tokens (itsdangerous).
-LOADED_ON_FIRST_USE = ("jinja2", "pydantic_settings", "itsdangerous")
+# Pages (jinja2), settings (pydantic-settings), signed tokens (itsdangerous), the AWS SDK (the
+# adapters, and the bot-job client's loaders) and the X client's HTTP stack.
+LOADED_ON_FIRST_USE = (
+    "jinja2",
+    "pydantic_settings",
+    "itsdangerous",
+    "boto3",
+    "botocore",
+    "requests",
+    "requests_oauthlib",
+    "urllib3",
+)
 
 _FIRST_HEALTHZ = f"""
 import sys
@@ -19,7 +29,7 @@ print(" ".join(name for name in {LOADED_ON_FIRST_USE!r} if name in sys.modules))
 """
 
 
-def test_a_cold_start_that_answers_healthz_loads_no_page_settings_or_signing_library() -> None:
+def test_a_cold_start_that_answers_healthz_loads_no_page_settings_signing_or_aws_library() -> None:
     result = subprocess.run(
         [sys.executable, "-c", _FIRST_HEALTHZ],
         capture_output=True,
