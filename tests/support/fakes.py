@@ -136,6 +136,8 @@ class _XAccount:
     screen_name: str
     access_token: TokenPair | None = None
     posts: list[str] = field(default_factory=list)
+    # What X says in x-access-level: read, read-write, read-write-directmessages (None: unsaid).
+    access_level: str | None = None
 
 
 class FakeX:
@@ -211,7 +213,11 @@ class FakeX:
     def get_me(self, tokens: TokenPair) -> XUser:
         self._called("users_me")
         account = self._holder(tokens)
-        return XUser(user_id=account.user_id, screen_name=account.screen_name)
+        return XUser(
+            user_id=account.user_id,
+            screen_name=account.screen_name,
+            access_level=account.access_level,
+        )
 
     def create_tweet(self, tokens: TokenPair, *, text: str) -> Tweet:
         self._called("tweets")
@@ -319,3 +325,20 @@ class RecordedEvents:
     @property
     def detail_types(self) -> list[str]:
         return [detail_type for detail_type, _ in self.published]
+
+
+class InMemoryAppSecret:
+    """An AppSecretSource holding one value (None: not created yet); counts the writes."""
+
+    def __init__(self, value: dict[str, Any] | None = None) -> None:
+        self.value = None if value is None else dict(value)
+        self.writes = 0
+
+    def read_app_secret(self, secret_id: str) -> dict[str, Any] | None:
+        return None if self.value is None else dict(self.value)
+
+    def write_app_secret(self, secret_id: str, value: dict[str, Any]) -> SaveOutcome:
+        self.writes += 1
+        outcome = SaveOutcome.CREATED if self.value is None else SaveOutcome.UPDATED
+        self.value = dict(value)
+        return outcome
