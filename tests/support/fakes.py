@@ -146,6 +146,7 @@ class FakeX:
     def __init__(self) -> None:
         self.accounts: dict[str, _XAccount] = {}
         self.calls: list[str] = []
+        self.callback_urls: list[str] = []  # what each request token was asked for
         self._request_tokens: dict[str, tuple[str, str | None]] = {}  # token -> (secret, who)
         self._verifiers: dict[str, str] = {}
         self._failures: dict[str, BirdhouseError] = {}
@@ -180,6 +181,7 @@ class FakeX:
     # --- the XClient interface ---
 
     def fetch_request_token(self, *, callback_url: str) -> TokenPair:
+        self.callback_urls.append(callback_url)
         self._called("request_token")
         token = TokenPair(token=secrets.token_hex(8), secret=secrets.token_hex(8))
         self._request_tokens[token.token] = (token.secret, None)
