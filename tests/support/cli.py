@@ -1,10 +1,10 @@
 """The command line as operators run it, against a moto server and the X stand-in on loopback:
 the helpers and fixtures the command-line tests share.
 
-`run_cli` calls `app.cli.main(argv)` in this process, as `python -m app` would in a fresh one:
-the environment is exactly the one given, stdin/stdout/stderr are its own, and the per-process
-caches (AWS clients, boto3's default session and its credentials, settings, the app secret)
-start empty and are emptied again afterwards. `run_python_m_app` is the real entry point, for
+`run_cli` loads `.env` and calls `app.cli.main(argv)` in this process, as `python -m app` does
+in a fresh one: the environment is exactly the one given, stdin/stdout/stderr are its own, and
+the per-process caches (AWS clients, boto3's default session and its credentials, settings, the
+app secret) start empty and are emptied again afterwards. `run_python_m_app` is the real entry point, for
 the few smoke tests that keep it covered.
 """
 
@@ -35,6 +35,7 @@ from app.adapters.secrets_manager import SecretsManagerAccountStore, create_secr
 from app.app_secret import clear_app_secret_cache
 from app.cli import main
 from app.config import get_settings
+from app.env_file import load_env_file
 from app.sandbox.x_standin import XStandin
 from birdhouse_client.layout import AccountSecret
 from tests.support.constants import APP_SECRET_VALUE, CONSUMER_KEY, CONSUMER_SECRET, INVITES_TABLE
@@ -131,6 +132,7 @@ def run_cli(env: dict[str, str], *args: str, stdin: Typed = "") -> CliResult:
             contextlib.redirect_stderr(stderr),
         ):
             try:
+                load_env_file()  # what `python -m app` does before main()
                 returncode = main(list(args))
             except SystemExit as exit_:  # argparse: --help, --version, usage errors
                 code = exit_.code
