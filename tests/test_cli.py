@@ -380,6 +380,7 @@ def test_verify_reports_x_failures_per_account(
     assert "FAILED   @FineBot: X answered /2/users/me with 503." in result.stdout
 
 
+@pytest.mark.slow
 def test_call_count_bound_holds_for_the_cli_fleet_load(
     cli_env: dict[str, str], app_secret: None, secrets_client: Any, x_standin: XStandin
 ) -> None:

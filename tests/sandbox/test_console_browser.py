@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.local_stack import PHONE, LocalStack, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DESKTOP = {"width": 1280, "height": 800}
 BOT = "ConsoleBot"

@@ -4,8 +4,8 @@ the helpers and fixtures the command-line tests share.
 `run_cli` loads `.env` and calls `app.cli.main(argv)` in this process, as `python -m app` does
 in a fresh one: the environment is exactly the one given, stdin/stdout/stderr are its own, and
 the per-process caches (AWS clients, boto3's default session and its credentials, settings, the
-app secret) start empty and are emptied again afterwards. `run_python_m_app` is the real entry point, for
-the few smoke tests that keep it covered.
+app secret) start empty and are emptied again afterwards. `run_python_m_app` is the real entry
+point, for the few smoke tests that keep it covered.
 """
 
 import contextlib
