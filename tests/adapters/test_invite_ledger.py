@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from app.adapters.invite_ledger import LEDGER_CLIENT_CONFIG, DynamoDBInviteLedger
 from app.core.errors import InviteAlreadyUsed, InviteNotPending, InviteWithdrawn, LedgerUnavailable
@@ -122,12 +122,14 @@ def test_throttling_that_persists_is_a_clear_503(dynamodb: Any) -> None:
     )
     attempts: list[int] = []
 
-    def throttle(request: Any, **_: Any) -> AWSResponse:
+    # Any: botocore's stubs say a before-send hook returns None, but a response it returns
+    # is what botocore uses instead of sending.
+    def throttle(request: Any, **_: Any) -> Any:
         attempts.append(1)
         body = json.dumps(
             {"__type": "ProvisionedThroughputExceededException", "message": "Rate exceeded"}
         ).encode()
-        return AWSResponse(request.url, 400, {}, _Raw(body))
+        return AWSResponse(request.url, 400, HTTPHeaders(), _Raw(body))
 
     client.meta.events.register_first("before-send.dynamodb.GetItem", throttle)
 

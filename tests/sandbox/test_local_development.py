@@ -143,7 +143,7 @@ def test_plan_takes_an_explicit_opt_in_for_sandbox_with_real_aws() -> None:
 
 
 def test_plan_with_real_x_serves_the_app_on_127_0_0_1() -> None:
-    settings = Settings(consumer_key="ck-real", consumer_secret="cs-real")  # type: ignore[arg-type]
+    settings = Settings(consumer_key="ck-real", consumer_secret="cs-real")
 
     dev_plan = plan({}, settings, allow_sandbox_with_real_aws=False)
 
@@ -267,7 +267,7 @@ def test_another_server_on_the_port_cannot_pass_for_birdhouse(
             with pytest.raises(DevRefusal, match="did not answer"):
                 launcher._wait_until_up(
                     f"http://127.0.0.1:{port}/healthz",
-                    never_ours,  # type: ignore[arg-type]
+                    never_ours,
                     instance="this-run",
                     timeout_seconds=0.5,
                 )
