@@ -142,6 +142,7 @@ def test_app_secret_that_is_not_json_is_a_clear_error(aws: Any) -> None:
         load_app_secret(settings=Settings(), source=CountingStore(aws))
 
 
+@pytest.mark.slow
 def test_importing_the_app_makes_no_aws_client_or_network_call() -> None:
     # A fresh interpreter with no region set: creating a client here would raise NoRegionError.
     code = (

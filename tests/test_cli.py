@@ -1,11 +1,11 @@
-"""`python -m app`, run as operators run it: a subprocess against a moto server and the X
-stand-in, both on loopback."""
+"""The command line, run as operators run it (in this process, through `app.cli.main`) against
+a moto server and the X stand-in, both on loopback; the PIN prompt also through the real
+`python -m app`."""
 
 import json
 import math
 import re
 import subprocess
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +14,7 @@ import pytest
 from app.flows.invites import read_invite_id
 from app.sandbox.x_standin import Fault, XStandin
 from tests.support.cli import (
+    PinFromX,
     app_secret,
     cli_env,
     ledger_client,
@@ -35,8 +36,6 @@ from tests.support.constants import (
 
 # Fixtures from tests.support.cli, used here by name.
 SHARED_FIXTURES = (app_secret, cli_env, secrets_client)
-
-REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -181,9 +180,11 @@ def test_invite_refuses_bad_input_in_one_line(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_pin_flow_stores_the_account_like_the_web_flow(
     cli_env: dict[str, str], app_secret: None, x_standin: XStandin, secrets_client: Any
 ) -> None:
+    # The real `python -m app` at its interactive prompt: the link first, then the PIN.
     process, query = start_pin(cli_env, "PinBot")
     assert query["force_login"] == ["true"]
     assert query["screen_name"] == ["PinBot"]
@@ -204,13 +205,12 @@ def test_pin_flow_stores_the_account_like_the_web_flow(
 def test_pin_flow_refuses_the_wrong_account(
     cli_env: dict[str, str], app_secret: None, x_standin: XStandin, secrets_client: Any
 ) -> None:
-    process, query = start_pin(cli_env, "PinBot")
-    pin = pin_shown_by_x(x_standin, query["oauth_token"][0], log_in_as="Personal")
+    result = run_cli(
+        cli_env, "pin", "--screen-name", "PinBot", stdin=PinFromX(x_standin, log_in_as="Personal")
+    )
 
-    _out, err = process.communicate(f"{pin}\n", timeout=30)
-
-    assert process.returncode == 1
-    assert "This link is for @PinBot, but you authorized @Personal" in err
+    assert result.returncode == 1
+    assert "This link is for @PinBot, but you authorized @Personal" in result.stderr
     assert secrets_client.list_secrets()["SecretList"][0]["Name"] == "twitter-bots/app"
 
 
@@ -380,6 +380,7 @@ def test_verify_reports_x_failures_per_account(
     assert "FAILED   @FineBot: X answered /2/users/me with 503." in result.stdout
 
 
+@pytest.mark.slow
 def test_call_count_bound_holds_for_the_cli_fleet_load(
     cli_env: dict[str, str], app_secret: None, secrets_client: Any, x_standin: XStandin
 ) -> None:

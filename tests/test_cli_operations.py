@@ -1,5 +1,6 @@
-"""`python -m app` for the operator's day-to-day: PINs of any shape, deleting and restoring,
-JSON output, the version and the exit codes. Same subprocess set-up as tests/test_cli.py."""
+"""The command line for the operator's day-to-day: PINs of any shape, deleting and restoring,
+JSON output, the version and the exit codes. Same set-up as tests/test_cli.py; the version and
+a bootstrap at X also through the real `python -m app`."""
 
 import json
 from datetime import UTC, datetime, timedelta
@@ -10,37 +11,39 @@ import pytest
 import app
 from app.sandbox.x_standin import Fault, XStandin
 from tests.support.cli import (
+    EventInbox,
+    PinFromX,
     app_secret,
     cli_env,
+    event_inbox,
     onboard_at_standin,
-    pin_shown_by_x,
     run_cli,
+    run_python_m_app,
     secrets_client,
-    start_pin,
     store_account,
 )
 from tests.support.constants import CONSUMER_KEY, CONSUMER_SECRET
 
 # The first command-line tests' fixtures, used here by name.
-SHARED_FIXTURES = (app_secret, cli_env, secrets_client)
+SHARED_FIXTURES = (app_secret, cli_env, event_inbox, secrets_client)
 
 
 def test_pin_with_letters_is_accepted(
     cli_env: dict[str, str], app_secret: None, x_standin: XStandin, secrets_client: Any
 ) -> None:
     x_standin.quirks.alphanumeric_pins = True
-    process, query = start_pin(cli_env, "PinBot")
-    pin = pin_shown_by_x(x_standin, query["oauth_token"][0], log_in_as="PinBot")
-    assert not pin.isdigit()
+    typed = PinFromX(x_standin, log_in_as="PinBot", typed="  {pin} \n")
 
-    out, err = process.communicate(f"  {pin} \n", timeout=30)
+    result = run_cli(cli_env, "pin", "--screen-name", "PinBot", stdin=typed)
 
-    assert process.returncode == 0, err
-    assert "@PinBot is connected" in out
+    assert not typed.pin.isdigit()
+    assert result.returncode == 0, result.stderr
+    assert "@PinBot is connected" in result.stdout
 
 
+@pytest.mark.slow
 def test_version(cli_env: dict[str, str]) -> None:
-    result = run_cli(cli_env, "--version")
+    result = run_python_m_app(cli_env, "--version")
 
     assert result.returncode == 0
     assert result.stdout.strip() == f"birdhouse {app.__version__}"
@@ -55,6 +58,29 @@ def test_usage_errors_exit_2(cli_env: dict[str, str], args: list[str]) -> None:
 
     assert result.returncode == 2
     assert "usage: python -m app" in result.stderr
+
+
+def test_an_unexpected_error_is_one_line_that_names_the_debug_switch(
+    cli_env: dict[str, str],
+) -> None:
+    result = run_cli({**cli_env, "AWS_ENDPOINT_URL": "nonsense"}, "accounts")
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "birdhouse: unexpected ValueError: Invalid endpoint: nonsense "
+        "(BIRDHOUSE_DEBUG=1 shows more)\n"
+    )
+
+
+@pytest.mark.slow
+def test_birdhouse_debug_shows_the_traceback(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "AWS_ENDPOINT_URL": "nonsense", "BIRDHOUSE_DEBUG": "1"}
+
+    result = run_python_m_app(env, "accounts")
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("Traceback (most recent call last):")
+    assert result.stderr.rstrip().endswith("ValueError: Invalid endpoint: nonsense")
 
 
 @pytest.mark.parametrize("command", ["delete", "restore"])
@@ -93,6 +119,33 @@ def test_delete_revokes_and_schedules_then_restore_says_onboard_again(
     assert "onboard it again" in restored.stderr
     assert len(restored.stderr.strip().splitlines()) == 1
     assert run_cli(cli_env, "accounts", "--deleted").stdout.startswith("No accounts")
+
+
+def test_pin_delete_and_restore_are_announced_as_the_api_announces_them(
+    cli_env: dict[str, str], app_secret: None, x_standin: XStandin, event_inbox: EventInbox
+) -> None:
+    typed = PinFromX(x_standin, log_in_as="HelloBot")
+    connected = run_cli(cli_env, "pin", "--screen-name", "HelloBot", stdin=typed)
+    deleted = run_cli(cli_env, "delete", "HelloBot")
+    restored = run_cli(cli_env, "restore", "HelloBot")
+
+    published = [(e["detail-type"], e["detail"]) for e in event_inbox.read_all()]
+
+    assert (connected.returncode, deleted.returncode) == (0, 0), connected.stderr + deleted.stderr
+    assert restored.returncode == 1  # deleting revoked the token: onboard it again
+    user_id = x_standin.account("HelloBot").user_id
+    assert sorted((kind, detail["screen_name"]) for kind, detail in published) == [
+        ("Account connected", "HelloBot"),
+        ("Account deleted", "HelloBot"),
+        ("Account restored", "HelloBot"),
+    ]
+    details = dict(published)
+    assert (details["Account connected"]["user_id"], details["Account connected"]["status"]) == (
+        user_id,
+        "ok",
+    )
+    assert details["Account deleted"]["status"] == "deleted"
+    assert details["Account restored"]["user_id"] == user_id
 
 
 def test_delete_exits_1_when_x_could_not_revoke(
@@ -183,10 +236,12 @@ def stored_app_secret(secrets_client: Any) -> dict[str, str] | None:
     return value
 
 
+@pytest.mark.slow
 def test_bootstrap_proves_the_keys_at_x_before_storing_them(
     cli_env: dict[str, str], secrets_client: Any, x_standin: XStandin
 ) -> None:
-    result = run_cli(cli_env, "bootstrap", stdin=f"{CONSUMER_KEY}\n{CONSUMER_SECRET}\n")
+    # End to end through the real entry point: keys on stdin, X asked, the secret written.
+    result = run_python_m_app(cli_env, "bootstrap", stdin=f"{CONSUMER_KEY}\n{CONSUMER_SECRET}\n")
 
     assert result.returncode == 0, result.stderr
     assert "X accepted the consumer keys" in result.stdout

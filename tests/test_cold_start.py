@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 # Pages (jinja2), settings (pydantic-settings), signed tokens (itsdangerous), the AWS SDK (the
 # adapters, and the bot-job client's loaders) and the X client's HTTP stack.
@@ -29,6 +31,7 @@ print(" ".join(name for name in {LOADED_ON_FIRST_USE!r} if name in sys.modules))
 """
 
 
+@pytest.mark.slow
 def test_a_cold_start_that_answers_healthz_loads_no_page_settings_signing_or_aws_library() -> None:
     result = subprocess.run(
         [sys.executable, "-c", _FIRST_HEALTHZ],

@@ -43,7 +43,9 @@ def trickled_body_without_length(conn: socket.socket) -> None:
 
 
 def silent(conn: socket.socket) -> None:
-    time.sleep(1)
+    # Not a byte, until the client gives up and hangs up (recv then returns b"").
+    conn.settimeout(5)
+    conn.recv(1)
 
 
 def prompt(conn: socket.socket) -> None:
@@ -116,15 +118,21 @@ def test_the_whole_call_ends_within_its_budget(server: Callable[[Serve], str], h
     assert 0.35 < elapsed < 0.6
 
 
+def trickled_short_body(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n")
+    _trickle(conn, b"b" * 12)
+
+
 def test_requests_alone_would_wait_out_the_trickle(server: Callable[[Serve], str]) -> None:
-    # The same trickled body with requests' own timeout: each gap restarts it.
-    url = server(trickled_body)
+    # A trickled body with requests' own timeout: each gap restarts it.
+    url = server(trickled_short_body)
 
     started = time.monotonic()
-    answer = requests.get(url, timeout=0.4)
+    answer = requests.get(url, timeout=0.2)
 
-    assert answer.content == b"b" * 30
-    assert time.monotonic() - started > 1.2  # 30 gaps of 0.05 s, each within the 0.4 s
+    assert answer.content == b"b" * 12
+    # 12 gaps of 0.05 s, each within the 0.2 s: more than twice the timeout in all.
+    assert time.monotonic() - started > 0.5
 
 
 def test_a_prompt_answer_arrives_whole(server: Callable[[Serve], str]) -> None:

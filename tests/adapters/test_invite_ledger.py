@@ -112,6 +112,7 @@ def test_a_damaged_record_is_skipped_in_the_list_and_named_on_read(
         ledger.get("inv-bad")
 
 
+@pytest.mark.slow
 def test_throttling_that_persists_is_a_clear_503(dynamodb: Any) -> None:
     import boto3
 

@@ -16,6 +16,7 @@ from birdhouse_client.layout import (
 CLIENT_SOURCE = Path(__file__).resolve().parents[2] / "client" / "src"
 
 
+@pytest.mark.slow
 def test_importing_the_client_pulls_in_nothing_of_the_service() -> None:
     probe = (
         "import sys, birdhouse_client; "

@@ -10,22 +10,14 @@ from app.core.errors import RotationRefused, XRejected
 from app.flows.rotation import Verdict, rotate_consumer_keys
 from birdhouse_client.layout import AccountSecret
 from tests.support.constants import APP_SECRET_ID, APP_SECRET_VALUE, SIGNING_KEY
-from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger
+from tests.support.fakes import (
+    FakeX,
+    InMemoryAccountStore,
+    InMemoryAppSecret,
+    InMemoryInviteLedger,
+)
 
 NEW_KEY, NEW_SECRET = "ck-new-0123456789", "cs-new-0123456789abcdef"
-
-
-class InMemoryAppSecret:
-    def __init__(self) -> None:
-        self.value: dict[str, Any] = dict(APP_SECRET_VALUE)
-        self.writes = 0
-
-    def read_app_secret(self, secret_id: str) -> dict[str, Any] | None:
-        return dict(self.value)
-
-    def write_app_secret(self, secret_id: str, value: dict[str, Any]) -> Any:
-        self.writes += 1
-        self.value = dict(value)
 
 
 @pytest.fixture
@@ -70,12 +62,12 @@ def rotate(x: FakeX, store: InMemoryAccountStore, source: InMemoryAppSecret, **k
 def test_every_account_gets_the_new_pair_and_is_verified(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
-    source = InMemoryAppSecret()
+    source = InMemoryAppSecret(APP_SECRET_VALUE)
 
     summary = rotate(x, store, source)
 
     assert summary.app_secret_written
-    assert source.value["consumer_key"] == NEW_KEY
+    assert (source.value or {})["consumer_key"] == NEW_KEY
     assert {a.consumer_key for a in store.live.values()} == {NEW_KEY}
     assert [(o.screen_name, o.verdict) for o in summary.accounts] == [
         ("AlphaBot", Verdict.OK),
@@ -85,7 +77,7 @@ def test_every_account_gets_the_new_pair_and_is_verified(
 
 
 def test_a_second_run_skips_what_is_done(x: FakeX, store: InMemoryAccountStore) -> None:
-    source = InMemoryAppSecret()
+    source = InMemoryAppSecret(APP_SECRET_VALUE)
     rotate(x, store, source)
 
     again = rotate(x, store, source)
@@ -98,7 +90,7 @@ def test_a_second_run_skips_what_is_done(x: FakeX, store: InMemoryAccountStore) 
 def test_a_half_done_rotation_stops_clearly_and_a_second_run_finishes(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
-    source = InMemoryAppSecret()
+    source = InMemoryAppSecret(APP_SECRET_VALUE)
     original = store.replace_account_value
     calls = {"n": 0}
 
@@ -128,7 +120,7 @@ def test_an_account_whose_token_died_gets_a_fresh_invite(
     ledger = InMemoryInviteLedger()
     x.revoke("BetaBot")
 
-    summary = rotate(x, store, InMemoryAppSecret(), ledger=ledger)
+    summary = rotate(x, store, InMemoryAppSecret(APP_SECRET_VALUE), ledger=ledger)
 
     beta = summary.accounts[1]
     assert beta.verdict is Verdict.NEEDS_REONBOARDING
@@ -143,7 +135,7 @@ def test_an_account_whose_token_died_gets_a_fresh_invite(
 def test_placeholders_are_refused_before_anything_is_written(
     x: FakeX, store: InMemoryAccountStore, key: str, secret: str
 ) -> None:
-    source = InMemoryAppSecret()
+    source = InMemoryAppSecret(APP_SECRET_VALUE)
     calls_before = list(x.calls)
 
     with pytest.raises(RotationRefused, match="placeholder"):
@@ -156,7 +148,7 @@ def test_placeholders_are_refused_before_anything_is_written(
 def test_keys_x_refuses_are_refused_before_anything_is_written(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
-    source = InMemoryAppSecret()
+    source = InMemoryAppSecret(APP_SECRET_VALUE)
     before = dict(store.live)
     x.fail_next(
         "request_token", XRejected("X refused /oauth/request_token with 401.", x_status=401)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.local_stack import LocalStack, fresh_link, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_owner_authorizes_and_the_account_is_connected(local_stack: LocalStack, page: Any) -> None:

@@ -8,12 +8,13 @@ or CSP report fails the test: the page must run with no inline script.
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.support.local_stack import PHONE, LocalStack, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DESKTOP = {"width": 1280, "height": 800}
 BOT = "ConsoleBot"
@@ -47,6 +48,22 @@ def shoot(page: Any, view: str) -> None:
 
 def row(page: Any, screen_name: str) -> Any:
     return page.locator(f'#accounts tr[data-screen-name="{screen_name}"]')
+
+
+def listing(page: Any, status: str = "") -> Any:
+    """Around an action that lists the accounts again (under this status filter): waits for
+    that listing to arrive, so that the table drawn from it is the one the next step sees, and
+    no earlier listing lands after a later one."""
+
+    def is_listing(response: Any) -> bool:
+        url = urlsplit(response.url)
+        return bool(
+            response.request.method == "GET"
+            and url.path.endswith("/accounts")
+            and parse_qs(url.query).get("status", [""])[0] == status
+        )
+
+    return page.expect_response(is_listing)
 
 
 def test_an_operator_runs_the_fleet_from_the_console(
@@ -97,17 +114,21 @@ def test_an_operator_runs_the_fleet_from_the_console(
     page.click('.tab[data-view="accounts"]')
     row(page, BOT).wait_for()
     page.fill("#search", "consoleb")
-    row(page, BOT).locator(".verify").click()
+    with listing(page):  # verify lists the accounts again once X has answered
+        row(page, BOT).locator(".verify").click()
     page.locator("#notice.ok", has_text=f"@{BOT}: ").wait_for()
     row(page, BOT).locator(".status-ok").wait_for()
     assert row(page, BOT).locator(".status").inner_text() == "healthy"
     assert row(page, BOT).locator("td[data-label='Last checked']").inner_text() != "—"
     shoot(page, "3-accounts")
 
-    page.select_option("#status-filter", "revoked")
+    with listing(page, "revoked"):
+        page.select_option("#status-filter", "revoked")
     row(page, BOT).wait_for(state="detached")
+    page.locator("#accounts-empty").wait_for(state="visible")  # the filter's answer: none
     assert page.locator("#accounts-empty").is_visible()
-    page.select_option("#status-filter", "ok")
+    with listing(page, "ok"):
+        page.select_option("#status-filter", "ok")
     row(page, BOT).wait_for()
 
     row(page, BOT).locator(".snippet").click()
@@ -123,12 +144,16 @@ def test_an_operator_runs_the_fleet_from_the_console(
     page.locator("#notice", has_text=f"Posted as @{BOT}").wait_for()
 
     row(page, BOT).locator(".reset").click()
-    page.click("#confirm-reset")
+    with listing(page, "ok"):  # the reset lists the accounts again, still filtered
+        page.click("#confirm-reset")
     new_link = page.locator("#account-panel input.link")
     new_link.wait_for()
     assert new_link.input_value().startswith(f"{local_stack.app_url}/onboard?invite=")
     assert page.locator("#account-panel img.qr").is_visible()
-    page.select_option("#status-filter", "")
+    row(page, BOT).wait_for(state="detached")  # revoked now, so no longer among the healthy
+    with listing(page):
+        page.select_option("#status-filter", "")
+    row(page, BOT).locator(".status-revoked").wait_for()  # back, as the reset left it
     shoot(page, "5-reset")
 
     row(page, BOT).locator(".delete").click()

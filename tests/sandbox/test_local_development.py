@@ -100,6 +100,7 @@ def dev(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 # --- what make dev agrees to run ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sandbox_beside_real_aws_is_refused_before_anything_starts(
     clean_env: dict[str, str],
 ) -> None:
@@ -114,6 +115,7 @@ def test_sandbox_beside_real_aws_is_refused_before_anything_starts(
     assert "Onboarding link" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_aws_settings_in_dotenv_count_as_configured(
     clean_env: dict[str, str], env_file: Path
 ) -> None:
@@ -155,6 +157,7 @@ def test_plan_refusal_names_what_to_set() -> None:
         plan({"AWS_ACCESS_KEY_ID": "AKIA"}, Settings(), allow_sandbox_with_real_aws=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("busy", ["PORT", "X_PORT"])
 def test_a_busy_port_is_named_and_nothing_starts(clean_env: dict[str, str], busy: str) -> None:
     ports = {"PORT": _free_port(), "X_PORT": _free_port()}
@@ -171,6 +174,7 @@ def test_a_busy_port_is_named_and_nothing_starts(clean_env: dict[str, str], busy
     assert "Birdhouse is running" not in result.stdout
 
 
+@pytest.mark.slow
 def test_ports_come_from_the_environment_too(clean_env: dict[str, str]) -> None:
     with socket.socket() as other_server:
         other_server.bind(("127.0.0.1", 0))
@@ -204,6 +208,7 @@ def dev_stack_with_real_x_from_dotenv(
         stop(process)
 
 
+@pytest.mark.slow
 def test_dev_stack_uses_dotenv_and_the_cli_works_with_the_printed_exports(
     dev_stack_with_real_x_from_dotenv: tuple[subprocess.Popen[str], str, int],
     clean_env: dict[str, str],
@@ -234,6 +239,7 @@ def test_dev_stack_uses_dotenv_and_the_cli_works_with_the_printed_exports(
     assert invite_token not in access_log
 
 
+@pytest.mark.slow
 def test_landing_page_replaces_the_404_at_the_printed_url(
     dev_stack_with_real_x_from_dotenv: tuple[subprocess.Popen[str], str, int],
 ) -> None:
@@ -245,6 +251,7 @@ def test_landing_page_replaces_the_404_at_the_printed_url(
     assert "Birdhouse connects bot accounts" in page.text
 
 
+@pytest.mark.slow
 def test_another_server_on_the_port_cannot_pass_for_birdhouse(
     clean_env: dict[str, str],
 ) -> None:
@@ -298,6 +305,7 @@ def make_run(clean_env: dict[str, str], moto_server: str) -> Iterator[tuple[Any,
         stop(process)
 
 
+@pytest.mark.slow
 def test_make_run_refuses_a_forged_host(make_run: tuple[Any, str]) -> None:
     _process, url = make_run
 
@@ -309,6 +317,7 @@ def test_make_run_refuses_a_forged_host(make_run: tuple[Any, str]) -> None:
     assert honest.status_code == 200
 
 
+@pytest.mark.slow
 def test_make_run_masks_query_values_in_its_access_log(make_run: tuple[Any, str]) -> None:
     process, url = make_run
 

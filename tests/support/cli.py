@@ -1,20 +1,41 @@
-"""`python -m app` in a subprocess, as an operator runs it, against a moto server and the X
-stand-in on loopback: the helpers and fixtures the command-line tests share."""
+"""The command line as operators run it, against a moto server and the X stand-in on loopback:
+the helpers and fixtures the command-line tests share.
 
+`run_cli` loads `.env` and calls `app.cli.main(argv)` in this process, as `python -m app` does
+in a fresh one: the environment is exactly the one given, stdin/stdout/stderr are its own, and
+the per-process caches (AWS clients, boto3's default session and its credentials, settings, the
+app secret) start empty and are emptied again afterwards. `run_python_m_app` is the real entry
+point, for the few smoke tests that keep it covered.
+"""
+
+import contextlib
+import functools
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
+from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 import requests
 
-from app.adapters.invite_ledger import create_invites_table
-from app.adapters.secrets_manager import SecretsManagerAccountStore
+from app.adapters.events import create_events_client
+from app.adapters.invite_ledger import create_dynamodb_client, create_invites_table
+from app.adapters.secrets_manager import SecretsManagerAccountStore, create_secrets_client
+from app.app_secret import clear_app_secret_cache
+from app.cli import main
+from app.config import get_settings
+from app.env_file import load_env_file
 from app.sandbox.x_standin import XStandin
 from birdhouse_client.layout import AccountSecret
 from tests.support.constants import APP_SECRET_VALUE, CONSUMER_KEY, CONSUMER_SECRET, INVITES_TABLE
@@ -22,8 +43,109 @@ from tests.support.owner_flows import tokens_from_standin
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
+# What the operator types: a fixed text, or an answer to what the command printed so far.
+Typed = str | Callable[[str], str]
 
-def run_cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a run left behind, named as subprocess.CompletedProcess names it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class _Keyboard:
+    """stdin, not a terminal: the lines of a text, or one line worked out from the output when
+    the command asks (`ask()` reads no more than `isatty` and `readline`)."""
+
+    def __init__(self, typed: Typed, printed: io.StringIO) -> None:
+        self._lines = io.StringIO(typed if isinstance(typed, str) else "")
+        self._answer = None if isinstance(typed, str) else typed
+        self._printed = printed
+
+    def isatty(self) -> bool:
+        return False
+
+    def readline(self) -> str:
+        if self._answer is not None:
+            answer, self._answer = self._answer, None
+            return answer(self._printed.getvalue())
+        return self._lines.readline()
+
+
+@functools.cache
+def _service_models() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
+
+
+def _fresh_boto3_session() -> boto3.Session:
+    """A new default session, with its own credentials and config as a new process has, reading
+    the service models through one loader for the run: loading them is most of a client's cost."""
+    core = botocore.session.Session()
+    core.register_component("data_loader", _service_models())
+    session = boto3.Session(botocore_session=core)
+    paths = _service_models().search_paths  # each boto3.Session adds its own data folder again
+    paths[:] = list(dict.fromkeys(paths))
+    return session
+
+
+def clear_process_caches() -> None:
+    """What a fresh process starts without: made on first use, from the environment then."""
+    create_secrets_client.cache_clear()
+    create_dynamodb_client.cache_clear()
+    create_events_client.cache_clear()
+    get_settings.cache_clear()
+    clear_app_secret_cache()
+    boto3.DEFAULT_SESSION = _fresh_boto3_session()  # a session keeps the credentials it found
+
+
+@contextlib.contextmanager
+def _fresh_process(env: dict[str, str]) -> Iterator[None]:
+    app_logger = logging.getLogger("app")
+    root = logging.getLogger()
+    saved = (app_logger.level, root.level, list(root.handlers), boto3.DEFAULT_SESSION)
+    clear_process_caches()
+    try:
+        with mock.patch.dict(os.environ, env, clear=True):
+            yield
+    finally:
+        clear_process_caches()
+        # main() sets the log levels for its one run; the next test's logs are its own.
+        app_logger.setLevel(saved[0])
+        root.setLevel(saved[1])
+        root.handlers[:] = saved[2]
+        boto3.DEFAULT_SESSION = saved[3]
+
+
+def run_cli(env: dict[str, str], *args: str, stdin: Typed = "") -> CliResult:
+    """`python -m app ARGS` with this environment and input, run in this process."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    keyboard = _Keyboard(stdin, stdout)
+    saved_stdin = sys.stdin
+    sys.stdin = cast(TextIO, keyboard)
+    try:
+        with (
+            _fresh_process(env),
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+        ):
+            try:
+                load_env_file()  # what `python -m app` does before main()
+                returncode = main(list(args))
+            except SystemExit as exit_:  # argparse: --help, --version, usage errors
+                code = exit_.code
+                returncode = code if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        sys.stdin = saved_stdin
+    return CliResult(returncode, stdout.getvalue(), stderr.getvalue())
+
+
+def run_python_m_app(
+    env: dict[str, str], *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """The real entry point, in a subprocess: for the smoke tests."""
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         input=stdin,
@@ -36,27 +158,59 @@ def run_cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Comp
     )
 
 
-def ledger_client(moto_server: str) -> Any:
+def moto_client(moto_server: str, service: str) -> Any:
+    """A boto3 client for the moto server, to look inside it."""
     return boto3.client(
-        "dynamodb",
+        service,  # type: ignore[call-overload]  # any service name the test asks for
         endpoint_url=moto_server,
         region_name="us-east-1",
         aws_access_key_id="cli",
         aws_secret_access_key="cli",
     )
+
+
+def ledger_client(moto_server: str) -> Any:
+    return moto_client(moto_server, "dynamodb")
 
 
 @pytest.fixture
 def secrets_client(moto_server: str) -> Any:
     requests.post(f"{moto_server}/moto-api/reset", timeout=5)
     create_invites_table(ledger_client(moto_server), INVITES_TABLE)
-    return boto3.client(
-        "secretsmanager",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="cli",
-        aws_secret_access_key="cli",
-    )
+    return moto_client(moto_server, "secretsmanager")
+
+
+class EventInbox:
+    """Every event Birdhouse published, routed by an EventBridge rule into an SQS queue."""
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self._sqs, self._queue_url = sqs, queue_url
+
+    def read_all(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        while messages := self._sqs.receive_message(
+            QueueUrl=self._queue_url, MaxNumberOfMessages=10
+        ).get("Messages", []):
+            for message in messages:
+                self._sqs.delete_message(
+                    QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+                found.append(json.loads(message["Body"]))
+        return found
+
+
+@pytest.fixture
+def event_inbox(moto_server: str, secrets_client: Any) -> EventInbox:
+    """The moto server's default bus (freshly reset by secrets_client), read through a queue."""
+    sqs = moto_client(moto_server, "sqs")
+    queue_url = sqs.create_queue(QueueName="birdhouse-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    bridge = moto_client(moto_server, "events")
+    bridge.put_rule(Name="birdhouse-all", EventPattern=json.dumps({"source": ["birdhouse"]}))
+    bridge.put_targets(Rule="birdhouse-all", Targets=[{"Id": "queue", "Arn": arn}])
+    return EventInbox(sqs, queue_url)
 
 
 @pytest.fixture
@@ -110,8 +264,11 @@ def onboard_at_standin(x_standin: XStandin, x_url: str, secrets_client: Any, nam
     )
 
 
-def start_pin(env: dict[str, str], screen_name: str) -> tuple[Any, dict[str, list[str]]]:
-    """`python -m app pin`, up to its PIN prompt; the process and the authorize link's query."""
+def start_pin(
+    env: dict[str, str], screen_name: str
+) -> tuple[subprocess.Popen[str], dict[str, list[str]]]:
+    """`python -m app pin` in a subprocess, up to its PIN prompt; the process and the authorize
+    link's query."""
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "pin", "--screen-name", screen_name],
         stdin=subprocess.PIPE,
@@ -129,3 +286,20 @@ def start_pin(env: dict[str, str], screen_name: str) -> tuple[Any, dict[str, lis
 def pin_shown_by_x(x_standin: XStandin, oauth_token: str, *, log_in_as: str) -> str:
     callback = x_standin.approve(oauth_token, screen_name=log_in_as)
     return parse_qs(urlsplit(callback).query)["oauth_verifier"][0]
+
+
+class PinFromX:
+    """Typed at `pin`'s prompt: the operator opens the link the command printed, the owner logs
+    in at X as `log_in_as` and authorizes, and the operator types the PIN X shows."""
+
+    def __init__(self, x_standin: XStandin, *, log_in_as: str, typed: str = "{pin}\n") -> None:
+        self.x_standin, self.log_in_as, self.typed = x_standin, log_in_as, typed
+        self.query: dict[str, list[str]] = {}
+        self.pin = ""
+
+    def __call__(self, printed: str) -> str:
+        self.query = parse_qs(urlsplit(printed.splitlines()[1].strip()).query)
+        self.pin = pin_shown_by_x(
+            self.x_standin, self.query["oauth_token"][0], log_in_as=self.log_in_as
+        )
+        return self.typed.format(pin=self.pin)

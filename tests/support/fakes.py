@@ -151,6 +151,8 @@ class _XAccount:
     screen_name: str
     access_token: TokenPair | None = None
     posts: list[str] = field(default_factory=list)
+    # What X says in x-access-level: read, read-write, read-write-directmessages (None: unsaid).
+    access_level: str | None = None
 
 
 class FakeX:
@@ -159,6 +161,7 @@ class FakeX:
     def __init__(self) -> None:
         self.accounts: dict[str, _XAccount] = {}
         self.calls: list[str] = []
+        self.callback_urls: list[str] = []  # what each request token was asked for
         self._request_tokens: dict[str, tuple[str, str | None]] = {}  # token -> (secret, who)
         self._verifiers: dict[str, str] = {}
         self._failures: dict[str, BirdhouseError] = {}
@@ -193,6 +196,7 @@ class FakeX:
     # --- the XClient interface ---
 
     def fetch_request_token(self, *, callback_url: str) -> TokenPair:
+        self.callback_urls.append(callback_url)
         self._called("request_token")
         token = TokenPair(token=secrets.token_hex(8), secret=secrets.token_hex(8))
         self._request_tokens[token.token] = (token.secret, None)
@@ -226,7 +230,11 @@ class FakeX:
     def get_me(self, tokens: TokenPair) -> XUser:
         self._called("users_me")
         account = self._holder(tokens)
-        return XUser(user_id=account.user_id, screen_name=account.screen_name)
+        return XUser(
+            user_id=account.user_id,
+            screen_name=account.screen_name,
+            access_level=account.access_level,
+        )
 
     def create_tweet(self, tokens: TokenPair, *, text: str) -> Tweet:
         self._called("tweets")
@@ -350,3 +358,20 @@ class RecordedEvents:
     @property
     def detail_types(self) -> list[str]:
         return [detail_type for detail_type, _ in self.published]
+
+
+class InMemoryAppSecret:
+    """An AppSecretSource holding one value (None: not created yet); counts the writes."""
+
+    def __init__(self, value: dict[str, Any] | None = None) -> None:
+        self.value = None if value is None else dict(value)
+        self.writes = 0
+
+    def read_app_secret(self, secret_id: str) -> dict[str, Any] | None:
+        return None if self.value is None else dict(self.value)
+
+    def write_app_secret(self, secret_id: str, value: dict[str, Any]) -> SaveOutcome:
+        self.writes += 1
+        outcome = SaveOutcome.CREATED if self.value is None else SaveOutcome.UPDATED
+        self.value = dict(value)
+        return outcome

@@ -71,6 +71,7 @@ def test_list_is_empty_before_any_onboarding(birdhouse: XStandin, api: AdminApi)
     assert api.call("GET", "/accounts").json == {"accounts": []}
 
 
+@pytest.mark.slow
 def test_list_pages_through_hundreds_of_secrets(
     birdhouse: XStandin, api: AdminApi, aws: Any
 ) -> None:

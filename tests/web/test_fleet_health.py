@@ -214,6 +214,7 @@ def fleet(birdhouse: XStandin, browser: LambdaBrowser, events: Any) -> XStandin:
     return birdhouse
 
 
+@pytest.mark.slow
 def test_the_sweep_records_each_status_and_announces_each_change_once(
     fleet: XStandin, events: Any, aws: Any, use_settings: Any
 ) -> None:
@@ -253,6 +254,7 @@ def test_the_sweep_records_each_status_and_announces_each_change_once(
     assert events.read_all() == []
 
 
+@pytest.mark.slow
 def test_a_sweep_out_of_time_stops_and_the_next_starts_with_the_rest(
     fleet: XStandin, use_settings: Any
 ) -> None:
@@ -267,6 +269,7 @@ def test_a_sweep_out_of_time_stops_and_the_next_starts_with_the_rest(
     assert len(set(first.checked_names + second.checked_names + third.checked_names[:1])) == 5
 
 
+@pytest.mark.slow
 def test_rename_moves_a_renamed_account(fleet: XStandin, browser: LambdaBrowser, aws: Any) -> None:
     answer = AdminApi(browser).call("POST", "/accounts/OldName/rename")
 
@@ -303,6 +306,7 @@ def test_a_failed_publish_never_fails_the_request(
     assert page.status == 200
 
 
+@pytest.mark.slow
 def test_bot_jobs_see_statuses_and_can_skip_dead_accounts(
     fleet: XStandin, aws: Any, use_settings: Any
 ) -> None:

@@ -45,7 +45,7 @@ FUZZ_SETTINGS = settings(
 )
 requests_sent: dict[str, int] = {"with token": 0, "without token": 0}
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
 
 
 @pytest.fixture
