@@ -45,7 +45,9 @@ class Settings(BaseSettings):
     app_secret_ttl_seconds: float = Field(default=300, ge=0, le=3600)
     # A customer-managed KMS key (ARN or id) for new account secrets; the AWS-managed key if unset.
     secrets_kms_key_id: str | None = None
-    # Account events go to this EventBridge bus.
+    # Account events go to this EventBridge bus. Deployed, serverless.yml sets Birdhouse's own
+    # (`birdhouse-{stage}`, whose policy lets only Birdhouse's roles publish as `birdhouse`);
+    # local runs and moto have only the default bus, and nobody else reads it there.
     event_bus_name: str = "default"
     # The sweep's "Account status changed" event for a revoked account names the fresh invite;
     # with this true (and PUBLIC_BASE_URL set) it carries the link itself, a bearer credential.

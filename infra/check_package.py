@@ -1,4 +1,5 @@
-"""Check what `osls package` built: least-privilege IAM, Lambda-ready wheels, the runtime's
+"""Check what `osls package` built: least-privilege IAM (each function's role holds exactly the
+actions its code calls), Birdhouse's own event bus, Lambda-ready wheels, the runtime's
 bytecode, package metadata, nothing extra, size; then run it on the runtime's Python.
 
     python -m infra.check_package [.serverless]
@@ -35,6 +36,53 @@ BYTECODE_MAGIC = {"3.12": 3531, "3.13": 3571}
 UNCHECKED_HASH_FLAGS = 0b01
 # The only Secrets Manager actions IAM cannot scope to resources.
 UNSCOPABLE_ACTIONS = {"secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue"}
+# What each function's code calls, as the IAM actions its role allows, and the code path that
+# needs each: a role that grows an action, or lacks one its code calls, fails the check. Change
+# the code and this table together (tests/web/test_fleet_health.py records the AWS calls a
+# sweep makes and holds them to the sweep's row).
+_LAMBDA_LOGS = {
+    "logs:CreateLogGroup": "Lambda: the function's log group, should it be missing",
+    "logs:CreateLogStream": "Lambda: one log stream per container",
+    "logs:PutLogEvents": "Lambda: the function's output",
+}
+_THROUGH_SECRETS_MANAGER = "account secrets under kmsKeyArn (kms:ViaService Secrets Manager)"
+ROLE_ACTIONS: dict[str, dict[str, str]] = {
+    "app.main.handler": {
+        **_LAMBDA_LOGS,
+        "logs:TagResource": "osls's role for the API: tags on the log groups it creates",
+        "secretsmanager:GetSecretValue": "wiring.app_secret; store.get_account",
+        "secretsmanager:CreateSecret": "store.save_account (a new account)",
+        "secretsmanager:PutSecretValue": "store.save_account, replace_account_value, mark_revoked",
+        "secretsmanager:DescribeSecret": "store.describe_account, save_account, restore_account",
+        "secretsmanager:TagResource": "store.save_account, record_check, schedule_deletion",
+        "secretsmanager:UntagResource": "store.save_account (stale tags after a reconnect)",
+        "secretsmanager:RestoreSecret": "store.restore_account; save_account over a deleted one",
+        "secretsmanager:DeleteSecret": "store.schedule_deletion (with a recovery window)",
+        "secretsmanager:ListSecrets": "store.list_accounts, list_deleted_accounts, find_by_user_id",
+        "kms:Encrypt": _THROUGH_SECRETS_MANAGER,
+        "kms:Decrypt": _THROUGH_SECRETS_MANAGER,
+        "kms:GenerateDataKey": _THROUGH_SECRETS_MANAGER,
+        "dynamodb:GetItem": "ledger.get (open, withdraw, claim)",
+        "dynamodb:PutItem": "ledger.record (create_invite)",
+        "dynamodb:UpdateItem": "ledger.claim, release, withdraw, count_attempt",
+        "dynamodb:Scan": "ledger.list_invites",
+        "events:PutEvents": "EventBridgePublisher.publish (every account event)",
+    },
+    # app/sweep.py: sweep() over the store, the Recorder, and the re-invite of a revoked account.
+    "app.sweep.handler": {
+        **_LAMBDA_LOGS,
+        "secretsmanager:GetSecretValue": "wiring.app_secret; store.get_account (each account)",
+        "secretsmanager:DescribeSecret": "Recorder._reinvite: create_invite's describe_account",
+        "secretsmanager:TagResource": "Recorder.record: store.record_check",
+        "secretsmanager:ListSecrets": "sweep: store.list_accounts",
+        "kms:Decrypt": _THROUGH_SECRETS_MANAGER,
+        "dynamodb:PutItem": "Recorder._reinvite: ledger.record",
+        "events:PutEvents": "Recorder.record: EventBridgePublisher.publish",
+    },
+}
+# Events are published with this source (app/adapters/events.py); the bus admits it only from
+# Birdhouse's roles.
+EVENT_SOURCE = "birdhouse"
 ELF_MACHINE_AARCH64 = 183
 NOT_IN_THE_PACKAGE = (
     "tests/",
@@ -124,6 +172,125 @@ def _statement_problems(role: str, statement: dict[str, Any]) -> list[str]:
         if "secret:" in text and not any(part in text for part in ("/app-??????", "/accounts/*")):
             problems.append(f"{where}: secret ARN is not the app secret or the accounts: {text}")
     return problems
+
+
+def role_problems(template: dict[str, Any]) -> list[str]:
+    """Each function has a role of its own allowing exactly the actions its code calls."""
+    resources = template.get("Resources", {})
+    problems = []
+    roles: dict[str, str] = {}
+    for name, resource in resources.items():
+        if resource.get("Type") != "AWS::Lambda::Function":
+            continue
+        properties = resource.get("Properties", {})
+        handler = properties.get("Handler")
+        expected = ROLE_ACTIONS.get(handler)
+        if expected is None:
+            problems.append(f"{name}: no expected actions for handler {handler!r} in ROLE_ACTIONS")
+            continue
+        role = _role_name(properties.get("Role"))
+        if role is None or resources.get(role, {}).get("Type") != "AWS::IAM::Role":
+            problems.append(f"{name}: its role is not an AWS::IAM::Role in this template")
+            continue
+        if role in roles:
+            problems.append(f"{name}: shares the role {role} with {roles[role]}")
+        roles[role] = name
+        allowed, role_problems_found = _allowed_actions(role, resources[role])
+        problems += role_problems_found
+        problems += [
+            f"{role} ({handler}): grants {action}, which its code never calls"
+            for action in sorted(allowed - set(expected))
+        ]
+        problems += [
+            f"{role} ({handler}): lacks {action}, needed by {expected[action]}"
+            for action in sorted(set(expected) - allowed)
+        ]
+    return problems
+
+
+def _role_name(reference: Any) -> str | None:
+    """The logical id in `{"Fn::GetAtt": [id, "Arn"]}`; None for an ARN from elsewhere."""
+    if isinstance(reference, dict) and isinstance(reference.get("Fn::GetAtt"), list):
+        logical_id, attribute = reference["Fn::GetAtt"]
+        return str(logical_id) if attribute == "Arn" else None
+    return None
+
+
+def _allowed_actions(role: str, resource: dict[str, Any]) -> tuple[set[str], list[str]]:
+    """The actions a role's inline policies allow; a managed policy or NotAction is a problem."""
+    properties = resource.get("Properties", {})
+    problems = [
+        f"{role}: managed policy {arn} (its actions are not in this template)"
+        for arn in properties.get("ManagedPolicyArns", [])
+    ]
+    allowed: set[str] = set()
+    for statement in _allowed_statements(resource):
+        if "NotAction" in statement:
+            problems.append(f"{role}: {statement.get('Sid')}: NotAction allows everything else")
+        allowed |= set(_as_list(statement.get("Action", [])))
+    return allowed, problems
+
+
+def event_bus_problems(template: dict[str, Any]) -> list[str]:
+    """Events go to a bus of this stack, which denies `source: birdhouse` to other principals."""
+    resources = template.get("Resources", {})
+    buses = {n for n, r in resources.items() if r.get("Type") == "AWS::Events::EventBus"}
+    if len(buses) != 1:
+        return [f"expected one AWS::Events::EventBus of Birdhouse's, found {sorted(buses)}"]
+    (bus,) = buses
+    problems = []
+    roles = set()
+    for name, resource in resources.items():
+        if resource.get("Type") != "AWS::Lambda::Function":
+            continue
+        properties = resource.get("Properties", {})
+        told = properties.get("Environment", {}).get("Variables", {}).get("EVENT_BUS_NAME")
+        if told != {"Ref": bus}:
+            problems.append(f"{name}: EVENT_BUS_NAME is {told!r}, not the stack's bus {bus}")
+        if role := _role_name(properties.get("Role")):
+            roles.add(role)
+        for statement in _allowed_statements(resources.get(role or "", {})):
+            if "events:PutEvents" in _as_list(statement.get("Action")):
+                where = json.dumps(statement.get("Resource"))
+                if "event-bus/default" in where or "event-bus/" not in where:
+                    problems.append(f"{name}: may PutEvents to {where}, not only the stack's bus")
+    statements = resources[bus].get("Properties", {}).get("Policy", {}).get("Statement", [])
+    deny = [
+        s
+        for s in _as_list(statements)
+        if s.get("Effect") == "Deny"
+        and "events:PutEvents" in _as_list(s.get("Action"))
+        and s.get("Principal") in ("*", {"AWS": "*"})
+        and s.get("Condition", {}).get("StringEquals", {}).get("events:source") == EVENT_SOURCE
+    ]
+    excepted = {
+        _role_name(arn)
+        for s in deny
+        for arn in _as_list(s["Condition"].get("ArnNotEquals", {}).get("aws:PrincipalArn", []))
+    }
+    if not deny:
+        problems.append(f"{bus}: its policy does not deny source {EVENT_SOURCE!r} to others")
+    elif excepted != roles:
+        problems.append(
+            f"{bus}: source {EVENT_SOURCE!r} is allowed for {sorted(map(str, excepted))}, "
+            f"not exactly the functions' roles {sorted(roles)}"
+        )
+    for name, resource in resources.items():
+        properties = resource.get("Properties", {})
+        sources = _as_list(properties.get("EventPattern", {}).get("source", []))
+        on_bus = properties.get("EventBusName") == {"Ref": bus}
+        if resource.get("Type") == "AWS::Events::Rule" and EVENT_SOURCE in sources and not on_bus:
+            problems.append(f"{name}: matches {EVENT_SOURCE!r} events off the stack's bus")
+    return problems
+
+
+def _allowed_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        statement
+        for policy in role.get("Properties", {}).get("Policies", [])
+        for statement in _as_list(policy.get("PolicyDocument", {}).get("Statement", []))
+        if statement.get("Effect") == "Allow"
+    ]
 
 
 def throttling_problems(template: dict[str, Any]) -> list[str]:
@@ -347,6 +514,8 @@ def main(argv: list[str]) -> int:
     runtime = _runtime(template)
     problems = (
         iam_problems(template)
+        + role_problems(template)
+        + event_bus_problems(template)
         + throttling_problems(template)
         + code_hash_problems(template, zips[0])
     )
@@ -367,6 +536,14 @@ def main(argv: list[str]) -> int:
             print(
                 f"throttling: {route.get('ThrottlingRateLimit')} requests/s, "
                 f"burst {route.get('ThrottlingBurstLimit')}"
+            )
+    for name, function in template["Resources"].items():
+        if function.get("Type") == "AWS::Lambda::Function":
+            properties = function["Properties"]
+            print(
+                f"role: {name} ({properties.get('Handler')}) under "
+                f"{_role_name(properties.get('Role'))}: "
+                f"{len(ROLE_ACTIONS.get(properties.get('Handler'), {}))} actions expected"
             )
     resources = Counter(r["Type"] for r in template["Resources"].values())
     print("creates: " + ", ".join(f"{count} {kind}" for kind, count in sorted(resources.items())))

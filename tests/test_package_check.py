@@ -336,3 +336,211 @@ def test_the_api_function_must_know_its_timeout(checker: ModuleType) -> None:
     (problem,) = checker.throttling_problems(template)
 
     assert problem.startswith("ApiLambdaFunction: FUNCTION_TIMEOUT_SECONDS=''")
+
+
+# --- each function's role: exactly what its code calls ------------------------------------------
+
+ROLE_OF = {"app.main.handler": "ApiRole", "app.sweep.handler": "SweepRole"}
+BUS_ARN = "arn:aws:events:eu-west-1:123456789012:event-bus/birdhouse-test"
+
+
+def roles_and_functions(
+    actions: dict[str, set[str]], *, role_of: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One function per handler, each under its role (role_of), allowing these actions."""
+    role_of = role_of or ROLE_OF
+    resources: dict[str, Any] = {}
+    for handler, role in role_of.items():
+        others = sorted(actions[handler] - {"events:PutEvents"})
+        statements = [{"Effect": "Allow", "Action": others, "Resource": "arn:aws:x"}]
+        if "events:PutEvents" in actions[handler]:
+            statements.append(
+                {"Effect": "Allow", "Action": ["events:PutEvents"], "Resource": BUS_ARN}
+            )
+        resources.setdefault(
+            role,
+            {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"Policies": [{"PolicyDocument": {"Statement": statements}}]},
+            },
+        )
+        resources[f"{handler.split('.')[1].title()}LambdaFunction"] = {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Handler": handler,
+                "Role": {"Fn::GetAtt": [role, "Arn"]},
+                "Environment": {"Variables": {"EVENT_BUS_NAME": {"Ref": "EventBus"}}},
+            },
+        }
+    return {"Resources": resources}
+
+
+def expected_actions(checker: ModuleType) -> dict[str, set[str]]:
+    return {handler: set(actions) for handler, actions in checker.ROLE_ACTIONS.items()}
+
+
+def test_roles_holding_exactly_their_functions_actions_pass(checker: ModuleType) -> None:
+    assert checker.role_problems(roles_and_functions(expected_actions(checker))) == []
+
+
+@pytest.mark.parametrize(
+    ("handler", "added", "removed", "problem"),
+    [
+        (
+            "app.sweep.handler",
+            "secretsmanager:PutSecretValue",
+            None,
+            "SweepRole (app.sweep.handler): grants secretsmanager:PutSecretValue, "
+            "which its code never calls",
+        ),
+        (
+            "app.sweep.handler",
+            "kms:GenerateDataKey",
+            None,
+            "SweepRole (app.sweep.handler): grants kms:GenerateDataKey",
+        ),
+        (
+            "app.sweep.handler",
+            None,
+            "dynamodb:PutItem",
+            "SweepRole (app.sweep.handler): lacks dynamodb:PutItem, needed by Recorder._reinvite",
+        ),
+        (
+            "app.main.handler",
+            "secretsmanager:BatchGetSecretValue",
+            None,
+            "ApiRole (app.main.handler): grants secretsmanager:BatchGetSecretValue",
+        ),
+        (
+            "app.main.handler",
+            None,
+            "events:PutEvents",
+            "ApiRole (app.main.handler): lacks events:PutEvents",
+        ),
+    ],
+)
+def test_a_role_that_grows_or_loses_an_action_is_caught(
+    checker: ModuleType, handler: str, added: str | None, removed: str | None, problem: str
+) -> None:
+    actions = expected_actions(checker)
+    if added:
+        actions[handler].add(added)
+    if removed:
+        actions[handler].discard(removed)
+
+    (found,) = checker.role_problems(roles_and_functions(actions))
+
+    assert found.startswith(problem)
+
+
+def test_a_sweep_under_the_api_role_is_caught(checker: ModuleType) -> None:
+    """As it was: one role for both, so the sweep held the API's writes and deletes."""
+    shared = {"app.main.handler": "ApiRole", "app.sweep.handler": "ApiRole"}
+
+    problems = checker.role_problems(roles_and_functions(expected_actions(checker), role_of=shared))
+
+    text = "\n".join(problems)
+    assert "SweepLambdaFunction: shares the role ApiRole with MainLambdaFunction" in text
+    assert "grants secretsmanager:DeleteSecret, which its code never calls" in text
+
+
+def test_a_handler_without_a_row_or_a_role_from_elsewhere_is_caught(
+    checker: ModuleType,
+) -> None:
+    template = roles_and_functions(expected_actions(checker))
+    template["Resources"]["SweepLambdaFunction"]["Properties"]["Role"] = "arn:aws:iam::1:role/x"
+    template["Resources"]["OtherLambdaFunction"] = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {"Handler": "app.other.handler"},
+    }
+
+    assert sorted(checker.role_problems(template)) == [
+        "OtherLambdaFunction: no expected actions for handler 'app.other.handler' in ROLE_ACTIONS",
+        "SweepLambdaFunction: its role is not an AWS::IAM::Role in this template",
+    ]
+
+
+def test_a_managed_policy_on_a_role_is_caught(checker: ModuleType) -> None:
+    template = roles_and_functions(expected_actions(checker))
+    template["Resources"]["SweepRole"]["Properties"]["ManagedPolicyArns"] = [
+        "arn:aws:iam::aws:policy/SecretsManagerReadWrite"
+    ]
+
+    (problem,) = checker.role_problems(template)
+
+    assert "SweepRole: managed policy" in problem
+
+
+# --- Birdhouse's own event bus ------------------------------------------------------------------
+
+
+def with_bus(template: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The stack's bus, its policy denying `source: birdhouse` to all but the functions' roles."""
+    roles = [{"Fn::GetAtt": [role, "Arn"]} for role in sorted(set(ROLE_OF.values()))]
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "events:PutEvents",
+        "Condition": {
+            "StringEquals": {"events:source": "birdhouse"},
+            "ArnNotEquals": {"aws:PrincipalArn": changes.get("excepted", roles)},
+        },
+    }
+    bus = {"Type": "AWS::Events::EventBus", "Properties": {"Policy": {"Statement": [deny]}}}
+    rule = {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "EventPattern": {"source": ["birdhouse"]},
+            **({} if changes.get("rule_on_default") else {"EventBusName": {"Ref": "EventBus"}}),
+        },
+    }
+    template["Resources"].update(EventBus=bus, AlertRule=rule)
+    return template
+
+
+def test_events_on_the_stacks_own_guarded_bus_pass(checker: ModuleType) -> None:
+    template = with_bus(roles_and_functions(expected_actions(checker)))
+
+    assert checker.event_bus_problems(template) == []
+
+
+def test_the_default_bus_or_an_open_bus_is_caught(checker: ModuleType) -> None:
+    template = with_bus(
+        roles_and_functions(expected_actions(checker)),
+        excepted=[{"Fn::GetAtt": ["ApiRole", "Arn"]}],
+        rule_on_default=True,
+    )
+    api = template["Resources"]["MainLambdaFunction"]["Properties"]
+    api["Environment"]["Variables"]["EVENT_BUS_NAME"] = "default"
+    publish = {
+        "Effect": "Allow",
+        "Action": "events:PutEvents",
+        "Resource": "arn:aws:events:eu-west-1:1:event-bus/default",
+    }
+    template["Resources"]["ApiRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"
+    ].append(publish)
+
+    text = "\n".join(checker.event_bus_problems(template))
+
+    assert "MainLambdaFunction: EVENT_BUS_NAME is 'default'" in text
+    assert "MainLambdaFunction: may PutEvents to" in text
+    assert "not exactly the functions' roles ['ApiRole', 'SweepRole']" in text
+    assert "AlertRule: matches 'birdhouse' events off the stack's bus" in text
+
+    del template["Resources"]["EventBus"]["Properties"]["Policy"]
+    assert any("does not deny" in p for p in checker.event_bus_problems(template))
+
+
+def test_the_built_template_holds_each_role_to_its_code_and_events_to_its_bus(
+    checker: ModuleType,
+) -> None:
+    """make package-check builds the template; here the last build is checked too, if any."""
+    built = BUILD / "cloudformation-template-update-stack.json"
+    if not built.is_file():
+        pytest.skip("no built package: `make package-check` builds and checks it")
+    template = json.loads(built.read_text())
+
+    assert checker.iam_problems(template) == []
+    assert checker.role_problems(template) == []
+    assert checker.event_bus_problems(template) == []

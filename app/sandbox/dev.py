@@ -2,15 +2,17 @@
 
 Settings come from the environment and the repository's `.env` (loaded first; the environment
 wins). What is configured is used for real; what is not is stood in for:
-- AWS counts as configured when AWS_ENDPOINT_URL(_SECRETS_MANAGER), AWS_PROFILE or
-  AWS_ACCESS_KEY_ID is set. Otherwise a moto server on loopback plays Secrets Manager, seeded
-  with an app secret.
+- AWS counts as configured when AWS_ENDPOINT_URL (or a service's AWS_ENDPOINT_URL_<SERVICE>),
+  AWS_PROFILE or AWS_ACCESS_KEY_ID is set. Otherwise a moto server on loopback plays Secrets
+  Manager, DynamoDB, EventBridge and SNS, seeded with an app secret and the invite table.
+  Configured AWS is local only when every one of those services points at loopback.
 - X counts as configured when CONSUMER_KEY and CONSUMER_SECRET are set. Otherwise the
   signature-verifying X stand-in is served on its own port, with an authorize page.
 
-The X sandbox approves any account without a password, so it runs only beside a Secrets Manager
-on this machine (the embedded one, or an AWS_ENDPOINT_URL on loopback): never beside real AWS
-unless --allow-sandbox-with-real-aws says so. The app runs in a child process; Ctrl-C stops all.
+The X sandbox approves any account without a password, so it runs only beside AWS on this
+machine (the embedded one, or endpoints on loopback for every service): never beside real AWS,
+not even one real service, unless --allow-sandbox-with-real-aws says so. The app runs in a
+child process; Ctrl-C stops all.
 """
 
 import argparse
@@ -43,9 +45,20 @@ from app.env_file import load_env_file
 from app.flows.invites import create_invite
 from app.sandbox import refuse_to_run_in_lambda
 
+# Every AWS service Birdhouse calls, with boto3's service-specific endpoint variable (which wins
+# over AWS_ENDPOINT_URL for that service). A sandbox beside one of them at AWS writes fake
+# accounts' invites or events there, so each must be on loopback for AWS to count as local.
+_SERVICE_ENDPOINT_VARIABLES = {
+    "Secrets Manager": "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "DynamoDB": "AWS_ENDPOINT_URL_DYNAMODB",
+    "EventBridge": "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "SNS": "AWS_ENDPOINT_URL_SNS",
+}
+# Set to true, boto3 ignores every AWS_ENDPOINT_URL* variable: everything goes to AWS.
+_IGNORE_ENDPOINTS = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
 _AWS_CONFIGURED_BY = (
     "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    *_SERVICE_ENDPOINT_VARIABLES.values(),
     "AWS_PROFILE",
     "AWS_ACCESS_KEY_ID",
 )
@@ -89,9 +102,10 @@ def plan(
 ) -> DevPlan:
     """Decide the stack from the environment; refuse the sandbox beside real AWS."""
     configured = [name for name in _AWS_CONFIGURED_BY if environ.get(name)]
+    at_aws = _services_not_on_loopback(environ)
     if not configured:
         kind = SecretsManagerKind.EMBEDDED
-    elif _endpoint_is_loopback(environ):
+    elif not at_aws:
         kind = SecretsManagerKind.LOCAL
     else:
         kind = SecretsManagerKind.REAL
@@ -99,9 +113,9 @@ def plan(
     if x_sandbox and kind is SecretsManagerKind.REAL and not allow_sandbox_with_real_aws:
         raise DevRefusal(
             f"refusing to run the X sandbox (any account, no password) against real AWS "
-            f"Secrets Manager ({', '.join(configured)} set): set CONSUMER_KEY and "
-            f"CONSUMER_SECRET to use real X, or unset {', '.join(configured)} to use the "
-            "embedded Secrets Manager (--allow-sandbox-with-real-aws if you truly mean it)"
+            f"({', '.join(configured)} set; {_where_at_aws(environ, at_aws)}): set "
+            f"CONSUMER_KEY and CONSUMER_SECRET to use real X, or unset {', '.join(configured)} "
+            "to use the embedded AWS (--allow-sandbox-with-real-aws if you truly mean it)"
         )
     return DevPlan(
         secrets_manager=kind,
@@ -110,9 +124,29 @@ def plan(
     )
 
 
-def _endpoint_is_loopback(environ: Mapping[str, str]) -> bool:
-    endpoint = environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER") or environ.get("AWS_ENDPOINT_URL")
+def _services_not_on_loopback(environ: Mapping[str, str]) -> list[str]:
+    """The services boto3 would send to AWS: no endpoint on loopback, as boto3 resolves it."""
+    if environ.get(_IGNORE_ENDPOINTS, "").strip().lower() == "true":
+        return list(_SERVICE_ENDPOINT_VARIABLES)
+    return [
+        service
+        for service, variable in _SERVICE_ENDPOINT_VARIABLES.items()
+        if not _is_loopback(environ.get(variable) or environ.get("AWS_ENDPOINT_URL"))
+    ]
+
+
+def _is_loopback(endpoint: str | None) -> bool:
     return bool(endpoint) and (urlsplit(endpoint).hostname or "") in LOOPBACK_HOSTS
+
+
+def _where_at_aws(environ: Mapping[str, str], services: list[str]) -> str:
+    """Which services go to AWS, and why, in a few words."""
+    if environ.get(_IGNORE_ENDPOINTS, "").strip().lower() == "true":
+        return f"{_IGNORE_ENDPOINTS}=true makes boto3 ignore every endpoint variable"
+    if len(services) == len(_SERVICE_ENDPOINT_VARIABLES):
+        return "no endpoint on loopback"
+    variables = ", ".join(_SERVICE_ENDPOINT_VARIABLES[service] for service in services)
+    return f"{', '.join(services)} not on loopback: point {variables} there too"
 
 
 def busy_port_problem(port: int, variable: str) -> str | None:
@@ -231,9 +265,12 @@ def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[Dev
             )
             dev.notes.append(f"Secrets Manager: embedded moto server at {endpoint}")
         elif dev_plan.secrets_manager is SecretsManagerKind.LOCAL:
-            dev.notes.append("Secrets Manager: yours on this machine, from AWS_ENDPOINT_URL")
+            dev.notes.append(
+                "AWS: yours on this machine (Secrets Manager, DynamoDB, EventBridge and SNS "
+                "endpoints on loopback)"
+            )
         else:
-            dev.notes.append("Secrets Manager: REAL AWS, from your AWS settings")
+            dev.notes.append("AWS: REAL, from your AWS settings")
 
         if not dev_plan.x_sandbox:
             dev.notes.append(f"X: real, at {settings.x_api_base_url}")

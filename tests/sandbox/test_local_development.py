@@ -136,6 +136,68 @@ def test_plan_allows_the_sandbox_beside_a_secrets_manager_on_loopback() -> None:
     assert dev_plan.x_sandbox
 
 
+# The services Birdhouse calls, by boto3's service-specific endpoint variable.
+_SERVICE_ENDPOINTS = (
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "AWS_ENDPOINT_URL_SNS",
+)
+
+
+@pytest.mark.parametrize("elsewhere", _SERVICE_ENDPOINTS[1:])
+def test_only_one_service_on_loopback_with_real_credentials_is_real_aws(elsewhere: str) -> None:
+    """Secrets Manager on loopback, the ledger or the events at AWS: the sandbox is refused."""
+    environ = {name: "http://127.0.0.1:5000" for name in _SERVICE_ENDPOINTS if name != elsewhere}
+    environ["AWS_PROFILE"] = "production"
+
+    with pytest.raises(DevRefusal, match=elsewhere) as refused:
+        plan(environ, Settings(), allow_sandbox_with_real_aws=False)
+
+    assert "\n" not in str(refused.value)
+
+
+def test_secrets_manager_alone_on_loopback_is_real_aws() -> None:
+    environ = {"AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:5000", "AWS_PROFILE": "p"}
+
+    with pytest.raises(DevRefusal, match="DynamoDB, EventBridge, SNS"):
+        plan(environ, Settings(), allow_sandbox_with_real_aws=False)
+
+    assert plan(environ, Settings(), allow_sandbox_with_real_aws=True).sandbox_with_real_aws
+
+
+def test_a_service_sent_to_aws_past_a_loopback_default_is_real_aws() -> None:
+    environ = {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+        "AWS_ENDPOINT_URL_DYNAMODB": "https://dynamodb.eu-west-1.amazonaws.com",
+        "AWS_ACCESS_KEY_ID": "AKIA",
+    }
+
+    with pytest.raises(DevRefusal, match="AWS_ENDPOINT_URL_DYNAMODB"):
+        plan(environ, Settings(), allow_sandbox_with_real_aws=False)
+
+
+def test_every_service_on_loopback_by_its_own_variable_is_local() -> None:
+    environ = {name: f"http://localhost:{5000 + i}" for i, name in enumerate(_SERVICE_ENDPOINTS)}
+    environ["AWS_ACCESS_KEY_ID"] = "x"
+
+    dev_plan = plan(environ, Settings(), allow_sandbox_with_real_aws=False)
+
+    assert dev_plan.secrets_manager is SecretsManagerKind.LOCAL
+
+
+def test_ignored_endpoint_variables_mean_real_aws() -> None:
+    """boto3 skips every AWS_ENDPOINT_URL* when told to ignore configured endpoints."""
+    environ = {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+        "AWS_PROFILE": "p",
+    }
+
+    with pytest.raises(DevRefusal, match="AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+        plan(environ, Settings(), allow_sandbox_with_real_aws=False)
+
+
 def test_plan_takes_an_explicit_opt_in_for_sandbox_with_real_aws() -> None:
     dev_plan = plan({"AWS_PROFILE": "p"}, Settings(), allow_sandbox_with_real_aws=True)
 

@@ -306,6 +306,62 @@ def test_a_failed_publish_never_fails_the_request(
     assert page.status == 200
 
 
+def test_the_sweep_calls_exactly_what_its_role_grants(
+    fleet: XStandin, use_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every AWS call a sweep makes (a revoked account's re-invite too), as IAM actions, is its
+    role's row in the template check; the rest of the row is what Lambda and KMS do for it."""
+    from botocore.client import BaseClient
+
+    from infra.check_package import ROLE_ACTIONS
+
+    called: set[str] = set()
+    make_api_call = vars(BaseClient)["_make_api_call"]  # where every client call passes
+
+    def recording(client: Any, operation: str, params: Any) -> Any:
+        called.add(f"{client.meta.service_model.signing_name}:{operation}")
+        return make_api_call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+
+    report = run_sweep(use_settings(sweep_seconds_between_calls=0))
+
+    assert report.statuses.get("revoked") == 1  # the re-invite path ran
+    granted = set(ROLE_ACTIONS["app.sweep.handler"])
+    on_its_behalf = {a for a in granted if a.startswith(("logs:", "kms:"))}
+    assert called == granted - on_its_behalf
+
+
+def test_events_go_to_the_configured_bus(
+    birdhouse: XStandin, browser: LambdaBrowser, use_settings: Any, events: Any
+) -> None:
+    """Deployed, EVENT_BUS_NAME is Birdhouse's own bus: nothing reaches the default one."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="birdhouse-own-bus")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    bridge = boto3.client("events", region_name=REGION)
+    bridge.create_event_bus(Name="birdhouse-test")
+    bridge.put_rule(
+        Name="team", EventBusName="birdhouse-test", EventPattern='{"source": ["birdhouse"]}'
+    )
+    bridge.put_targets(
+        Rule="team", EventBusName="birdhouse-test", Targets=[{"Id": "q", "Arn": arn}]
+    )
+    use_settings(event_bus_name="birdhouse-test")
+    try:
+        connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
+
+        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+        assert [json.loads(m["Body"])["detail-type"] for m in received] == ["Account connected"]
+        assert events.read_all() == []
+    finally:
+        bridge.remove_targets(Rule="team", EventBusName="birdhouse-test", Ids=["q"])
+        bridge.delete_rule(Name="team", EventBusName="birdhouse-test")
+        bridge.delete_event_bus(Name="birdhouse-test")
+
+
 @pytest.mark.slow
 def test_bot_jobs_see_statuses_and_can_skip_dead_accounts(
     fleet: XStandin, aws: Any, use_settings: Any
