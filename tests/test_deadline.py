@@ -217,6 +217,7 @@ def test_the_admin_check_draws_from_the_deadline_too(
 
     assert page.status == 503
     assert "no time left in this request" in json.loads(page.body)["detail"]
+    assert "twitter-bots" not in json.loads(page.body)["detail"]
 
 
 def test_an_owner_cut_short_by_the_deadline_gets_a_plain_page(

@@ -20,7 +20,7 @@ from app.core.deadline import (
     SECRETS_CONNECT_TIMEOUT_SECONDS,
     SECRETS_READ_TIMEOUT_SECONDS,
 )
-from app.core.errors import StoreUnavailable
+from app.core.errors import StoreOutOfTime, StoreUnavailable
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
     STATUS_REVOKED,
@@ -92,7 +92,7 @@ def _translated_errors(action: str, secret_id: str) -> Iterator[None]:
         raise StoreUnavailable(f"Secrets Manager could not {action} {secret_id} ({code})") from exc
     except DeadlineReached as exc:
         log.warning("Secrets Manager %s %s stopped: %s", action, secret_id, exc)
-        raise StoreUnavailable(f"Secrets Manager could not {action} {secret_id}: {exc}") from exc
+        raise StoreOutOfTime(f"Secrets Manager could not {action} {secret_id}: {exc}") from exc
     except NoCredentialsError as exc:
         raise StoreUnavailable(
             f"No AWS credentials to {action} {secret_id}: set AWS_PROFILE, or "

@@ -61,6 +61,10 @@ class StoreUnavailable(BirdhouseError):
     retry_helps = True
 
 
+class StoreOutOfTime(StoreUnavailable):
+    """Secrets Manager was not asked: the request had no time left for an attempt."""
+
+
 class UntrustedHost(BirdhouseError):
     """Outside Lambda, a Host header that is neither loopback nor in ALLOWED_HOSTS."""
 

@@ -13,7 +13,7 @@ from app.config import get_settings
 from app.core.accounts import AccountStore
 from app.core.app_secret import AppSecret, AppSecretRefresher, AppSecretSource
 from app.core.deadline import lambda_deadline, set_request_deadline
-from app.core.errors import AdminUnavailable, BirdhouseError, NotAuthenticated
+from app.core.errors import AdminUnavailable, BirdhouseError, NotAuthenticated, StoreOutOfTime
 from app.core.events import EventPublisher
 from app.core.invites import InviteLedger
 from app.core.x import XClient
@@ -128,9 +128,13 @@ def require_admin(
     except BirdhouseError as exc:
         # Anyone can send a bearer: the answer names no secret, store or AWS error code.
         log.error("the admin check could not read the app secret: %s", exc.message)
+        why = (
+            "there was no time left in this request"
+            if isinstance(exc, StoreOutOfTime)
+            else "the service's log says why"
+        )
         raise AdminUnavailable(
-            "The admin API is unavailable: Birdhouse could not read its app secret. The "
-            "service's log says why."
+            f"The admin API is unavailable: Birdhouse could not read its app secret ({why})."
         ) from exc
     if not hmac.compare_digest(credentials.credentials.encode(), app_secret.admin_token.encode()):
         raise NotAuthenticated("The admin token is not valid.")
