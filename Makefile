@@ -38,9 +38,11 @@ install: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/python -m app.sandbox.dev $(if $(PORT),--port $(PORT)) $(if $(X_PORT),--x-port $(X_PORT)) $(DEV_FLAGS)
 
-## make test: lint, type checks, then the whole test suite
+## make test: lint, type checks, then the whole test suite, on every core (pytest-xdist).
+## Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: pytest then keeps its
+## rewritten test modules and plugins, and the next run starts in half the time.
 test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check app client tests infra benchmarks

@@ -18,6 +18,7 @@ from app.config import Settings, get_settings
 from app.env_file import ENV_FILE_VARIABLE
 from app.sandbox.serve import RunningServer, serve_in_background
 from app.sandbox.x_standin import XStandin
+from tests.support import fuzz_tally
 from tests.support.constants import (
     APP_SECRET_ID,
     APP_SECRET_VALUE,
@@ -48,6 +49,14 @@ _SETTINGS_VARIABLES = (
     "X_PORT",
     "BIRDHOUSE_INSTANCE_ID",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    fuzz_tally.open_tally(config)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    fuzz_tally.check(session)
 
 
 class _SwappableApp:

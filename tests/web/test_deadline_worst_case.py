@@ -73,10 +73,14 @@ SLOW_X = {
 TRICKLING_X = {name: Fault(200, "x" * 1000, trickle_seconds=0.1) for name in SLOW_X}
 
 
+# Distinct X users: a restore of GoneBot is refused while its user lives under another name.
+USER_IDS = {"HelloBot": "42", "ByeBot": "43", "GoneBot": "44"}
+
+
 def account(name: str) -> AccountSecret:
     return AccountSecret(
         screen_name=name,
-        user_id="42",
+        user_id=USER_IDS.get(name, "42"),
         authorized_at="2026-11-22T03:00:00+00:00",
         consumer_key="ck",
         consumer_secret="cs",
