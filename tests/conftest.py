@@ -143,21 +143,27 @@ def _moto_session() -> Iterator[Any]:
     create_dynamodb_client.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def _moto_dynamodb(_moto_session: Any) -> Any:
+    # One client for the run: building one costs about as much as a small test.
+    return boto3.client("dynamodb", region_name=REGION)
+
+
 @pytest.fixture
-def aws(_moto_session: Any) -> Iterator[Any]:
+def aws(_moto_session: Any, _moto_dynamodb: Any) -> Iterator[Any]:
     """An empty moto Secrets Manager and invite ledger; a boto3 client to look inside the first."""
     secretsmanager_backends.reset()
     dynamodb_backends.reset()
-    create_invites_table(boto3.client("dynamodb", region_name=REGION), INVITES_TABLE)
+    create_invites_table(_moto_dynamodb, INVITES_TABLE)
     yield _moto_session
     secretsmanager_backends.reset()
     dynamodb_backends.reset()
 
 
 @pytest.fixture
-def dynamodb(aws: Any) -> Any:
+def dynamodb(aws: Any, _moto_dynamodb: Any) -> Any:
     """A boto3 client to look inside the invite ledger."""
-    return boto3.client("dynamodb", region_name=REGION)
+    return _moto_dynamodb
 
 
 @pytest.fixture(scope="session")
