@@ -33,6 +33,10 @@ _THIRD_PARTY_KEPT_OUT_OF_CORE = (
 )
 
 
+# What only adapters (and the web layer) may talk to: a flow uses core's interfaces instead.
+_OUTSIDE_SYSTEMS = ("boto3", "botocore", "requests", "requests_oauthlib", "fastapi", "starlette")
+
+
 def _module_name(path: Path, root: Path) -> str:
     parts = path.relative_to(root.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -45,14 +49,26 @@ def _imports(path: Path, root: Path) -> Iterator[tuple[int, str]]:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield node.lineno, alias.name
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            package = root.parent.joinpath(*node.module.split("."))
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(node, path, root)
+            if module is None:
+                continue
+            package = root.parent.joinpath(*module.split("."))
             if not package.is_dir():
-                yield node.lineno, node.module
+                yield node.lineno, module
                 continue
             # `from app import wiring` (from a package) names the module it imports.
             for alias in node.names:
-                yield node.lineno, f"{node.module}.{alias.name}"
+                yield node.lineno, f"{module}.{alias.name}"
+
+
+def _absolute(node: ast.ImportFrom, path: Path, root: Path) -> str | None:
+    """`from ..adapters import x` as the absolute module it names."""
+    if node.level == 0:
+        return node.module
+    package = path.relative_to(root.parent).parent.parts
+    base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+    return ".".join([*base, *([node.module] if node.module else [])])
 
 
 def _within(module: str, package: str) -> bool:
@@ -86,6 +102,8 @@ def _broken_rule(importer: str, imported: str) -> str | None:
     if _within(importer, "app.flows"):
         if birdhouse and not (_within(imported, "app.core") or _within(imported, "app.flows")):
             return "flows import core and flows only"
+        if imported.split(".")[0] in _OUTSIDE_SYSTEMS:
+            return "flows reach the outside only through core's interfaces"
         if _within(imported, "birdhouse_client") and not _within(
             imported, "birdhouse_client.layout"
         ):
@@ -115,6 +133,8 @@ def test_no_import_crosses_a_layer() -> None:
         ("app.flows.rotation", "app.config"),
         ("app.flows.health", "app.web.deps"),
         ("app.flows.health", "app.wiring"),
+        ("app.flows.health", "boto3"),
+        ("app.flows.onboarding", "requests"),
         ("app.adapters.invite_ledger", "app.flows.invites"),
         ("app.adapters.events", "app.web.deps"),
         ("app.cli", "app.adapters.secrets_manager"),
@@ -152,4 +172,15 @@ def test_a_crossing_in_a_file_is_reported_with_its_place(tmp_path: Path) -> None
     )
     assert crossings(tmp_path / "app") == [
         "app/flows/sneaky.py:4: app.adapters.secrets_manager (flows import core and flows only)"
+    ]
+
+
+def test_a_relative_import_is_read_as_the_module_it_names(tmp_path: Path) -> None:
+    flows = tmp_path / "app" / "flows"
+    flows.mkdir(parents=True)
+    (flows / "sneaky.py").write_text("from ..adapters import secrets_manager\n")
+    (tmp_path / "app" / "adapters").mkdir()
+
+    assert crossings(tmp_path / "app") == [
+        "app/flows/sneaky.py:1: app.adapters.secrets_manager (flows import core and flows only)"
     ]

@@ -7,6 +7,7 @@ became of an invite for a while. Reads filter expired invites themselves.
 
 import hashlib
 import logging
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -184,16 +185,31 @@ class DynamoDBInviteLedger:
         return False
 
     def spend_state(self, invite_id: str, *, oauth_token: str, now: datetime) -> bool:
-        """The first callback with this authorization's state: True once, then False."""
+        """The first callback with this authorization's state: True once, then False.
+
+        The note holds a fresh nonce: when a retry of our own write finds the note there (the
+        first attempt went through, only its answer was lost), the nonce says it is ours.
+        """
+        nonce = f"{now.isoformat()} {secrets.token_hex(8)}"
+        attribute = _state_attribute(oauth_token)
         with _translated_errors("note the callback", self._table):
             spent = self._update_if(
                 invite_id,
-                update="SET #state = :now",
+                update="SET #state = :nonce",
                 condition="attribute_exists(invite_id) AND attribute_not_exists(#state)",
-                names={"#state": _state_attribute(oauth_token)},
-                values={":now": _s(now.isoformat())},
+                names={"#state": attribute},
+                values={":nonce": _s(nonce)},
             )
-        return spent is not None
+            if spent is not None:
+                return True
+            item = self._client.get_item(
+                TableName=self._table,
+                Key=_key(invite_id),
+                ConsistentRead=True,
+                ProjectionExpression="#state",
+                ExpressionAttributeNames={"#state": attribute},
+            ).get("Item", {})
+        return bool(item.get(attribute, {}).get("S") == nonce)
 
     def return_state(self, invite_id: str, *, oauth_token: str) -> None:
         """X did not take the verifier (down, slow, rate-limited): the state may be used again."""

@@ -173,16 +173,22 @@ class SecretsManagerAccountStore:
                 ):
                     raise
             description = self._client.describe_secret(SecretId=secret_id)
-            if "DeletedDate" in description:
+            was_deleted = "DeletedDate" in description
+            if was_deleted:
                 log.info("restoring %s, which was scheduled for deletion", secret_id)
                 self._client.restore_secret(SecretId=secret_id)
-            held_by = tag_dict(description).get(TAG_USER_ID)
-            if held_by and held_by != account.user_id:
-                # The name passed to another X user: the earlier holder's tokens must not
-                # become this secret's AWSPREVIOUS, where the newcomer's bot job could read them.
-                log.info("%s changes hands: its old value is retired first", secret_id)
-                self._retire_value(secret_id, account.screen_name, moved_to=None, versions=1)
-            self._client.put_secret_value(SecretId=secret_id, SecretString=secret_string)
+            try:
+                if not self._held_by(secret_id, description, account.user_id):
+                    # The name passed to another X user: the earlier holder's tokens must not
+                    # become this secret's AWSPREVIOUS, where the newcomer's job could read them.
+                    log.info("%s changes hands: its old value is retired first", secret_id)
+                    self._retire_value(secret_id, account.screen_name, moved_to=None, versions=1)
+                self._client.put_secret_value(SecretId=secret_id, SecretString=secret_string)
+            except (ClientError, BotoCoreError, DeadlineReached):
+                if was_deleted:
+                    # Never leave a deleted account live again, its old value current.
+                    self._delete_again(secret_id)
+                raise
         current = _tag_pairs(description.get("Tags", []))
         if not _tag_pairs(tags) <= current:
             self._update_tags(secret_id, tags)
@@ -270,6 +276,30 @@ class SecretsManagerAccountStore:
             )
         log.info("scheduled %s for deletion in %s days", secret_id, recovery_window_days)
         return answer["DeletionDate"]
+
+    def _held_by(
+        self, secret_id: str, description: "DescribeSecretResponseTypeDef", user_id: str
+    ) -> bool:
+        """Whether the secret now holds this X user's account: by its tag, else by its value
+        (a secret written before the tag, or whose tagging failed)."""
+        tagged = tag_dict(description).get(TAG_USER_ID)
+        if tagged:
+            return tagged == user_id
+        try:
+            value = _read_json(self._client, secret_id)
+        except StoreUnavailable:
+            return False  # can't tell: retiring the old value is the safe side
+        return value is not None and value.get("user_id") == user_id
+
+    def _delete_again(self, secret_id: str) -> None:
+        try:
+            self._client.delete_secret(SecretId=secret_id, RecoveryWindowInDays=7)
+        except (ClientError, BotoCoreError, DeadlineReached) as exc:
+            log.error(
+                "%s was restored, its save failed, and it could not be deleted again: %s",
+                secret_id,
+                type(exc).__name__,
+            )
 
     def _retire_value(
         self, secret_id: str, screen_name: str, *, moved_to: str | None, versions: int

@@ -12,7 +12,7 @@ class CommandError(Exception):
 
 
 def fail(message: str) -> None:
-    print(f"birdhouse: {message}", file=sys.stderr)
+    print(f"birdhouse: {printable(message)}", file=sys.stderr)
 
 
 def print_json(document: object) -> None:

@@ -26,11 +26,11 @@ SECRETS_OPERATION_WORST_SECONDS = (
 # One Secrets Manager call and one invite-ledger call, each a single attempt (connect + read).
 ONE_SECRETS_CALL_SECONDS = SECRETS_CONNECT_TIMEOUT_SECONDS + SECRETS_READ_TIMEOUT_SECONDS
 ONE_LEDGER_CALL_SECONDS = 3.0
-# The callback claims an invite only with this much time left: the keys' save, then the
-# claim's release should the save fail, each get at least one attempt.
-CLAIM_SAVE_RELEASE_SECONDS = (
-    ONE_LEDGER_CALL_SECONDS + ONE_SECRETS_CALL_SECONDS + ONE_LEDGER_CALL_SECONDS
-)
+# A save is up to three calls when the secret exists (create refused, describe, put).
+SAVE_SECONDS = 3 * ONE_SECRETS_CALL_SECONDS
+# The callback claims an invite only with this much time left: the claim, the keys' save,
+# then the claim's release should the save fail, each get at least one attempt.
+CLAIM_SAVE_RELEASE_SECONDS = ONE_LEDGER_CALL_SECONDS + SAVE_SECONDS + ONE_LEDGER_CALL_SECONDS
 # What a route keeps back from the Lambda's remaining time to render and return its answer.
 DEFAULT_MARGIN_SECONDS = 1.0
 # An X call with less time than this left is not started: it could not finish.

@@ -196,10 +196,12 @@ def remove_account(
     """
     account = _load(screen_name, store)
     revoked, x_detail = _revoke_at_x(account, x_client)
+    # Before the deletion: if the ledger fails, nothing is deleted and the call can be repeated
+    # (a deleted account could not be found to withdraw its invites afterwards).
+    withdrawn = _withdraw_invites_for(account, ledger) if ledger is not None else 0
     deletion_date = store.schedule_deletion(
         account.screen_name, recovery_window_days=recovery_window_days
     )
-    withdrawn = _withdraw_invites_for(account, ledger) if ledger is not None else 0
     events.publish(ACCOUNT_DELETED, {"screen_name": account.screen_name, "status": "deleted"})
     return Removal(
         screen_name=account.screen_name,
@@ -367,10 +369,17 @@ def restore_account(
     summary = store.restore_account(screen_name)
     if summary is None:
         raise _not_found(screen_name)
+    account = store.get_account(summary.screen_name)
+    if account is None:
+        # It held no account (a rename's tombstone whose tag was lost): put it back as it was.
+        store.schedule_deletion(summary.screen_name, recovery_window_days=7)
+        raise RestoreRefused(
+            f"@{summary.screen_name}'s secret holds no account (its keys moved elsewhere). "
+            "Nothing was restored."
+        )
     events.publish(
         ACCOUNT_RESTORED, {"screen_name": summary.screen_name, "user_id": summary.user_id}
     )
-    account = _load(summary.screen_name, store)
     current_keys = (app_secret.consumer_key, app_secret.consumer_secret)
     if (account.consumer_key, account.consumer_secret) != current_keys:
         account = replace(

@@ -63,7 +63,10 @@ def bootstrap_app_secret(
         except RotationRefused as exc:
             raise KeysNotProven(exc.message) from exc
     existing = source.read_app_secret(app_secret_id) or {}
-    keep = not rotate and all(existing.get(key) for key in ("admin_token", "signing_key"))
+    # Only values the service would accept are kept or carried forward (it refuses short ones).
+    keep = not rotate and all(
+        _acceptable(existing.get(key)) for key in ("admin_token", "signing_key")
+    )
     admin_token = str(existing["admin_token"]) if keep else secrets.token_urlsafe(32)
     value: dict[str, Any] = {
         "consumer_key": consumer_key,
@@ -79,16 +82,16 @@ def bootstrap_app_secret(
     )
 
 
+def _acceptable(key: object) -> bool:
+    return isinstance(key, str) and not looks_like_placeholder(key, min_length=MIN_GENERATED_LENGTH)
+
+
 def previous_signing_keys(existing: dict[str, Any], *, rotate: bool, revoke: bool) -> list[str]:
     """Newest first, at most MAX_PREVIOUS_SIGNING_KEYS: each rotation pushes the old key."""
     # Only keys the service would accept (it refuses short ones) are carried forward.
-    kept = [
-        k
-        for k in existing.get(PREVIOUS_SIGNING_KEYS) or []
-        if isinstance(k, str) and not looks_like_placeholder(k, min_length=MIN_GENERATED_LENGTH)
-    ]
+    kept = [str(k) for k in existing.get(PREVIOUS_SIGNING_KEYS) or [] if _acceptable(k)]
     if revoke:
         return []
-    if rotate and existing.get("signing_key"):
+    if rotate and _acceptable(existing.get("signing_key")):
         kept = [str(existing["signing_key"]), *kept]
     return kept[:MAX_PREVIOUS_SIGNING_KEYS]

@@ -160,6 +160,10 @@ class Recorder:
         if self.ledger is None or not self.signing_keys:
             return {}
         try:
+            if self.store.describe_account(screen_name) is None:
+                # Deleted since the check began (the delete revoked the token): no invite, or
+                # it would reconnect what the operator just removed.
+                return {}
             invite = create_invite(
                 ledger=self.ledger,
                 store=self.store,

@@ -14,6 +14,7 @@ from app.core.accounts import AccountStore, SaveOutcome
 from app.core.app_secret import AppSecret, AppSecretRefresher
 from app.core.deadline import (
     CLAIM_SAVE_RELEASE_SECONDS,
+    MIN_X_CALL_SECONDS,
     ONE_LEDGER_CALL_SECONDS,
     Deadline,
     current_deadline,
@@ -186,6 +187,8 @@ def complete_onboarding(
     back, so reloading the page can still complete the authorization.
     """
     if state.invite_id and ledger is not None:
+        # Before the state is spent and X issues a token nobody could store in time.
+        _refuse_without_time_to_save(plus=MIN_X_CALL_SECONDS)
         _spend_state(ledger, state)
     try:
         access = x_client.fetch_access_token(state.request_token, verifier=verifier)
@@ -373,8 +376,9 @@ def _retire_old_name(
             moved_to=account.screen_name,
         )
     except StoreUnavailable:
-        # Both secrets hold working keys for the same account; the next sweep or re-onboarding
-        # tidies up. Never fail the owner's page for it.
+        # The old name may still be live (its value a tombstone, or still the same keys);
+        # the account's next onboarding finds it by user id and retires it again. Never fail
+        # the owner's page for it.
         log.warning("could not retire @%s after its move", previous.screen_name)
 
 
@@ -406,10 +410,11 @@ def _give_back_state(ledger: InviteLedger, state: OnboardingState) -> None:
         log.warning("invite %s: could not give the callback's state back", state.invite_id)
 
 
-def _refuse_without_time_to_save() -> None:
-    """Claim the invite only if the save, and the release should it fail, fit the request."""
+def _refuse_without_time_to_save(*, plus: float = 0.0) -> None:
+    """Claim the invite only if the save, and the release should it fail, fit the request
+    (and, before X is asked, with time for X's answer too)."""
     deadline = current_deadline()
-    if deadline is None or deadline.remaining() >= CLAIM_SAVE_RELEASE_SECONDS:
+    if deadline is None or deadline.remaining() >= CLAIM_SAVE_RELEASE_SECONDS + plus:
         return
     log.warning("not claiming: %.2fs left, too little to save and release", deadline.remaining())
     raise StoreUnavailable(

@@ -210,3 +210,31 @@ def test_a_callback_state_is_spent_once_and_can_be_given_back(
 
     assert (first, replayed, other_tab, after_x_was_down) == (True, False, True, True)
     assert ledger.spend_state("nobody-here", oauth_token="rt-1", now=NOW) is False
+
+
+def test_a_spent_state_whose_answer_was_lost_is_still_ours_on_the_retry(
+    ledger: DynamoDBInviteLedger, dynamodb: Any
+) -> None:
+    # The first attempt reaches DynamoDB and is applied; only its answer is lost, so botocore
+    # sends it again, and the condition now fails: the nonce tells that the note is ours.
+    ledger.record(pending())
+    applied: list[bool] = []
+
+    def first_attempt_applied(params: Any, **_: Any) -> None:
+        if not applied:
+            applied.append(True)
+            dynamodb.update_item(**{k: v for k, v in params.items() if k != "ReturnValues"})
+
+    dynamodb.meta.events.register(
+        "provide-client-params.dynamodb.UpdateItem", first_attempt_applied
+    )
+    try:
+        spent = ledger.spend_state("inv-0001", oauth_token="rt-1", now=NOW)
+    finally:
+        dynamodb.meta.events.unregister(
+            "provide-client-params.dynamodb.UpdateItem", first_attempt_applied
+        )
+
+    assert applied == [True]
+    assert spent is True
+    assert ledger.spend_state("inv-0001", oauth_token="rt-1", now=NOW) is False

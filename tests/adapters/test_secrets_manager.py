@@ -217,3 +217,39 @@ def test_the_same_user_reconnecting_keeps_the_old_token_as_awsprevious(
     store.save_account(account(token="at-2"))
 
     assert _staged(aws, "hellobot") == ["at-2", "at-1"]
+
+
+def test_a_legacy_secret_without_the_user_id_tag_still_passes_no_tokens_on(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
+    store.save_account(account("FreedName", token="old-bots-token"))
+    aws.untag_resource(SecretId="twitter-bots/accounts/freedname", TagKeys=["birdhouse:user_id"])
+    store.schedule_deletion("FreedName", recovery_window_days=7)
+
+    store.save_account(replace(account("FreedName", token="newcomers-token"), user_id="99"))
+
+    assert _staged(aws, "freedname") == ["newcomers-token", "no tokens"]
+
+
+def test_a_save_that_fails_after_restoring_a_deleted_secret_deletes_it_again(
+    store: SecretsManagerAccountStore, aws: Any
+) -> None:
+    store.save_account(account("FreedName", token="old-bots-token"))
+    store.schedule_deletion("FreedName", recovery_window_days=7)
+    # Create is refused (scheduled for deletion), describe and restore reach moto; the put fails.
+    real = aws.put_secret_value
+
+    def failing_put(**_: Any) -> Any:
+        raise aws.exceptions.InternalServiceError(
+            {"Error": {"Code": "InternalServiceError", "Message": "boom"}}, "PutSecretValue"
+        )
+
+    aws.put_secret_value = failing_put
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.save_account(replace(account("FreedName", token="newcomers-token"), user_id="9"))
+    finally:
+        aws.put_secret_value = real
+
+    assert "DeletedDate" in aws.describe_secret(SecretId="twitter-bots/accounts/freedname")
+    assert store.get_account("FreedName") is None

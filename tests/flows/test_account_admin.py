@@ -10,6 +10,7 @@ from app.core.app_secret import AppSecret
 from app.core.errors import (
     AccountNotFound,
     AppKeysRejected,
+    LedgerUnavailable,
     RestoreRefused,
     XRejected,
     XTokenRevoked,
@@ -351,3 +352,17 @@ def test_a_renamed_accounts_retired_secret_is_not_restored(
             x_client=x,
             app_secret=APP_SECRET,
         )
+
+
+def test_a_delete_whose_invites_cannot_be_withdrawn_deletes_nothing_and_can_be_repeated(
+    x: FakeX, store: InMemoryAccountStore
+) -> None:
+    ledger = InMemoryInviteLedger()
+    ledger.unavailable = True
+
+    with pytest.raises(LedgerUnavailable):
+        _remove(x, store, ledger)
+
+    assert store.get_account("HelloBot") is not None
+    ledger.unavailable = False
+    assert _remove(x, store, ledger).screen_name == "HelloBot"

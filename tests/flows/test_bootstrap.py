@@ -176,3 +176,23 @@ def test_offline_skips_the_proof(x: FakeX) -> None:
 
     assert stored(source)["consumer_key"] == NEW_KEY
     assert x.calls == []
+
+
+def test_rotating_never_carries_a_short_key_the_service_would_refuse(x: FakeX) -> None:
+    source = InMemoryAppSecret(
+        {
+            "consumer_key": NEW_KEY,
+            "consumer_secret": NEW_SECRET,
+            "admin_token": "short",
+            "signing_key": "short-too",
+            "previous_signing_keys": ["tiny", "a-good-previous-key-0123456789"],
+        }
+    )
+
+    kept = bootstrap(source, x)
+    rotated = bootstrap(source, x, rotate=True)
+
+    assert kept.admin_token is not None  # the short token was not kept: a new one was made
+    assert rotated.admin_token is not None
+    assert all(len(key) >= 16 for key in stored(source)["previous_signing_keys"])
+    assert "short-too" not in stored(source)["previous_signing_keys"]

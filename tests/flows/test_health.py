@@ -553,3 +553,15 @@ def test_an_account_deleted_since_the_listing_is_skipped(
     )
 
     assert (report.accounts, report.checked, report.checked_names) == (2, 1, ["Bravo"])
+
+
+def test_no_reinvite_for_an_account_deleted_while_it_was_checked(
+    x: FakeX, store: InMemoryAccountStore, events: RecordedEvents, ledger: InMemoryInviteLedger
+) -> None:
+    account = connect(x, store, "GoneBot")
+    recorder = Recorder(store=store, events=events, ledger=ledger, signing_keys=(SIGNING_KEY,))
+    store.schedule_deletion("GoneBot", recovery_window_days=7)  # the operator's delete
+
+    recorder.record(revoked(account), previous_status="ok")
+
+    assert ledger.records == {}

@@ -6,6 +6,7 @@ sent fewer than it should (a schema that lost its operations, a generator that s
 """
 
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -39,10 +40,28 @@ def total() -> int | None:
     return sum(counts) if counts else None
 
 
+def _partial(config: pytest.Config) -> bool:
+    """A run of some fuzz cases only (-k, --lf, a node id): the floor is for the whole set."""
+    option = config.option
+    return bool(
+        getattr(option, "keyword", "")
+        or getattr(option, "lf", False)
+        or getattr(option, "deselect", None)
+        or any("::" in str(arg) for arg in config.args)
+    )
+
+
+def _remove_tally() -> None:
+    directory = os.environ.get(_DIRECTORY)
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def check(session: pytest.Session) -> None:
-    if is_worker(session.config):
+    if is_worker(session.config) or _partial(session.config):
         return
     sent = total()
+    _remove_tally()
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if sent is None:
         return  # the fuzz tests were not selected
