@@ -332,7 +332,8 @@ def test_x_failing_the_token_exchange_stores_nothing(
 def test_x_too_slow_for_the_token_exchange_gets_504(
     birdhouse: XStandin, browser: LambdaBrowser, aws: Any, use_settings: Callable[..., Settings]
 ) -> None:
-    use_settings(x_timeout_seconds=0.3)
+    # Long enough for the request token on a loaded machine; short of the slow fault's 2 s.
+    use_settings(x_timeout_seconds=1.0)
     birdhouse.fail_next("access_token", Fault(status=200, delay_seconds=2))
 
     page = connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
