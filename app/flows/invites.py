@@ -66,7 +66,7 @@ def create_invite(
     # Microseconds kept: "newest first" must hold for invites made within one second.
     created_at = now or datetime.now(UTC)
     record = InviteRecord(
-        id=secrets.token_urlsafe(9),
+        id=new_invite_id(),
         status=InviteStatus.PENDING,
         created_at=created_at,
         expires_at=(created_at + lifetime).replace(microsecond=0),
@@ -77,6 +77,15 @@ def create_invite(
     ledger.record(record)
     log.info("invite %s recorded for %s", record.id, _describe(screen_name))
     return NewInvite(record=record, token=sign_invite(record, signing_key=signing_key))
+
+
+def new_invite_id() -> str:
+    """12 URL-safe characters, never starting with '-': a command line would read that as an
+    option (`python -m app invites revoke -Bq…`)."""
+    while True:
+        invite_id = secrets.token_urlsafe(9)
+        if not invite_id.startswith("-"):
+            return invite_id
 
 
 def sign_invite(record: InviteRecord, *, signing_key: SigningKeys) -> str:

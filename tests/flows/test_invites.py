@@ -19,6 +19,7 @@ from app.flows.invites import (
     NewInvite,
     create_invite,
     list_invites,
+    new_invite_id,
     open_invite,
     read_invite_id,
     withdraw_invite,
@@ -137,3 +138,12 @@ def test_the_list_is_newest_first_with_expired_ones_marked(ledger: InMemoryInvit
     assert [r.id for r in records] == [new.record.id, old.record.id]
     assert [r.status for r in records] == [InviteStatus.PENDING, InviteStatus.EXPIRED]
     assert list_invites(ledger=ledger, status=InviteStatus.EXPIRED, now=NOW)[0].id == old.record.id
+
+
+def test_an_invite_id_never_starts_like_a_command_line_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn = iter(["-BqC6cPq5GbO", "BqC6cPq5GbO-"])
+    monkeypatch.setattr("app.flows.invites.secrets.token_urlsafe", lambda _n: next(drawn))
+
+    assert new_invite_id() == "BqC6cPq5GbO-"
