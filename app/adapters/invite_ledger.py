@@ -200,16 +200,7 @@ class DynamoDBInviteLedger:
                 names={"#state": attribute},
                 values={":nonce": _s(nonce)},
             )
-            if spent is not None:
-                return True
-            item = self._client.get_item(
-                TableName=self._table,
-                Key=_key(invite_id),
-                ConsistentRead=True,
-                ProjectionExpression="#state",
-                ExpressionAttributeNames={"#state": attribute},
-            ).get("Item", {})
-        return bool(item.get(attribute, {}).get("S") == nonce)
+            return spent is not None or self._text(invite_id, attribute) == nonce
 
     def return_state(self, invite_id: str, *, oauth_token: str) -> None:
         """X did not take the verifier (down, slow, rate-limited): the state may be used again."""
@@ -241,16 +232,21 @@ class DynamoDBInviteLedger:
                     ":user": _s(user_id),
                 },
             )
-            if claimed is None and self._claimed_by(invite_id) != claim_id:
+            if claimed is None and self._text(invite_id, "claim_id") != claim_id:
                 raise self._unclaimable(invite_id)
             # Otherwise ours: a first try that went through and only lost its answer included.
 
-    def _claimed_by(self, invite_id: str) -> str | None:
+    def _text(self, invite_id: str, attribute: str) -> str | None:
+        """One text attribute of the record, read consistently: was our write applied?"""
         answer = self._client.get_item(
-            TableName=self._table, Key=_key(invite_id), ConsistentRead=True
+            TableName=self._table,
+            Key=_key(invite_id),
+            ConsistentRead=True,
+            ProjectionExpression="#attribute",
+            ExpressionAttributeNames={"#attribute": attribute},
         )
-        claim = answer.get("Item", {}).get("claim_id", {})
-        return str(claim["S"]) if "S" in claim else None
+        value = answer.get("Item", {}).get(attribute, {})
+        return str(value["S"]) if "S" in value else None
 
     def release(self, invite_id: str, *, claim_id: str) -> None:
         """Undo our own claim (the account could not be stored): the link works again."""

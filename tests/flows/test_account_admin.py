@@ -55,6 +55,33 @@ def store(x: FakeX) -> InMemoryAccountStore:
     return store
 
 
+def _remove(x: FakeX, store: InMemoryAccountStore, ledger: InMemoryInviteLedger) -> Any:
+    return account_admin.remove_account(
+        events=RecordedEvents(),
+        screen_name="HelloBot",
+        store=store,
+        x_client=x,
+        ledger=ledger,
+        recovery_window_days=7,
+    )
+
+
+def _restore(
+    x: FakeX,
+    store: InMemoryAccountStore,
+    screen_name: str = "HelloBot",
+    *,
+    app_secret: AppSecret = APP_SECRET,
+) -> Any:
+    return account_admin.restore_account(
+        events=RecordedEvents(),
+        screen_name=screen_name,
+        store=store,
+        x_client=x,
+        app_secret=app_secret,
+    )
+
+
 def test_verify_says_the_token_works(x: FakeX, store: InMemoryAccountStore) -> None:
     result = account_admin.verify_account(screen_name="hellobot", store=store, x_client=x)
 
@@ -100,14 +127,7 @@ def test_test_tweets_are_unique_by_default(x: FakeX, store: InMemoryAccountStore
 def test_removal_revokes_at_x_then_schedules_deletion(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
-    removal = account_admin.remove_account(
-        ledger=InMemoryInviteLedger(),
-        events=RecordedEvents(),
-        screen_name="HelloBot",
-        store=store,
-        x_client=x,
-        recovery_window_days=7,
-    )
+    removal = _remove(x, store, InMemoryInviteLedger())
 
     assert removal.revoked_at_x
     assert x.account("HelloBot").access_token is None
@@ -118,14 +138,7 @@ def test_removal_revokes_at_x_then_schedules_deletion(
 def test_removal_still_deletes_when_x_is_down(x: FakeX, store: InMemoryAccountStore) -> None:
     x.fail_next("invalidate_token", XUnavailable("X could not be reached."))
 
-    removal = account_admin.remove_account(
-        ledger=InMemoryInviteLedger(),
-        events=RecordedEvents(),
-        screen_name="HelloBot",
-        store=store,
-        x_client=x,
-        recovery_window_days=7,
-    )
+    removal = _remove(x, store, InMemoryInviteLedger())
 
     assert not removal.revoked_at_x
     assert removal.x_detail is not None
@@ -134,22 +147,9 @@ def test_removal_still_deletes_when_x_is_down(x: FakeX, store: InMemoryAccountSt
 
 
 def test_restore_brings_a_deleted_account_back(x: FakeX, store: InMemoryAccountStore) -> None:
-    account_admin.remove_account(
-        ledger=InMemoryInviteLedger(),
-        events=RecordedEvents(),
-        screen_name="HelloBot",
-        store=store,
-        x_client=x,
-        recovery_window_days=7,
-    )
+    _remove(x, store, InMemoryInviteLedger())
 
-    restored = account_admin.restore_account(
-        app_secret=APP_SECRET,
-        events=RecordedEvents(),
-        screen_name="hellobot",
-        store=store,
-        x_client=x,
-    )
+    restored = _restore(x, store, "hellobot")
 
     assert restored.screen_name == "HelloBot"
     # Deleting revoked the token at X; the restore says so instead of coming back silently.
@@ -161,44 +161,18 @@ def test_restore_of_an_account_whose_token_still_works(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
     x.fail_next("invalidate_token", XUnavailable("X could not be reached."))
-    account_admin.remove_account(
-        ledger=InMemoryInviteLedger(),
-        events=RecordedEvents(),
-        screen_name="HelloBot",
-        store=store,
-        x_client=x,
-        recovery_window_days=7,
-    )
+    _remove(x, store, InMemoryInviteLedger())
 
-    restored = account_admin.restore_account(
-        app_secret=APP_SECRET,
-        events=RecordedEvents(),
-        screen_name="HelloBot",
-        store=store,
-        x_client=x,
-    )
+    restored = _restore(x, store, "HelloBot")
 
     assert restored.token_works is True
 
 
 def test_restore_when_x_cannot_be_asked(x: FakeX, store: InMemoryAccountStore) -> None:
-    account_admin.remove_account(
-        ledger=InMemoryInviteLedger(),
-        events=RecordedEvents(),
-        screen_name="HelloBot",
-        store=store,
-        x_client=x,
-        recovery_window_days=7,
-    )
+    _remove(x, store, InMemoryInviteLedger())
     x.fail_next("users_me", XUnavailable("X could not be reached."))
 
-    restored = account_admin.restore_account(
-        app_secret=APP_SECRET,
-        events=RecordedEvents(),
-        screen_name="HelloBot",
-        store=store,
-        x_client=x,
-    )
+    restored = _restore(x, store, "HelloBot")
 
     assert restored.token_works is None
     assert "POST /accounts/HelloBot/verify" in restored.detail
@@ -224,17 +198,6 @@ def test_deleted_accounts_are_listed_with_their_deletion_date(
 
 
 # --- security round 3 -------------------------------------------------------------------
-
-
-def _remove(x: FakeX, store: InMemoryAccountStore, ledger: InMemoryInviteLedger) -> Any:
-    return account_admin.remove_account(
-        events=RecordedEvents(),
-        screen_name="HelloBot",
-        store=store,
-        x_client=x,
-        ledger=ledger,
-        recovery_window_days=7,
-    )
 
 
 def test_deleting_an_account_withdraws_the_invites_that_would_reconnect_it(
@@ -276,13 +239,7 @@ def test_restore_is_refused_while_the_same_x_user_lives_under_another_name(
     store.save_account(replace(account, screen_name="NewName"))  # reconnected, renamed
 
     with pytest.raises(RestoreRefused, match="@NewName"):
-        account_admin.restore_account(
-            events=RecordedEvents(),
-            screen_name="HelloBot",
-            store=store,
-            x_client=x,
-            app_secret=APP_SECRET,
-        )
+        _restore(x, store, "HelloBot")
 
     assert store.get_account("HelloBot") is None
 
@@ -294,13 +251,7 @@ def test_a_restored_account_gets_the_current_consumer_keys_and_its_found_status(
     _remove(x, store, InMemoryInviteLedger())
     rotated = replace(APP_SECRET, consumer_key="ck-after-rotation", consumer_secret="cs-after")
 
-    restored = account_admin.restore_account(
-        events=RecordedEvents(),
-        screen_name="HelloBot",
-        store=store,
-        x_client=x,
-        app_secret=rotated,
-    )
+    restored = _restore(x, store, app_secret=rotated)
 
     assert restored.token_works is True
     account = store.live["hellobot"]
@@ -313,13 +264,7 @@ def test_a_restore_that_finds_the_token_dead_records_it(
 ) -> None:
     _remove(x, store, InMemoryInviteLedger())  # revokes the token at X
 
-    restored = account_admin.restore_account(
-        events=RecordedEvents(),
-        screen_name="HelloBot",
-        store=store,
-        x_client=x,
-        app_secret=APP_SECRET,
-    )
+    restored = _restore(x, store, "HelloBot")
 
     assert restored.token_works is False
     assert store.checks["hellobot"][0] == "revoked"
@@ -345,13 +290,7 @@ def test_a_renamed_accounts_retired_secret_is_not_restored(
     store.live.pop("newname")  # even once the new name's secret is gone
 
     with pytest.raises(RestoreRefused, match="moved to @NewName"):
-        account_admin.restore_account(
-            events=RecordedEvents(),
-            screen_name="HelloBot",
-            store=store,
-            x_client=x,
-            app_secret=APP_SECRET,
-        )
+        _restore(x, store, "HelloBot")
 
 
 def test_a_delete_whose_invites_cannot_be_withdrawn_deletes_nothing_and_can_be_repeated(

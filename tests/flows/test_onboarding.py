@@ -20,7 +20,12 @@ from app.core.errors import (
 )
 from app.core.invites import InviteStatus
 from app.flows.invites import create_invite, read_invite_id
-from app.flows.onboarding import complete_onboarding, start_onboarding
+from app.flows.onboarding import (
+    ConnectedAccount,
+    OnboardingState,
+    complete_onboarding,
+    start_onboarding,
+)
 from tests.support.constants import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET, SIGNING_KEY
 from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger, RecordedEvents
 
@@ -379,15 +384,10 @@ def test_an_expiry_no_calendar_holds_is_an_invalid_link_not_a_500() -> None:
         read_invite_id(forged, signing_key=SIGNING_KEY)
 
 
-def test_no_claim_without_time_to_save_and_release(x: FakeX, store: InMemoryAccountStore) -> None:
-    ledger = InMemoryInviteLedger()
-    token = create_invite(
-        ledger=ledger,
-        store=store,
-        signing_key=SIGNING_KEY,
-        screen_name=None,
-        lifetime=timedelta(hours=1),
-    ).token
+def authorized(
+    x: FakeX, *, ledger: InMemoryInviteLedger, token: str, log_in_as: str = "HelloBot"
+) -> tuple[OnboardingState, str]:
+    """The link opened and approved at X: the callback's state and verifier."""
     start = start_onboarding(
         invite_token=token,
         app_secret=APP_SECRET,
@@ -395,21 +395,47 @@ def test_no_claim_without_time_to_save_and_release(x: FakeX, store: InMemoryAcco
         ledger=ledger,
         callback_url="https://b.example/callback",
     )
-    verifier = x.approve(start.state.oauth_token, screen_name="HelloBot")
+    return start.state, x.approve(start.state.oauth_token, screen_name=log_in_as)
+
+
+def callback(
+    x: FakeX,
+    store: InMemoryAccountStore,
+    *,
+    ledger: InMemoryInviteLedger,
+    state: OnboardingState,
+    verifier: str,
+) -> ConnectedAccount:
+    return complete_onboarding(
+        events=RecordedEvents(),
+        state=state,
+        verifier=verifier,
+        app_secret=APP_SECRET,
+        x_client=x,
+        store=store,
+        ledger=ledger,
+    )
+
+
+def own_invite(ledger: InMemoryInviteLedger, store: InMemoryAccountStore) -> str:
+    return create_invite(
+        ledger=ledger,
+        store=store,
+        signing_key=SIGNING_KEY,
+        screen_name=None,
+        lifetime=timedelta(hours=1),
+    ).token
+
+
+def test_no_claim_without_time_to_save_and_release(x: FakeX, store: InMemoryAccountStore) -> None:
+    ledger = InMemoryInviteLedger()
+    state, verifier = authorized(x, ledger=ledger, token=own_invite(ledger, store))
 
     with (
         deadline_scope(Deadline.after(CLAIM_SAVE_RELEASE_SECONDS - 0.5)),
         pytest.raises(StoreUnavailable, match="your link still works"),
     ):
-        complete_onboarding(
-            events=RecordedEvents(),
-            state=start.state,
-            verifier=verifier,
-            app_secret=APP_SECRET,
-            x_client=x,
-            store=store,
-            ledger=ledger,
-        )
+        callback(x, store, ledger=ledger, state=state, verifier=verifier)
 
     assert [r.status for r in ledger.records.values()] == [InviteStatus.PENDING]
 
@@ -418,34 +444,12 @@ def test_a_failed_save_whose_release_fails_too_says_the_link_may_be_used_up(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
     ledger = InMemoryInviteLedger()
-    token = create_invite(
-        ledger=ledger,
-        store=store,
-        signing_key=SIGNING_KEY,
-        screen_name=None,
-        lifetime=timedelta(hours=1),
-    ).token
-    start = start_onboarding(
-        invite_token=token,
-        app_secret=APP_SECRET,
-        x_client=x,
-        ledger=ledger,
-        callback_url="https://b.example/callback",
-    )
-    verifier = x.approve(start.state.oauth_token, screen_name="HelloBot")
+    state, verifier = authorized(x, ledger=ledger, token=own_invite(ledger, store))
     store.writes_fail = True
     ledger.releases_fail = True
 
     with pytest.raises(StoreUnavailable) as refused:
-        complete_onboarding(
-            events=RecordedEvents(),
-            state=start.state,
-            verifier=verifier,
-            app_secret=APP_SECRET,
-            x_client=x,
-            store=store,
-            ledger=ledger,
-        )
+        callback(x, store, ledger=ledger, state=state, verifier=verifier)
 
     assert refused.value.hint is not None
     assert "safe" not in refused.value.hint
@@ -455,32 +459,14 @@ def test_a_failed_save_whose_release_fails_too_says_the_link_may_be_used_up(
 def test_a_replayed_callback_is_refused_before_x_is_asked_again(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
-    start = start_onboarding(
-        invite_token=invite_for("HelloBot"),
-        app_secret=APP_SECRET,
-        x_client=x,
-        ledger=LEDGER,
-        callback_url="https://b.example/callback",
-    )
     # A verifier X will not take (the owner's first callback spent it, say).
-    x.approve(start.state.oauth_token, screen_name="HelloBot")
-
-    def callback() -> None:
-        complete_onboarding(
-            events=RecordedEvents(),
-            state=start.state,
-            verifier="not-the-verifier",
-            app_secret=APP_SECRET,
-            x_client=x,
-            store=store,
-            ledger=LEDGER,
-        )
+    state, _verifier = authorized(x, ledger=LEDGER, token=invite_for("HelloBot"))
 
     with pytest.raises(OnboardingSessionError):
-        callback()
+        callback(x, store, ledger=LEDGER, state=state, verifier="not-the-verifier")
     for _ in range(5):
         with pytest.raises(OnboardingSessionError, match="already sent back"):
-            callback()
+            callback(x, store, ledger=LEDGER, state=state, verifier="not-the-verifier")
 
     assert x.calls.count("access_token") == 1
 
@@ -488,28 +474,10 @@ def test_a_replayed_callback_is_refused_before_x_is_asked_again(
 def test_when_x_is_down_at_the_exchange_the_same_callback_can_be_tried_again(
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
-    start = start_onboarding(
-        invite_token=invite_for("HelloBot"),
-        app_secret=APP_SECRET,
-        x_client=x,
-        ledger=LEDGER,
-        callback_url="https://b.example/callback",
-    )
-    verifier = x.approve(start.state.oauth_token, screen_name="HelloBot")
+    state, verifier = authorized(x, ledger=LEDGER, token=invite_for("HelloBot"))
     x.fail_next("access_token", XUnavailable("X answered /oauth/access_token with 503."))
 
-    def callback() -> object:
-        return complete_onboarding(
-            events=RecordedEvents(),
-            state=start.state,
-            verifier=verifier,
-            app_secret=APP_SECRET,
-            x_client=x,
-            store=store,
-            ledger=LEDGER,
-        )
-
     with pytest.raises(XUnavailable):
-        callback()
-    assert callback() is not None
+        callback(x, store, ledger=LEDGER, state=state, verifier=verifier)
+    assert callback(x, store, ledger=LEDGER, state=state, verifier=verifier) is not None
     assert store.get_account("HelloBot") is not None
