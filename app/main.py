@@ -2,38 +2,19 @@
 
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.models import Schema
-from fastapi.responses import JSONResponse
 from mangum import Mangum
 
 from app import __version__
-from app.core.errors import BirdhouseError, NotAuthenticated, TooManyAttempts, XRateLimited
 from app.logging_setup import configure_logging
+from app.web import json_errors
 from app.web.deps import require_trusted_host, start_request_deadline
-from app.web.error_responses import ErrorBody
+from app.web.error_responses import ERROR_BODY_SCHEMA_REF
 from app.web.routes import accounts, console, docs, health, home, invites, onboarding
 from app.web.security_headers import SecurityHeaders
 from app.web.startup import report_setup_problem
-
-
-def _json_error(_request: Request, exc: Exception) -> JSONResponse:
-    """Every BirdhouseError outside the browser routes: {"detail", "code"} and its status."""
-    assert isinstance(exc, BirdhouseError)
-    headers = {}
-    if isinstance(exc, NotAuthenticated):
-        headers["WWW-Authenticate"] = "Bearer"
-    extra: dict[str, bool] = {}
-    if isinstance(exc, XRateLimited | TooManyAttempts):
-        headers["Retry-After"] = str(exc.retry_after_seconds)
-    if isinstance(exc, XRateLimited):
-        extra["retry_pointless_today"] = exc.retry_pointless_today
-    body = ErrorBody(detail=exc.message, code=exc.code, **extra)
-    content = body.model_dump()
-    if content["retry_pointless_today"] is None:
-        del content["retry_pointless_today"]  # only X's 429 says it
-    return JSONResponse(content, status_code=exc.status_code, headers=headers)
 
 
 def create_app() -> FastAPI:
@@ -61,32 +42,53 @@ def create_app() -> FastAPI:
     guards = [Depends(start_request_deadline), Depends(require_trusted_host)]
     for router in (home.router, invites.router, accounts.router, onboarding.router):
         app.include_router(router, dependencies=guards)
-    app.add_exception_handler(BirdhouseError, _json_error)
+    json_errors.install(app)
     _document_error_body(app)
     app.add_middleware(SecurityHeaders)
     return app
 
 
 def _document_error_body(app: FastAPI) -> None:
-    """Put ErrorBody, which the routes' error responses refer to, into the OpenAPI schema."""
+    """Put ErrorBody, which the routes' error responses refer to, into the OpenAPI schema, and
+    make FastAPI's own 422 answers refer to it too (that is what they answer)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            components = generate().setdefault("components", {})
-            # Encoded and ordered as FastAPI does the models it finds itself.
-            error_body = Schema(**ErrorBody.model_json_schema(mode="serialization"))
-            components["schemas"] = dict(
-                sorted(
-                    {
-                        **components.get("schemas", {}),
-                        "ErrorBody": jsonable_encoder(error_body, by_alias=True, exclude_none=True),
-                    }.items()
-                )
-            )
+            document = generate()
+            components = document.setdefault("components", {})
+            schemas = {
+                name: schema
+                for name, schema in components.get("schemas", {}).items()
+                if name not in _FASTAPI_VALIDATION_SCHEMAS
+            }
+            for name, schema in json_errors.error_body_schemas().items():
+                # Encoded and ordered as FastAPI does the models it finds itself.
+                schemas[name] = jsonable_encoder(Schema(**schema), by_alias=True, exclude_none=True)
+            components["schemas"] = dict(sorted(schemas.items()))
+            for operation in _operations(document):
+                invalid = operation.get("responses", {}).get("422")
+                if invalid is not None:
+                    invalid["description"] = "Invalid request: each field under `errors`"
+                    invalid["content"] = {
+                        "application/json": {"schema": {"$ref": ERROR_BODY_SCHEMA_REF}}
+                    }
         return app.openapi_schema  # type: ignore[return-value]  # set by generate()
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# What FastAPI documents its 422 with; Birdhouse answers ErrorBody instead.
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        operation
+        for path_item in document.get("paths", {}).values()
+        for operation in path_item.values()
+        if isinstance(operation, dict)
+    ]
 
 
 app = create_app()

@@ -6,8 +6,8 @@ class BirdhouseError(Exception):
 
     status_code = 500
     title = "Something went wrong"
-    # A stable, machine-readable name for API clients; None where the status says enough.
-    code: str | None = None
+    # A stable, machine-readable name for API clients (the JSON body's `code`).
+    code = "internal_error"
     # Plain words above the title on a bot owner's page: what state they are in, never a status.
     badge = "Not connected"
     # What a bot owner's page says when this error reaches it as raised, without a hint: the
@@ -40,6 +40,7 @@ class AppSecretError(BirdhouseError):
     badge = "Setup problem"
     page_message = "It cannot take your authorization until it is fully set up."
     page_hint = "Tell the person who sent you the link; nothing you do here can fix it."
+    code = "app_secret_invalid"
 
 
 class AdminUnavailable(BirdhouseError):
@@ -59,10 +60,13 @@ class StoreUnavailable(BirdhouseError):
     page_message = "Birdhouse could not reach the place it keeps keys. Nothing was saved."
     page_hint = "Try again in a minute."
     retry_helps = True
+    code = "store_unavailable"
 
 
 class StoreOutOfTime(StoreUnavailable):
     """Secrets Manager was not asked: the request had no time left for an attempt."""
+
+    code = "out_of_time"
 
 
 class UntrustedHost(BirdhouseError):
@@ -78,6 +82,7 @@ class InvalidScreenName(BirdhouseError):
 
     status_code = 422
     title = "Invalid screen name"
+    code = "invalid_screen_name"
 
 
 class NotAuthenticated(BirdhouseError):
@@ -85,6 +90,7 @@ class NotAuthenticated(BirdhouseError):
 
     status_code = 401
     title = "Not authenticated"
+    code = "not_authenticated"
 
 
 class InvalidInvite(BirdhouseError):
@@ -93,6 +99,7 @@ class InvalidInvite(BirdhouseError):
     status_code = 400
     title = "This link is not valid"
     badge = "Link problem"
+    code = "invalid_invite"
 
 
 class ExpiredInvite(BirdhouseError):
@@ -101,6 +108,7 @@ class ExpiredInvite(BirdhouseError):
     status_code = 410
     title = "This link has expired"
     badge = "Link expired"
+    code = "invite_expired"
 
 
 class InviteAlreadyUsed(BirdhouseError):
@@ -190,6 +198,7 @@ class OnboardingSessionError(BirdhouseError):
 
     status_code = 400
     title = "This authorization can't be completed"
+    code = "onboarding_session_invalid"
 
 
 class RestoreRefused(BirdhouseError):
@@ -205,6 +214,7 @@ class AccountMismatch(BirdhouseError):
 
     status_code = 403
     title = "Wrong account"
+    code = "account_mismatch"
 
 
 class XError(BirdhouseError):
@@ -214,6 +224,7 @@ class XError(BirdhouseError):
     title = "X could not be reached"
     page_message = "Birdhouse could not get through to X just now. Nothing was saved."
     page_hint = "Try again in a minute."
+    code = "x_error"
 
 
 class XUnavailable(XError):
@@ -221,6 +232,7 @@ class XUnavailable(XError):
 
     badge = "Try again shortly"
     retry_helps = True
+    code = "x_unavailable"
 
 
 class XTimeout(XError):
@@ -231,6 +243,7 @@ class XTimeout(XError):
     badge = "Try again shortly"
     page_message = "X is slow to answer right now. Nothing was saved."
     retry_helps = True
+    code = "x_timeout"
 
 
 class XBadResponse(XError):
@@ -238,6 +251,7 @@ class XBadResponse(XError):
 
     title = "X sent an unexpected answer"
     page_message = "Birdhouse could not use what X sent back. Nothing was saved."
+    code = "x_bad_response"
 
 
 class XRejected(XError):

@@ -2,14 +2,29 @@
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+
+class FieldError(BaseModel):
+    """One invalid part of a request (422): where, why, and pydantic's name for the kind."""
+
+    loc: list[str | int] = Field(description='Where: ["body", "screen_name"], ["path", "name"]')
+    msg: str
+    type: str = Field(description="pydantic's error type, e.g. extra_forbidden, string_too_long")
 
 
 class ErrorBody(BaseModel):
-    detail: str
-    code: str | None = None
+    """Every JSON error Birdhouse answers, whatever its status."""
+
+    detail: str = Field(description="What went wrong and what to do, in words")
+    code: str = Field(description="A stable name for the error, e.g. account_not_found")
     # On 429 from X: true when a 24-hour cap is spent, so retrying before Retry-After is futile.
-    retry_pointless_today: bool | None = None
+    retry_pointless_today: bool | None = Field(
+        default=None, description="Only on 429 from X: a 24-hour cap is spent"
+    )
+    errors: list[FieldError] | None = Field(
+        default=None, description="Only on 422 (code invalid_request): each invalid field"
+    )
 
 
 # A reference, not {"model": ErrorBody}: FastAPI builds a pydantic adapter for each route and

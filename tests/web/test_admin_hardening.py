@@ -35,7 +35,7 @@ def test_unknown_body_fields_are_refused_naming_the_field(
     answer = api.call("POST", path, body)
 
     assert answer.status == 422
-    (error,) = answer.json["detail"]
+    (error,) = answer.json["errors"]
     assert error["type"] == "extra_forbidden"
     assert error["loc"] == ["body", field]
 

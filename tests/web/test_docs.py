@@ -94,7 +94,7 @@ def test_docs_are_off_in_lambda_by_default(
     page = browser.open(f"{browser.front_door.base_url}{path}")
 
     assert page.status == 404
-    assert json.loads(page.body) == {"detail": "Not Found"}
+    assert json.loads(page.body) == {"detail": "Not Found", "code": "not_found"}
 
 
 def test_docs_enabled_turns_them_on_in_lambda(

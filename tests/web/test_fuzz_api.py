@@ -1,8 +1,8 @@
 """Property-based fuzzing of the whole HTTP surface, generated from the app's own OpenAPI schema.
 
 Every operation, with and without a valid admin token, against moto and the signature-verifying
-X stand-in: never a 5xx, and every answer is one the schema declares, in its declared content
-type and shape.
+X stand-in: never a 5xx, every answer is one the schema declares, in its declared content type
+and shape, and every JSON error (a 404 or 405 the schema cannot declare included) is ErrorBody.
 """
 
 from collections.abc import Iterator
@@ -24,6 +24,7 @@ from app.sandbox.x_standin import XStandin
 from birdhouse_client.layout import AccountSecret
 from tests.support import fuzz_tally
 from tests.support.constants import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET
+from tests.support.error_shape import assert_error_body
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -77,6 +78,15 @@ def test_fuzz_with_the_admin_token(case: Any, fuzz_world: XStandin) -> None:
     requests_sent["with token"] += 1
 
     case.validate_response(response, checks=CHECKS)
+    check_error_shape(response)
+
+
+def check_error_shape(response: Any) -> None:
+    """Whatever answered with a JSON error, it is ErrorBody: {"detail", "code"} and no more."""
+    if response.status_code >= 400 and response.headers.get("content-type", [""])[0].startswith(
+        "application/json"
+    ):
+        assert_error_body(response.json())
 
 
 @schema.parametrize()
@@ -88,6 +98,7 @@ def test_fuzz_without_a_token(case: Any, fuzz_world: XStandin) -> None:
     requests_sent["without token"] += 1
 
     case.validate_response(response, checks=CHECKS)
+    check_error_shape(response)
     if case.operation.path not in ("/healthz", "/onboard", "/callback"):
         assert len(fuzz_world.calls) == x_calls_before
         # The coverage phase also tries methods the path lacks: those are 405. FastAPI decodes

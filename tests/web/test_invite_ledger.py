@@ -119,7 +119,7 @@ def test_a_note_longer_than_200_characters_is_refused(
     answer = AdminApi(browser).call("POST", "/invites", {"note": "x" * 201})
 
     assert answer.status == 422
-    assert answer.json["detail"][0]["loc"] == ["body", "note"]
+    assert answer.json["errors"][0]["loc"] == ["body", "note"]
 
 
 def test_one_link_starts_at_most_ten_authorizations_per_quarter_hour(

@@ -89,7 +89,9 @@ def test_invalid_invite_requests_get_422(
     status, _headers, answer = post_invite(browser, body)
 
     assert status == 422
-    assert isinstance(answer["detail"], list)  # FastAPI's shape, as the schema declares
+    assert answer["code"] == "invalid_request"
+    assert isinstance(answer["detail"], str)
+    assert isinstance(answer["errors"], list)  # each invalid field, as the schema declares
 
 
 @pytest.mark.parametrize(
