@@ -170,14 +170,16 @@ def test_invites_lists_then_withdraws(cli_env: dict[str, str], app_secret: None)
         ),
     ],
 )
-def test_invite_refuses_bad_input_in_one_line(
+def test_invite_refuses_bad_input_as_a_usage_error(
     cli_env: dict[str, str], app_secret: None, args: list[str], message: str
 ) -> None:
     result = run_cli(cli_env, *args)
 
-    assert result.returncode == 1
-    assert message in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: python -m app invite ")
+    *_usage, error = result.stderr.strip().splitlines()
+    assert error.startswith("python -m app invite: error: ")
+    assert message in error
 
 
 @pytest.mark.slow

@@ -51,13 +51,40 @@ def test_version(cli_env: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["nonsense"], ["delete"], ["delete", "HelloBot", "--recovery-window-days", "3"], []],
+    [
+        ["nonsense"],
+        ["delete"],
+        ["delete", "HelloBot", "--recovery-window-days", "3"],
+        [],
+        # Found by the command itself, after argparse: still a usage error.
+        ["invites", "revoke"],
+        ["bootstrap", "--revoke-links"],
+        ["invite"],  # no --base-url and no PUBLIC_BASE_URL
+        ["invite", "--base-url", "https://b.example.com", "--note", "x" * 201],
+        # Not a screen name, wherever a command takes one.
+        ["verify", "not a name"],
+        ["tweet", "@"],
+        ["creds", "toolongscreenname1"],
+        ["policy", "ok_name", "bad-name"],
+        ["pin", "--screen-name", "x y"],
+    ],
 )
 def test_usage_errors_exit_2(cli_env: dict[str, str], args: list[str]) -> None:
     result = run_cli(cli_env, *args)
 
     assert result.returncode == 2
     assert "usage: python -m app" in result.stderr
+    assert "birdhouse: " not in result.stderr  # argparse's words, not a failure's
+
+
+@pytest.mark.parametrize("args", [["--help"], ["invites", "--help"], ["verify", "--help"]])
+def test_help_lists_the_exit_statuses(cli_env: dict[str, str], args: list[str]) -> None:
+    result = run_cli(cli_env, *args)
+
+    assert result.returncode == 0
+    assert "exit status:" in result.stdout
+    for status in ("0  it worked", "1  it failed", "2  a usage error"):
+        assert status in result.stdout
 
 
 def test_an_unexpected_error_is_one_line_that_names_the_debug_switch(

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from app.cli.context import Context
-from app.cli.output import CommandError, fail
+from app.cli.output import CommandError, UsageError, fail
 from app.cli.parser import build_parser
 from app.core.errors import BirdhouseError
 from birdhouse_client import CredentialsError
@@ -33,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.run(args, Context())
         return result
+    except UsageError as exc:
+        args.command_parser.error(str(exc))  # usage and the message on stderr, exit 2
     except (BirdhouseError, CredentialsError, CommandError) as exc:
         fail(str(getattr(exc, "message", exc)))
     except ValidationError as exc:

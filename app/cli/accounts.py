@@ -8,7 +8,7 @@ import shlex
 
 from app.cli.context import Context
 from app.cli.output import Progress, fail, print_json, print_table
-from app.cli.parser import AddCommand
+from app.cli.parser import AddCommand, screen_name_argument
 from app.core.errors import BirdhouseError, XTokenRevoked
 from app.core.invites import invite_link
 from app.core.screen_names import validate_screen_name
@@ -30,7 +30,7 @@ def register(add_command: AddCommand) -> None:
     accounts.add_argument("--json", action="store_true", help="print JSON, as GET /accounts")
 
     creds = add_command("creds", _creds, "Print one account's keys for a bot job.")
-    creds.add_argument("screen_name")
+    creds.add_argument("screen_name", type=screen_name_argument)
     creds.add_argument("--format", choices=["json", "env"], default="json")
 
     verify = add_command(
@@ -39,7 +39,7 @@ def register(add_command: AddCommand) -> None:
         "Check accounts' tokens at X (GET /2/users/me); exit 1 if any fails.",
     )
     target = verify.add_mutually_exclusive_group(required=True)
-    target.add_argument("screen_name", nargs="?")
+    target.add_argument("screen_name", nargs="?", type=screen_name_argument)
     target.add_argument("--all", action="store_true", help="every onboarded account")
     verify.add_argument("--json", action="store_true", help="print one JSON document")
 
@@ -49,7 +49,7 @@ def register(add_command: AddCommand) -> None:
         "A leaked account token: revoke it at X, mark the secret (bot jobs get a clear error), "
         "and print a fresh single-use link for the account's owner.",
     )
-    reset.add_argument("screen_name")
+    reset.add_argument("screen_name", type=screen_name_argument)
     reset.add_argument(
         "--base-url", help="where browsers reach Birdhouse (default: PUBLIC_BASE_URL)"
     )
@@ -67,10 +67,12 @@ def register(add_command: AddCommand) -> None:
         _rename,
         "The account was renamed at X: move its secret to the new name (same X user).",
     )
-    rename.add_argument("screen_name", help="the name it is stored under")
+    rename.add_argument(
+        "screen_name", type=screen_name_argument, help="the name it is stored under"
+    )
 
     tweet = add_command("tweet", _tweet, "Post a test tweet as the account.")
-    tweet.add_argument("screen_name")
+    tweet.add_argument("screen_name", type=screen_name_argument)
     tweet.add_argument("--text", help="default: a unique 'Test post from Birdhouse' line")
 
     delete = add_command(
@@ -79,7 +81,7 @@ def register(add_command: AddCommand) -> None:
         "Revoke the account's token at X, then schedule its secret's deletion (like DELETE "
         "/accounts/NAME); exit 1 if X could not revoke it.",
     )
-    delete.add_argument("screen_name")
+    delete.add_argument("screen_name", type=screen_name_argument)
     delete.add_argument(
         "--recovery-window-days",
         type=int,
@@ -94,7 +96,7 @@ def register(add_command: AddCommand) -> None:
         "Undo a deletion within its recovery window, then check the token at X; exit 1 if X "
         "no longer accepts it (onboard the account again) or could not be asked.",
     )
-    restore.add_argument("screen_name")
+    restore.add_argument("screen_name", type=screen_name_argument)
 
 
 def _accounts(args: argparse.Namespace, ctx: Context) -> int:

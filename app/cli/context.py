@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from app import wiring
 from app.app_secret import clear_app_secret_cache
-from app.cli.output import CommandError
+from app.cli.output import UsageError
 from app.core.accounts import AccountStore
 from app.core.app_secret import AppSecret, AppSecretSource
 from app.core.events import EventPublisher
@@ -78,7 +78,7 @@ class Context:
         """Where browsers reach Birdhouse: --base-url, else PUBLIC_BASE_URL."""
         base_url = (given or self.settings.public_base_url or "").rstrip("/")
         if required and not base_url.startswith(("https://", "http://")):
-            raise CommandError(
+            raise UsageError(
                 "no base URL: pass --base-url or set PUBLIC_BASE_URL to where browsers reach "
                 "Birdhouse"
             )

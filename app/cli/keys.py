@@ -4,12 +4,11 @@ import argparse
 import json
 
 from app.cli.context import Context
-from app.cli.output import CommandError, Progress, ask
-from app.cli.parser import AddCommand
+from app.cli.output import CommandError, Progress, UsageError, ask
+from app.cli.parser import AddCommand, screen_name_argument
 from app.core.accounts import SaveOutcome
 from app.core.errors import KeysNotProven
 from app.core.invites import invite_link
-from app.core.screen_names import validate_screen_name
 from app.flows.bootstrap import bootstrap_app_secret
 from app.flows.rotation import AccountOutcome, Verdict, rotate_consumer_keys
 from app.iam_policy import bot_job_policy
@@ -58,7 +57,7 @@ def register(add_command: AddCommand) -> None:
         _policy,
         "Print an IAM policy that reads exactly these accounts' secrets (makes no AWS call).",
     )
-    policy.add_argument("screen_names", nargs="+", metavar="NAME")
+    policy.add_argument("screen_names", nargs="+", metavar="NAME", type=screen_name_argument)
     policy.add_argument("--region", default="*", help="default * (the names still pin it down)")
     policy.add_argument("--account-id", default="*", help="the AWS account id; default *")
     policy.add_argument("--partition", default="aws")
@@ -67,10 +66,10 @@ def register(add_command: AddCommand) -> None:
 
 def _bootstrap(args: argparse.Namespace, ctx: Context) -> int:
     settings = ctx.settings
+    if args.revoke_links and not args.rotate:
+        raise UsageError("--revoke-links goes with --rotate")
     consumer_key = ask("X consumer key (API key): ", secret=False)
     consumer_secret = ask("X consumer secret (API key secret): ", secret=True)
-    if args.revoke_links and not args.rotate:
-        raise CommandError("--revoke-links goes with --rotate")
     try:
         done = bootstrap_app_secret(
             app_secret_id=settings.app_secret_id,
@@ -159,7 +158,7 @@ def _rotate_consumer_keys(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _policy(args: argparse.Namespace, ctx: Context) -> int:
-    names = [validate_screen_name(name) for name in args.screen_names]
+    names = args.screen_names
     policy = bot_job_policy(
         names,
         secrets_prefix=ctx.settings.secrets_prefix,

@@ -6,8 +6,8 @@ import sys
 from datetime import timedelta
 
 from app.cli.context import Context
-from app.cli.output import CommandError, ask, print_table
-from app.cli.parser import AddCommand
+from app.cli.output import UsageError, ask, print_table
+from app.cli.parser import AddCommand, screen_name_argument
 from app.core.invites import (
     MAX_INVITE_LIFETIME,
     MAX_NOTE_LENGTH,
@@ -15,7 +15,6 @@ from app.core.invites import (
     InviteStatus,
     invite_link,
 )
-from app.core.screen_names import validate_screen_name
 from app.flows.invites import create_invite, list_invites, withdraw_invite
 from app.flows.onboarding import complete_pin_onboarding, start_pin_onboarding
 
@@ -28,9 +27,14 @@ def register(add_command: AddCommand) -> None:
         "invite", _invite, "Mint a single-use onboarding link and record it, like POST /invites."
     )
     invite.add_argument("--note", help="free text for the operator, at most 200 characters")
-    invite.add_argument("--screen-name", help="the bot account the owner must authorize")
     invite.add_argument(
-        "--expires", default="7d", help="lifetime: 30m, 24h, 7d (default) or seconds; 5m to 30d"
+        "--screen-name", type=screen_name_argument, help="the bot account the owner must authorize"
+    )
+    invite.add_argument(
+        "--expires",
+        type=duration,
+        default="7d",
+        help="lifetime: 30m, 24h, 7d (default) or seconds; 5m to 30d",
     )
     invite.add_argument(
         "--base-url", help="where browsers reach Birdhouse (default: PUBLIC_BASE_URL)"
@@ -51,15 +55,17 @@ def register(add_command: AddCommand) -> None:
         "Onboard with a PIN instead of a browser callback: open the printed link, log in as "
         "the bot, authorize, and type the PIN X shows.",
     )
-    pin.add_argument("--screen-name", help="the bot account the owner must authorize")
+    pin.add_argument(
+        "--screen-name", type=screen_name_argument, help="the bot account the owner must authorize"
+    )
 
 
 def _invite(args: argparse.Namespace, ctx: Context) -> int:
     base_url = ctx.base_url(args.base_url)
-    lifetime = duration(args.expires)
+    lifetime = args.expires
     if args.note and len(args.note) > MAX_NOTE_LENGTH:
-        raise CommandError(f"--note is at most {MAX_NOTE_LENGTH} characters")
-    screen_name = validate_screen_name(args.screen_name) if args.screen_name else None
+        raise UsageError(f"--note is at most {MAX_NOTE_LENGTH} characters")
+    screen_name = args.screen_name
     invite = create_invite(
         ledger=ctx.ledger,
         store=ctx.store,
@@ -81,7 +87,7 @@ def _invite(args: argparse.Namespace, ctx: Context) -> int:
 def _invites(args: argparse.Namespace, ctx: Context) -> int:
     if args.action == "revoke":
         if not args.invite_id:
-            raise CommandError("usage: invites revoke INVITE_ID")
+            raise UsageError("invites revoke needs the INVITE_ID to withdraw")
         record = withdraw_invite(args.invite_id, ledger=ctx.ledger)
         print(f"Withdrew invite {record.id}: its link now says it was withdrawn.")
         return 0
@@ -109,7 +115,7 @@ def _invites(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _pin(args: argparse.Namespace, ctx: Context) -> int:
-    expected = validate_screen_name(args.screen_name) if args.screen_name else None
+    expected = args.screen_name
     start = start_pin_onboarding(x_client=ctx.x_client, screen_name=expected)
     print("Open this link in a browser, log in to X as the bot, and authorize the app:")
     print(start.authorize_url, flush=True)
@@ -129,11 +135,11 @@ def _pin(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def duration(text: str) -> timedelta:
-    """--expires: 30m, 24h, 7d or seconds, within the invite lifetime bounds."""
+    """--expires (an argparse type): 30m, 24h, 7d or seconds, within the invite lifetime bounds."""
     match = _DURATION.fullmatch(text.strip().lower())
     if not match:
-        raise CommandError(f"--expires takes 30m, 24h, 7d or seconds, not {text!r}")
+        raise argparse.ArgumentTypeError(f"--expires takes 30m, 24h, 7d or seconds, not {text!r}")
     lifetime = timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
     if not MIN_INVITE_LIFETIME <= lifetime <= MAX_INVITE_LIFETIME:
-        raise CommandError("--expires must be between 5m and 30d")
+        raise argparse.ArgumentTypeError("--expires must be between 5m and 30d")
     return lifetime

@@ -11,6 +11,10 @@ class CommandError(Exception):
     """A one-line answer for the operator."""
 
 
+class UsageError(CommandError):
+    """The command was given wrongly (a missing or contradictory argument): exit 2."""
+
+
 def fail(message: str) -> None:
     print(f"birdhouse: {printable(message)}", file=sys.stderr)
 

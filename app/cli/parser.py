@@ -9,6 +9,11 @@ from app.cli.context import Context
 
 Run = Callable[[argparse.Namespace, Context], int]
 
+EXIT_STATUS = """exit status:
+  0  it worked
+  1  it failed, or worked but needs the operator (one line on stderr says what to do)
+  2  a usage error: unknown command or option, a missing or invalid argument"""
+
 
 class AddCommand(Protocol):
     def __call__(self, name: str, run: Run, text: str) -> argparse.ArgumentParser: ...
@@ -20,15 +25,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m app",
         description="Birdhouse: connect X bot accounts and manage their keys.",
+        epilog=EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"birdhouse {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add_command(name: str, run: Run, text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=text, description=text)
-        sub.set_defaults(run=run)
+        sub = commands.add_parser(
+            name,
+            help=text,
+            description=text,
+            epilog=EXIT_STATUS,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        # A UsageError the command raises is reported with this command's usage, as argparse
+        # reports its own.
+        sub.set_defaults(run=run, command_parser=sub)
         return sub
 
     for group in (keys, onboarding, accounts):
         group.register(add_command)
     return parser
+
+
+def screen_name_argument(text: str) -> str:
+    """An argparse type: a screen name, or a usage error naming the rule."""
+    from app.core.errors import InvalidScreenName
+    from app.core.screen_names import validate_screen_name
+
+    try:
+        return validate_screen_name(text)
+    except InvalidScreenName as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
