@@ -245,7 +245,8 @@ def event_bus_problems(template: dict[str, Any]) -> list[str]:
             continue
         properties = resource.get("Properties", {})
         told = properties.get("Environment", {}).get("Variables", {}).get("EVENT_BUS_NAME")
-        if told != {"Ref": bus}:
+        bus_name = resources[bus].get("Properties", {}).get("Name")
+        if told is None or told != bus_name:
             problems.append(f"{name}: EVENT_BUS_NAME is {told!r}, not the stack's bus {bus}")
         if role := _role_name(properties.get("Role")):
             roles.add(role)
@@ -291,6 +292,40 @@ def _allowed_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
         for statement in _as_list(policy.get("PolicyDocument", {}).get("Statement", []))
         if statement.get("Effect") == "Allow"
     ]
+
+
+# Variables that name a resource of the stack: (its type, the property holding its name).
+NAMED_RESOURCES = {
+    "INVITES_TABLE": ("AWS::DynamoDB::Table", "TableName"),
+    "EVENT_BUS_NAME": ("AWS::Events::EventBus", "Name"),
+}
+
+
+def environment_problems(template: dict[str, Any]) -> list[str]:
+    """Every function's variables are plain strings, and those naming a resource of the stack
+    name it as the stack does. A Ref or Sub there works in CloudFormation but not under
+    serverless-offline, which hands the function "[object Object]"."""
+    resources = template.get("Resources", {})
+    problems = []
+    for name, resource in resources.items():
+        if resource.get("Type") != "AWS::Lambda::Function":
+            continue
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        for variable, value in variables.items():
+            if not isinstance(value, str):
+                problems.append(
+                    f"{name}: {variable} is {json.dumps(value)}, not a plain string: build it "
+                    "from the service and stage (serverless-offline cannot resolve it)"
+                )
+        for variable, (kind, name_property) in NAMED_RESOURCES.items():
+            names = [
+                r.get("Properties", {}).get(name_property)
+                for r in resources.values()
+                if r.get("Type") == kind
+            ]
+            if variable in variables and variables[variable] not in names:
+                problems.append(f"{name}: {variable}={variables[variable]!r} names no {kind}")
+    return problems
 
 
 def throttling_problems(template: dict[str, Any]) -> list[str]:
@@ -516,6 +551,7 @@ def main(argv: list[str]) -> int:
         iam_problems(template)
         + role_problems(template)
         + event_bus_problems(template)
+        + environment_problems(template)
         + throttling_problems(template)
         + code_hash_problems(template, zips[0])
     )

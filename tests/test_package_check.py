@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import yaml
 
 import infra.check_package
 
@@ -369,7 +370,7 @@ def roles_and_functions(
             "Properties": {
                 "Handler": handler,
                 "Role": {"Fn::GetAtt": [role, "Arn"]},
-                "Environment": {"Variables": {"EVENT_BUS_NAME": {"Ref": "EventBus"}}},
+                "Environment": {"Variables": {"EVENT_BUS_NAME": BUS_NAME}},
             },
         }
     return {"Resources": resources}
@@ -474,6 +475,9 @@ def test_a_managed_policy_on_a_role_is_caught(checker: ModuleType) -> None:
 # --- Birdhouse's own event bus ------------------------------------------------------------------
 
 
+BUS_NAME = "birdhouse-dev"
+
+
 def with_bus(template: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """The stack's bus, its policy denying `source: birdhouse` to all but the functions' roles."""
     roles = [{"Fn::GetAtt": [role, "Arn"]} for role in sorted(set(ROLE_OF.values()))]
@@ -486,7 +490,10 @@ def with_bus(template: dict[str, Any], **changes: Any) -> dict[str, Any]:
             "ArnNotEquals": {"aws:PrincipalArn": changes.get("excepted", roles)},
         },
     }
-    bus = {"Type": "AWS::Events::EventBus", "Properties": {"Policy": {"Statement": [deny]}}}
+    bus = {
+        "Type": "AWS::Events::EventBus",
+        "Properties": {"Name": BUS_NAME, "Policy": {"Statement": [deny]}},
+    }
     rule = {
         "Type": "AWS::Events::Rule",
         "Properties": {
@@ -502,6 +509,55 @@ def test_events_on_the_stacks_own_guarded_bus_pass(checker: ModuleType) -> None:
     template = with_bus(roles_and_functions(expected_actions(checker)))
 
     assert checker.event_bus_problems(template) == []
+
+
+def test_environment_variables_that_are_plain_names_of_the_stacks_resources_pass(
+    checker: ModuleType,
+) -> None:
+    template = with_bus(roles_and_functions(expected_actions(checker)))
+    template["Resources"]["InvitesTable"] = {
+        "Type": "AWS::DynamoDB::Table",
+        "Properties": {"TableName": "birdhouse-invites-dev"},
+    }
+    api = template["Resources"]["MainLambdaFunction"]["Properties"]
+    api["Environment"]["Variables"].update(INVITES_TABLE="birdhouse-invites-dev")
+
+    assert checker.environment_problems(template) == []
+
+
+def test_a_ref_in_the_environment_or_a_name_of_nothing_is_caught(checker: ModuleType) -> None:
+    """serverless-offline hands a function "[object Object]" for a Ref in its environment."""
+    template = with_bus(roles_and_functions(expected_actions(checker)))
+    api = template["Resources"]["MainLambdaFunction"]["Properties"]
+    api["Environment"]["Variables"].update(
+        INVITES_TABLE="birdhouse-invites-prod", SECRETS_KMS_KEY_ID={"Ref": "KmsKeyArn"}
+    )
+
+    problems = checker.environment_problems(template)
+
+    assert problems == [
+        'MainLambdaFunction: SECRETS_KMS_KEY_ID is {"Ref": "KmsKeyArn"}, not a plain string: '
+        "build it from the service and stage (serverless-offline cannot resolve it)",
+        "MainLambdaFunction: INVITES_TABLE='birdhouse-invites-prod' names no AWS::DynamoDB::Table",
+    ]
+
+
+def test_the_repositorys_serverless_yml_gives_functions_plain_strings() -> None:
+    """What serverless-offline reads: provider.environment, with no CloudFormation function."""
+
+    class TaggedLoader(yaml.SafeLoader):
+        """Reads !Ref, !Sub, !GetAtt… as {"tag": …}, so that they stand out."""
+
+    TaggedLoader.add_multi_constructor("!", lambda _loader, tag, _node: {"tag": tag})
+    config = yaml.load((BUILD.parent / "serverless.yml").read_text(), Loader=TaggedLoader)  # noqa: S506 - a SafeLoader
+
+    environment = config["provider"]["environment"]
+    assert {"INVITES_TABLE", "EVENT_BUS_NAME", "SECRETS_KMS_KEY_ID"} <= set(environment)
+    assert all(isinstance(value, str) for value in environment.values()), environment
+    assert environment["INVITES_TABLE"] == "${self:custom.invitesTable}"
+    resources = config["resources"]["Resources"]
+    assert resources["InvitesTable"]["Properties"]["TableName"] == "${self:custom.invitesTable}"
+    assert resources["EventBus"]["Properties"]["Name"] == "${self:custom.eventBusName}"
 
 
 def test_the_default_bus_or_an_open_bus_is_caught(checker: ModuleType) -> None:
@@ -544,3 +600,4 @@ def test_the_built_template_holds_each_role_to_its_code_and_events_to_its_bus(
     assert checker.iam_problems(template) == []
     assert checker.role_problems(template) == []
     assert checker.event_bus_problems(template) == []
+    assert checker.environment_problems(template) == []
