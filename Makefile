@@ -3,17 +3,27 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Two steps in one venv: what `make dev` runs, then the test toolchain on top (make test).
+DEV_STAMP := $(VENV)/.installed-dev
 STAMP := $(VENV)/.installed
 
 .PHONY: install dev test lint typecheck run package-check clean lock
 
-$(STAMP): requirements.lock requirements.txt requirements-local.txt requirements-dev.txt \
+# make dev's set: the runtime set first, exactly as the Lambda package gets it (every version
+# and every download's hash from requirements.lock), then the client, uvicorn and moto's
+# server (requirements-devstack.txt). No pip upgrade, no test tools: this is the wait before
+# the first link.
+$(DEV_STAMP): requirements.lock requirements.txt requirements-local.txt requirements-devstack.txt \
 		client/pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-devstack.txt
+	touch $(DEV_STAMP)
+
+# make test's set: everything above, then the test toolchain (requirements-dev.txt).
+$(STAMP): $(DEV_STAMP) requirements-dev.txt
 	$(BIN)/pip install --quiet --upgrade pip
-	# The runtime set first, exactly as the Lambda package gets it: every version and every
-	# download's hash from requirements.lock.
-	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	# tweepy, for the sandbox tests, caps oauthlib below 4; the runtime pins oauthlib 4.0.1,
 	# which tweepy works with (the tests prove it), so it goes in without its dependency check.
@@ -32,11 +42,14 @@ lock:
 
 install: $(STAMP)
 
-## make dev: Birdhouse on http://localhost:8000, with an embedded Secrets Manager and X sandbox
-## for whatever .env / the environment does not configure. Prints an admin token and a link.
-## Other ports: make dev PORT=8100 X_PORT=8101. Extra launcher flags: DEV_FLAGS=...
-dev: $(STAMP)
-	$(BIN)/python -m app.sandbox.dev $(if $(PORT),--port $(PORT)) $(if $(X_PORT),--x-port $(X_PORT)) $(DEV_FLAGS)
+## make dev: Birdhouse on http://localhost:8000, with an embedded AWS (moto on
+## http://127.0.0.1:8002) and X sandbox for whatever .env / the environment does not configure.
+## Prints an admin token and a link. The embedded state (accounts, invites, the app secret and
+## its admin token) is kept in .dev-state/ across restarts; make dev FRESH=1 starts clean.
+## Other ports: make dev PORT=8100 X_PORT=8101 MOTO_PORT=8102. Extra launcher flags: DEV_FLAGS=...
+dev: $(DEV_STAMP)
+	$(BIN)/python -m app.sandbox.dev $(if $(PORT),--port $(PORT)) $(if $(X_PORT),--x-port $(X_PORT)) \
+		$(if $(MOTO_PORT),--moto-port $(MOTO_PORT)) $(if $(FRESH),--fresh) $(DEV_FLAGS)
 
 ## make test: lint, type checks, then the whole test suite, on every core (pytest-xdist).
 ## Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: pytest then keeps its
@@ -53,7 +66,7 @@ typecheck: $(STAMP)
 
 ## make run: Birdhouse alone under uvicorn with reload on http://127.0.0.1:8000 (PORT=...),
 ## settings from the environment and .env, nothing stood in.
-run: $(STAMP)
+run: $(DEV_STAMP)
 	$(BIN)/python -m app.sandbox.serve_local --reload $(if $(PORT),--port $(PORT))
 
 ## make package-check: build the Lambda zip with osls (no AWS account needed; its plugin
