@@ -16,6 +16,7 @@ child process; Ctrl-C stops all.
 """
 
 import argparse
+import itertools
 import json
 import logging
 import os
@@ -44,6 +45,7 @@ from app.core.invites import invite_link
 from app.env_file import load_env_file
 from app.flows.invites import create_invite
 from app.sandbox import refuse_to_run_in_lambda
+from app.sandbox.dev_state import DEFAULT_STATE_DIR, DevState, replay
 
 # Every AWS service Birdhouse calls, with boto3's service-specific endpoint variable (which wins
 # over AWS_ENDPOINT_URL for that service). A sandbox beside one of them at AWS writes fake
@@ -177,6 +179,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--x-port", type=int, help="the X sandbox's port (default: X_PORT, else 8001)"
     )
+    parser.add_argument(
+        "--moto-port",
+        type=int,
+        help="the embedded AWS's port (default: MOTO_PORT, else 8002): stable, so the printed "
+        "exports keep working across restarts",
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        help="where the embedded AWS and the X sandbox keep their state across restarts "
+        "(default: DEV_STATE_DIR, else .dev-state in the repository, which git ignores)",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="forget the kept state and start clean"
+    )
     parser.add_argument("--no-reload", action="store_true", help="don't restart on code changes")
     parser.add_argument(
         "--allow-sandbox-with-real-aws",
@@ -191,10 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app_port = args.port or _port_from_environment("PORT", default=8000)
         x_port = args.x_port or _port_from_environment("X_PORT", default=8001)
+        moto_port = args.moto_port or _port_from_environment("MOTO_PORT", default=8002)
         dev_plan = plan(
             os.environ, Settings(), allow_sandbox_with_real_aws=args.allow_sandbox_with_real_aws
         )
-        _check_ports(dev_plan, app_port=app_port, x_port=x_port)
+        _check_ports(dev_plan, app_port=app_port, x_port=x_port, moto_port=moto_port)
     except DevRefusal as exc:
         print(f"make dev: {exc}", file=sys.stderr)
         return 2
@@ -203,7 +221,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_signal)
     with ExitStack() as stack:
         try:
-            dev = stack.enter_context(_dev_stack(dev_plan, app_port=app_port, x_port=x_port))
+            state = DevState(
+                args.state_dir or Path(os.environ.get("DEV_STATE_DIR") or DEFAULT_STATE_DIR)
+            )
+            if args.fresh:
+                state.wipe()
+            dev = stack.enter_context(
+                _dev_stack(
+                    dev_plan, app_port=app_port, x_port=x_port, moto_port=moto_port, state=state
+                )
+            )
             instance = secrets.token_hex(8)
             dev.env[INSTANCE_ID_VARIABLE] = instance
             app = _start_app(dev, port=app_port, reload=not args.no_reload)
@@ -232,21 +259,27 @@ def _port_from_environment(variable: str, *, default: int) -> int:
     return int(value)
 
 
-def _check_ports(dev_plan: DevPlan, *, app_port: int, x_port: int) -> None:
+def _check_ports(dev_plan: DevPlan, *, app_port: int, x_port: int, moto_port: int) -> None:
     """Every port free before anything starts, so no half-started stack is left behind."""
     wanted = [(app_port, "PORT")]
     if dev_plan.x_sandbox:
-        if x_port == app_port:
-            raise DevRefusal(f"PORT and X_PORT are both {app_port}: give them different ports")
         wanted.append((x_port, "X_PORT"))
+    if dev_plan.secrets_manager is SecretsManagerKind.EMBEDDED:
+        wanted.append((moto_port, "MOTO_PORT"))
+    for (port, variable), (other_port, other) in itertools.combinations(wanted, 2):
+        if port == other_port:
+            raise DevRefusal(f"{variable} and {other} are both {port}: give them different ports")
     for port, variable in wanted:
         if problem := busy_port_problem(port, variable):
             raise DevRefusal(problem)
 
 
 @contextmanager
-def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[DevStack]:
-    """Start moto and the X sandbox as planned; yield the app's environment."""
+def _dev_stack(
+    dev_plan: DevPlan, *, app_port: int, x_port: int, moto_port: int, state: DevState
+) -> Iterator[DevStack]:
+    """Start moto and the X sandbox as planned, restoring their kept state; yield the app's
+    environment."""
     from app.sandbox.serve import serve_in_background
 
     settings = Settings()
@@ -254,9 +287,13 @@ def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[Dev
     public_url = settings.public_base_url or f"http://{dev_plan.app_host}:{app_port}"
     dev = DevStack(app_url=public_url, env=env)
     env["PUBLIC_BASE_URL"] = public_url
+    embedded = dev_plan.secrets_manager is SecretsManagerKind.EMBEDDED
+    kept_secret: dict[str, str] | None = None
     with ExitStack() as stack:
-        if dev_plan.secrets_manager is SecretsManagerKind.EMBEDDED:
-            endpoint = stack.enter_context(_moto_server())
+        if embedded:
+            restoring = state.kept()
+            requests_kept = state.prepare_recording()  # before moto is imported
+            endpoint = stack.enter_context(_moto_server(moto_port))
             env.update(
                 AWS_ENDPOINT_URL=endpoint,
                 AWS_ACCESS_KEY_ID="sandbox",
@@ -264,6 +301,10 @@ def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[Dev
                 AWS_DEFAULT_REGION=env.get("AWS_DEFAULT_REGION", "us-east-1"),
             )
             dev.notes.append(f"Secrets Manager: embedded moto server at {endpoint}")
+            if restoring:
+                replay(endpoint)
+                kept_secret = _read_app_secret(env, settings)
+            dev.notes.append(_state_note(state, restored=kept_secret, requests=requests_kept))
         elif dev_plan.secrets_manager is SecretsManagerKind.LOCAL:
             dev.notes.append(
                 "AWS: yours on this machine (Secrets Manager, DynamoDB, EventBridge and SNS "
@@ -283,7 +324,18 @@ def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[Dev
 
             consumer_key = "sandbox-consumer-key"
             consumer_secret = secrets.token_urlsafe(24)
-            standin = XStandin(consumers={consumer_key: consumer_secret}, sandbox_banner=True)
+            if kept_secret is not None:
+                consumer_key = kept_secret["consumer_key"]
+                consumer_secret = kept_secret["consumer_secret"]
+            standin = XStandin(
+                consumers={consumer_key: consumer_secret},
+                sandbox_banner=True,
+                # Kept only beside the embedded AWS, whose secrets hold the tokens it issued.
+                on_change=(lambda: state.save_x_sandbox(standin.snapshot())) if embedded else None,
+            )
+            kept_sandbox = state.load_x_sandbox() if kept_secret is not None else None
+            if kept_sandbox is not None:
+                standin.restore(kept_sandbox)
             x_server = serve_in_background(standin.app, host=_LOOPBACK, port=x_port)
             stack.callback(x_server.stop)
             env.update(
@@ -293,27 +345,43 @@ def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[Dev
             )
             dev.notes.append(f"X: SANDBOX at {x_server.url} (any username, no password)")
 
-        if dev_plan.secrets_manager is SecretsManagerKind.EMBEDDED:
-            dev.admin_token = secrets.token_urlsafe(24)
-            dev.signing_key = secrets.token_urlsafe(32)
-            _seed_app_secret(
-                env, settings, admin_token=dev.admin_token, signing_key=dev.signing_key
-            )
-            wiring.create_ledger_table(settings, client=_embedded_client(env, "dynamodb"))
+        if embedded:
+            if kept_secret is None:
+                kept_secret = _seed_app_secret(env, settings)
+                wiring.create_ledger_table(settings, client=_embedded_client(env, "dynamodb"))
+            dev.admin_token = kept_secret["admin_token"]
+            dev.signing_key = kept_secret["signing_key"]
             dev.notes.append(f"Invite ledger: DynamoDB table {settings.invites_table}, embedded")
         yield dev
 
 
+def _state_note(state: DevState, *, restored: dict[str, str] | None, requests: int) -> str:
+    where = _shown_path(state.directory)
+    if restored is not None:
+        return (
+            f"State: KEPT from the last run ({requests} changes replayed from {where}; "
+            "make dev FRESH=1 starts clean)"
+        )
+    return f"State: FRESH, kept in {where} across restarts (make dev FRESH=1 starts clean)"
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(_REPOSITORY)) + "/"
+    except ValueError:
+        return str(path)
+
+
 @contextmanager
-def _moto_server() -> Iterator[str]:
+def _moto_server(port: int) -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address=_LOOPBACK, port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address=_LOOPBACK, port=port, verbose=False)
     server.start()
     try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
+        host, bound_port = server.get_host_and_port()
+        yield f"http://{host}:{bound_port}"
     finally:
         server.stop()
 
@@ -330,21 +398,28 @@ def _embedded_client(env: Mapping[str, str], service: str) -> Any:
     )
 
 
-def _seed_app_secret(
-    env: dict[str, str], settings: Settings, *, admin_token: str, signing_key: str
-) -> None:
+def _seed_app_secret(env: dict[str, str], settings: Settings) -> dict[str, str]:
+    """A new app secret in the embedded store, with a fresh admin token and signing key."""
+    value = {
+        "consumer_key": env["CONSUMER_KEY"],
+        "consumer_secret": env["CONSUMER_SECRET"],
+        "admin_token": secrets.token_urlsafe(24),
+        "signing_key": secrets.token_urlsafe(32),
+    }
     client = _embedded_client(env, "secretsmanager")
-    client.create_secret(
-        Name=settings.app_secret_id,
-        SecretString=json.dumps(
-            {
-                "consumer_key": env["CONSUMER_KEY"],
-                "consumer_secret": env["CONSUMER_SECRET"],
-                "admin_token": admin_token,
-                "signing_key": signing_key,
-            }
-        ),
-    )
+    client.create_secret(Name=settings.app_secret_id, SecretString=json.dumps(value))
+    return value
+
+
+def _read_app_secret(env: dict[str, str], settings: Settings) -> dict[str, str] | None:
+    """The app secret a replayed store holds, or None if the replay did not bring one back."""
+    client = _embedded_client(env, "secretsmanager")
+    try:
+        answer = client.get_secret_value(SecretId=settings.app_secret_id)
+    except client.exceptions.ResourceNotFoundException:
+        return None
+    value: dict[str, str] = json.loads(answer["SecretString"])
+    return value
 
 
 def _start_app(dev: DevStack, *, port: int, reload: bool) -> subprocess.Popen[bytes]:

@@ -32,6 +32,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     env["PYTHONUNBUFFERED"] = "1"
     command = [sys.executable, "-m", "app.sandbox.dev", "--no-reload"]
     command += ["--port", str(free_port()), "--x-port", str(free_port())]
+    # Its own embedded AWS: a port of its own, and state kept away from the repository's.
+    command += ["--moto-port", str(free_port())]
+    command += ["--state-dir", str(tmp_path_factory.mktemp("dev-state"))]
     process = subprocess.Popen(
         command,
         cwd=tmp_path_factory.mktemp("dev"),  # no developer .env

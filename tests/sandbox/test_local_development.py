@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -23,6 +24,7 @@ from app.sandbox.dev import DevRefusal, SecretsManagerKind, plan
 from app.sandbox.x_standin import XStandin
 from tests.support.cli import run_cli
 from tests.support.constants import CONSUMER_KEY, CONSUMER_SECRET
+from tests.support.local_stack import LocalStack, parse_welcome
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 _SETTINGS_PREFIXES = ("AWS_", "CONSUMER_", "ADMIN_", "SIGNING_", "X_API", "PUBLIC_", "ALLOWED_")
@@ -45,6 +47,9 @@ def clean_env(env_file: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SETTINGS_PREFIXES)}
     env.update(PYTHONPATH=str(REPOSITORY), PYTHONUNBUFFERED="1")
     env[ENV_FILE_VARIABLE] = str(env_file)
+    # Each test's own embedded AWS: its own port and kept state, never the repository's.
+    env["MOTO_PORT"] = str(_free_port())
+    env["DEV_STATE_DIR"] = str(env_file.parent / "dev-state")
     return env
 
 
@@ -250,6 +255,84 @@ def test_ports_come_from_the_environment_too(clean_env: dict[str, str]) -> None:
 
 
 # --- the running stack --------------------------------------------------------------------------
+
+
+def connect_over_http(stack: LocalStack, screen_name: str) -> None:
+    """The owner's clicks, without a browser: the link, "Authorize app" as `screen_name`, back.
+    The state cookie is Secure, which requests keeps from plain http (a browser does not, on
+    localhost), so it is carried by hand."""
+    opened = requests.get(stack.onboarding_link, allow_redirects=False, timeout=10)
+    assert opened.status_code == 303, opened.text
+    state_cookie = opened.headers["set-cookie"].split(";", 1)[0]
+    oauth_token = parse_qs(urlsplit(opened.headers["location"]).query)["oauth_token"][0]
+    approved = requests.post(
+        f"{stack.x_url}/oauth/authorize",
+        data={"oauth_token": oauth_token, "screen_name": screen_name, "action": "authorize"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert approved.status_code == 302, approved.text
+    back = requests.get(approved.headers["location"], headers={"Cookie": state_cookie}, timeout=10)
+    assert f"@{screen_name} is connected" in back.text
+
+
+def admin(stack: LocalStack, method: str, path: str) -> requests.Response:
+    return requests.request(
+        method,
+        f"{stack.app_url}{path}",
+        headers={"Authorization": f"Bearer {stack.admin_token}"},
+        timeout=10,
+    )
+
+
+@pytest.mark.slow
+def test_a_restart_keeps_the_onboarded_account_the_token_and_the_endpoint(
+    clean_env: dict[str, str],
+) -> None:
+    ports = ("--port", str(_free_port()), "--x-port", str(_free_port()))
+    first = launch(clean_env, "app.sandbox.dev", "--no-reload", *ports)
+    try:
+        banner = read_until(first, "Onboarding link:")
+        before = parse_welcome(banner)
+        assert "State: FRESH" in banner
+        connect_over_http(before, "KeptBot")
+    finally:
+        stop(first)
+
+    second = launch(clean_env, "app.sandbox.dev", "--no-reload", *ports)
+    try:
+        banner = read_until(second, "Onboarding link:")
+        after = parse_welcome(banner)
+        assert "State: KEPT from the last run" in banner
+        assert after.admin_token == before.admin_token
+        assert (
+            after.aws_endpoint
+            == before.aws_endpoint
+            == f"http://127.0.0.1:{clean_env['MOTO_PORT']}"
+        )
+        listed = admin(after, "GET", "/accounts").json()["accounts"]
+        assert [account["screen_name"] for account in listed] == ["KeptBot"]
+        # The sandbox kept the token it issued: X (the sandbox) still accepts it.
+        verified = admin(after, "POST", "/accounts/KeptBot/verify")
+        assert verified.status_code == 200, verified.text
+        assert verified.json()["ok"] is True
+        # The exports printed before the restart still reach the same store.
+        exports = dict(re.findall(r"export (\w+)=(\S+)", banner))
+        cli = run_cli({**clean_env, **exports}, "accounts", "--json")
+        assert cli.returncode == 0, cli.stderr
+        assert "KeptBot" in cli.stdout
+    finally:
+        stop(second)
+
+    third = launch(clean_env, "app.sandbox.dev", "--no-reload", "--fresh", *ports)
+    try:
+        banner = read_until(third, "Onboarding link:")
+        fresh = parse_welcome(banner)
+        assert "State: FRESH" in banner
+        assert fresh.admin_token != before.admin_token
+        assert admin(fresh, "GET", "/accounts").json()["accounts"] == []
+    finally:
+        stop(third)
 
 
 @pytest.fixture

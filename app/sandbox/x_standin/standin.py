@@ -1,6 +1,8 @@
 """The pretend X as one FastAPI app, and the controls tests drive it with."""
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -20,9 +22,17 @@ from app.sandbox.x_standin.v2 import V2Endpoints
 class XStandin:
     """A pretend X: apps, accounts, tokens and posts, served at `app`."""
 
-    def __init__(self, *, consumers: dict[str, str], sandbox_banner: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        consumers: dict[str, str],
+        sandbox_banner: bool = False,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         refuse_to_run_in_lambda()
         self._state = StandinState(consumers)
+        # Called after every request that may have changed the state (all but GETs).
+        self._on_change = on_change
         self._faults = Faults()
         self.sandbox_banner = sandbox_banner
         # The state's own objects, for tests to read.
@@ -80,6 +90,13 @@ class XStandin:
     def access_token_for(self, screen_name: str) -> tuple[str, str] | None:
         return self._state.access_token_for(screen_name)
 
+    def snapshot(self) -> dict[str, Any]:
+        """Apps, accounts, access tokens and posts, as JSON-ready data (make dev keeps it)."""
+        return self._state.snapshot()
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        self._state.restore(snapshot)
+
     def calls_to(self, endpoint: str) -> list[int]:
         return [status for name, status in self.calls if name == endpoint]
 
@@ -108,6 +125,8 @@ class XStandin:
                 except Refused as refused:
                     response = JSONResponse(refused.body, status_code=refused.status)
             self.calls.append((name, response.status_code))
+            if self._on_change is not None and request.method != "GET":
+                self._on_change()
             return response
 
         return endpoint

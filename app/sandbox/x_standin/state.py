@@ -3,9 +3,12 @@
 import itertools
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from app.sandbox.x_standin.answers import invalid_token, with_query
+
+_FIRST_USER_ID = 1_500_000_000_000_000_001
 
 
 @dataclass
@@ -60,7 +63,7 @@ class StandinState:
         self.issued_secrets: list[str] = []
         self._request_tokens: dict[str, RequestToken] = {}
         self._access_tokens: dict[str, AccessToken] = {}
-        self._user_ids = itertools.count(1_500_000_000_000_000_001)
+        self._user_ids = itertools.count(_FIRST_USER_ID)
         self._lock = threading.Lock()
 
     # --- accounts and apps --------------------------------------------------------------
@@ -174,6 +177,38 @@ class StandinState:
     def invalidate(self, params: dict[str, str]) -> None:
         with self._lock:
             self.issued_to_this_app(params).revoked = True
+
+    # --- kept across restarts (make dev) ---------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """What outlives a restart: apps, accounts, access tokens and posts. Not the request
+        tokens of authorizations under way (X forgets those within minutes too)."""
+        with self._lock:
+            return {
+                "consumers": dict(self.consumers),
+                "accounts": [asdict(account) for account in self.accounts.values()],
+                "access_tokens": [
+                    {**asdict(issued), "account": issued.account.screen_name.lower()}
+                    for issued in self._access_tokens.values()
+                ],
+                "tweets": list(self.tweets),
+            }
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Take back what snapshot() gave, replacing the apps, accounts, tokens and posts."""
+        with self._lock:
+            self.consumers.clear()
+            self.consumers.update(snapshot["consumers"])
+            self.accounts.clear()
+            for account in snapshot["accounts"]:
+                self.accounts[account["screen_name"].lower()] = StandinAccount(**account)
+            self._access_tokens.clear()
+            for issued in snapshot["access_tokens"]:
+                token = AccessToken(**{**issued, "account": self.accounts[issued["account"]]})
+                self._access_tokens[token.token] = token
+            self.tweets[:] = snapshot["tweets"]
+            highest = max((int(a.user_id) for a in self.accounts.values()), default=0)
+            self._user_ids = itertools.count(max(highest + 1, _FIRST_USER_ID))
 
     # --- posts ----------------------------------------------------------------------------
 
