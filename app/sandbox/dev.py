@@ -459,6 +459,7 @@ def _print_welcome(dev: DevStack, dev_plan: DevPlan, *, seconds: float) -> None:
     lines += [
         "🐦 Birdhouse is running (Ctrl-C stops everything)",
         f"  App:             {dev.app_url}  (API docs: {dev.app_url}/docs)",
+        f"  Console:         {dev.app_url}/console  (sign in with the admin token below)",
         *(f"  {note}" for note in dev.notes),
         "  Command line against this stack (paste into another shell, then python -m app …):",
         *(f"    {line}" for line in _cli_exports(dev.env)),

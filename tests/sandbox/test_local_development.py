@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -24,7 +23,7 @@ from app.sandbox.dev import DevRefusal, SecretsManagerKind, plan
 from app.sandbox.x_standin import XStandin
 from tests.support.cli import run_cli
 from tests.support.constants import CONSUMER_KEY, CONSUMER_SECRET
-from tests.support.local_stack import LocalStack, parse_welcome
+from tests.support.local_stack import LocalStack, connect_over_http, parse_welcome
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 _SETTINGS_PREFIXES = ("AWS_", "CONSUMER_", "ADMIN_", "SIGNING_", "X_API", "PUBLIC_", "ALLOWED_")
@@ -257,25 +256,6 @@ def test_ports_come_from_the_environment_too(clean_env: dict[str, str]) -> None:
 # --- the running stack --------------------------------------------------------------------------
 
 
-def connect_over_http(stack: LocalStack, screen_name: str) -> None:
-    """The owner's clicks, without a browser: the link, "Authorize app" as `screen_name`, back.
-    The state cookie is Secure, which requests keeps from plain http (a browser does not, on
-    localhost), so it is carried by hand."""
-    opened = requests.get(stack.onboarding_link, allow_redirects=False, timeout=10)
-    assert opened.status_code == 303, opened.text
-    state_cookie = opened.headers["set-cookie"].split(";", 1)[0]
-    oauth_token = parse_qs(urlsplit(opened.headers["location"]).query)["oauth_token"][0]
-    approved = requests.post(
-        f"{stack.x_url}/oauth/authorize",
-        data={"oauth_token": oauth_token, "screen_name": screen_name, "action": "authorize"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert approved.status_code == 302, approved.text
-    back = requests.get(approved.headers["location"], headers={"Cookie": state_cookie}, timeout=10)
-    assert f"@{screen_name} is connected" in back.text
-
-
 def admin(stack: LocalStack, method: str, path: str) -> requests.Response:
     return requests.request(
         method,
@@ -295,7 +275,7 @@ def test_a_restart_keeps_the_onboarded_account_the_token_and_the_endpoint(
         banner = read_until(first, "Onboarding link:")
         before = parse_welcome(banner)
         assert "State: FRESH" in banner
-        connect_over_http(before, "KeptBot")
+        connect_over_http(before, "KeptBot", before.onboarding_link)
     finally:
         stop(first)
 

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import requests
@@ -99,6 +100,25 @@ def fresh_link(local_stack: LocalStack, screen_name: str | None = None) -> str:
     return str(answer.json()["url"])
 
 
-def screenshot(page: Any, name: str) -> None:
+def connect_over_http(local_stack: LocalStack, screen_name: str, link: str) -> None:
+    """The owner's clicks, without a browser: the link, "Authorize app" as `screen_name`, back.
+    The state cookie is Secure, which requests keeps from plain http (a browser does not, on
+    localhost), so it is carried by hand."""
+    opened = requests.get(link, allow_redirects=False, timeout=10)
+    assert opened.status_code == 303, opened.text
+    state_cookie = opened.headers["set-cookie"].split(";", 1)[0]
+    oauth_token = parse_qs(urlsplit(opened.headers["location"]).query)["oauth_token"][0]
+    approved = requests.post(
+        f"{local_stack.x_url}/oauth/authorize",
+        data={"oauth_token": oauth_token, "screen_name": screen_name, "action": "authorize"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert approved.status_code == 302, approved.text
+    back = requests.get(approved.headers["location"], headers={"Cookie": state_cookie}, timeout=10)
+    assert f"@{screen_name} is connected" in back.text
+
+
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)

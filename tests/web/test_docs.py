@@ -27,7 +27,13 @@ def test_docs_are_served_outside_lambda_from_the_apps_own_files(
     assert page.headers["content-type"].startswith("text/html")
     # Every script and stylesheet is relative to the page, so it stays under a stage prefix.
     sources = re.findall(r'(?:src|href)="([^"]+)"', page.body)
-    assert sources == ["docs/swagger-ui.css", "docs/swagger-ui-bundle.js", "docs/docs.js"]
+    # The console's link is relative too.
+    assert sources == [
+        "docs/swagger-ui.css",
+        "console",
+        "docs/swagger-ui-bundle.js",
+        "docs/docs.js",
+    ]
     for source in sources:
         asset = front_door_browser.open(f"{base}/{source}")
         assert asset.status == 200, source
@@ -123,6 +129,9 @@ def test_home_page_links_the_docs_only_where_they_are_served(
 
     assert 'href="docs"' in served.body
     assert 'href="docs"' not in hidden.body
+    # The console works wherever the admin API does: linked from both.
+    assert 'href="console"' in served.body
+    assert 'href="console"' in hidden.body
 
 
 def test_lambda_sets_the_variable_the_settings_read(monkeypatch: pytest.MonkeyPatch) -> None:

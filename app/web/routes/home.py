@@ -16,10 +16,12 @@ def home(settings: SettingsDep) -> Response:
         message="Birdhouse connects bot accounts on X to the programs that drive them. "
         "If someone sent you an onboarding link, open that link: it takes you to X to "
         "authorize your bot.",
-        hint="Operators: the README explains the admin API, invites, the command line and "
-        "how bot jobs read their keys.",
+        hint="Operators: the console runs the fleet from a browser (with the admin token); the "
+        "README explains the admin API, invites, the command line and how bot jobs read their "
+        "keys.",
         badge="Welcome",
-        links=[("API docs", "docs"), ("Health check", "healthz")]
-        if settings.docs_served
-        else [("Health check", "healthz")],
+        # Relative, so they stay under a REST API stage prefix.
+        links=[("Operator console", "console")]
+        + ([("API docs", "docs")] if settings.docs_served else [])
+        + [("Health check", "healthz")],
     )
