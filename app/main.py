@@ -9,11 +9,27 @@ from fastapi.responses import JSONResponse
 from mangum import Mangum
 
 from app import __version__
-from app.core.errors import BirdhouseError, NotAuthenticated, TooManyAttempts, XRateLimited
+from app.core.errors import (
+    BirdhouseError,
+    NotAuthenticated,
+    RoleRequired,
+    TooManyAttempts,
+    XRateLimited,
+)
 from app.logging_setup import configure_logging
 from app.web.deps import require_trusted_host, start_request_deadline
 from app.web.error_responses import ErrorBody
-from app.web.routes import accounts, console, docs, health, home, invites, onboarding
+from app.web.routes import (
+    accounts,
+    audit,
+    console,
+    docs,
+    health,
+    home,
+    invites,
+    onboarding,
+    operators,
+)
 from app.web.security_headers import SecurityHeaders
 from app.web.startup import report_setup_problem
 
@@ -24,15 +40,16 @@ def _json_error(_request: Request, exc: Exception) -> JSONResponse:
     headers = {}
     if isinstance(exc, NotAuthenticated):
         headers["WWW-Authenticate"] = "Bearer"
-    extra: dict[str, bool] = {}
+    body = ErrorBody(detail=exc.message, code=exc.code)
     if isinstance(exc, XRateLimited | TooManyAttempts):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     if isinstance(exc, XRateLimited):
-        extra["retry_pointless_today"] = exc.retry_pointless_today
-    body = ErrorBody(detail=exc.message, code=exc.code, **extra)
-    content = body.model_dump()
-    if content["retry_pointless_today"] is None:
-        del content["retry_pointless_today"]  # only X's 429 says it
+        body.retry_pointless_today = exc.retry_pointless_today
+    if isinstance(exc, RoleRequired):
+        body.required_role = exc.required_role
+    # The optional fields only where they were said: X's 429, a role's 403.
+    content = body.model_dump(exclude_none=True)
+    content.setdefault("code", None)
     return JSONResponse(content, status_code=exc.status_code, headers=headers)
 
 
@@ -59,7 +76,8 @@ def create_app() -> FastAPI:
     app.include_router(console.router)
     # First the deadline, so the admin check's read of the app secret draws from it too.
     guards = [Depends(start_request_deadline), Depends(require_trusted_host)]
-    for router in (home.router, invites.router, accounts.router, onboarding.router):
+    routers = (home.router, invites.router, accounts.router, operators.router, audit.router)
+    for router in (*routers, onboarding.router):
         app.include_router(router, dependencies=guards)
     app.add_exception_handler(BirdhouseError, _json_error)
     _document_error_body(app)

@@ -62,7 +62,8 @@ def birdhouse_in_process() -> Iterator[dict[str, Any]]:
     with mock_aws():
         import boto3
 
-        from app.adapters.invite_ledger import create_dynamodb_client, create_invites_table
+        from app.adapters.dynamodb import create_dynamodb_client
+        from app.adapters.invite_ledger import create_invites_table
         from app.adapters.secrets_manager import create_secrets_client
         from app.main import handler
 

@@ -299,8 +299,12 @@ def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[Dev
             _seed_app_secret(
                 env, settings, admin_token=dev.admin_token, signing_key=dev.signing_key
             )
-            wiring.create_ledger_table(settings, client=_embedded_client(env, "dynamodb"))
-            dev.notes.append(f"Invite ledger: DynamoDB table {settings.invites_table}, embedded")
+            wiring.create_tables(settings, client=_embedded_client(env, "dynamodb"))
+            dev.notes.append(
+                f"Invite ledger, operators, audit trail: DynamoDB tables "
+                f"{settings.invites_table}, {settings.operators_table}, {settings.audit_table}, "
+                "embedded"
+            )
         yield dev
 
 

@@ -1,0 +1,81 @@
+"""Operators: who may use the admin API, with which role. Admins add and revoke them."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.operators import OPERATOR_NAME_PATTERN, ROLE_POWERS, Operator, Role
+from app.flows.audit import AuditEntry
+from app.flows.operators import add_operator, list_operators, revoke_operator
+from app.web.deps import OperatorRegistryDep, SignedInDep, audited, needs
+from app.web.error_responses import ADMIN_ERRORS, OPERATOR_ERRORS
+
+router = APIRouter(prefix="/operators", tags=["operators"], responses=ADMIN_ERRORS)
+
+OperatorNamePath = Annotated[
+    str, Path(pattern=OPERATOR_NAME_PATTERN, description="The operator's name (lower case).")
+]
+
+
+class OperatorRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        description="Lower-case letters, digits, '.' and '-', at most 32.",
+        examples=["ada"],
+        min_length=1,
+        max_length=32,
+    )
+    role: Role = Field(description="viewer, inviter or admin.")
+
+
+class OperatorCreated(BaseModel):
+    name: str
+    role: Role
+    key: str = Field(description="Shown this once: Birdhouse keeps only its hash.")
+
+
+class OperatorList(BaseModel):
+    operators: list[Operator]
+
+
+class SignedIn(BaseModel):
+    name: str = Field(description="The operator's name, or 'owner' for the admin token.")
+    role: Role
+    can: str = Field(description="What the role allows, in words.")
+
+
+@router.get("/me", dependencies=[needs(Role.VIEWER)])
+def who_am_i(operator: SignedInDep) -> SignedIn:
+    """Who this key signs in as, and with which role (the console shows it)."""
+    return SignedIn(name=operator.name, role=operator.role, can=ROLE_POWERS[operator.role])
+
+
+@router.post("", status_code=201, responses=OPERATOR_ERRORS)
+def add(
+    entry: Annotated[AuditEntry, audited("operator.add", Role.ADMIN)],
+    request: OperatorRequest,
+    registry: OperatorRegistryDep,
+) -> OperatorCreated:
+    """A new operator and their key, which this answer shows once; 409 if the name has one."""
+    entry.target_operator = request.name
+    added = add_operator(registry=registry, name=request.name, role=request.role)
+    return OperatorCreated(name=added.operator.name, role=added.operator.role, key=added.key)
+
+
+@router.get("", dependencies=[needs(Role.ADMIN)])
+def list_all(registry: OperatorRegistryDep) -> OperatorList:
+    """Every operator: name, role, created, last used (to the minute). Never a key."""
+    return OperatorList(operators=list_operators(registry=registry))
+
+
+@router.delete(
+    "/{name}",
+    status_code=204,
+    responses=OPERATOR_ERRORS,
+    dependencies=[audited("operator.revoke", Role.ADMIN)],
+)
+def revoke(name: OperatorNamePath, registry: OperatorRegistryDep) -> None:
+    """The key stops working on the next request, on every container."""
+    revoke_operator(registry=registry, name=name)
