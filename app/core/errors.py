@@ -357,8 +357,10 @@ class RoleRequired(BirdhouseError):
     title = "Not allowed"
     code = "role_required"
 
-    def __init__(self, message: str, *, required_role: str) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, required_role: str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.required_role = required_role
 
 

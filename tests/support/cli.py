@@ -42,6 +42,7 @@ from app.env_file import load_env_file
 from app.sandbox.x_standin import XStandin
 from birdhouse_client.layout import AccountSecret
 from tests.support.constants import (
+    ACCOUNT_EVENTS,
     APP_SECRET_VALUE,
     AUDIT_TABLE,
     CONSUMER_KEY,
@@ -194,7 +195,8 @@ def secrets_client(moto_server: str) -> Any:
 
 
 class EventInbox:
-    """Every event Birdhouse published, routed by an EventBridge rule into an SQS queue."""
+    """Every account event Birdhouse published, routed by an EventBridge rule into an SQS
+    queue (the operators' "Operator action" events go by another rule)."""
 
     def __init__(self, sqs: Any, queue_url: str) -> None:
         self._sqs, self._queue_url = sqs, queue_url
@@ -221,8 +223,8 @@ def event_inbox(moto_server: str, secrets_client: Any) -> EventInbox:
         "QueueArn"
     ]
     bridge = moto_client(moto_server, "events")
-    bridge.put_rule(Name="birdhouse-all", EventPattern=json.dumps({"source": ["birdhouse"]}))
-    bridge.put_targets(Rule="birdhouse-all", Targets=[{"Id": "queue", "Arn": arn}])
+    bridge.put_rule(Name="birdhouse-accounts", EventPattern=json.dumps(ACCOUNT_EVENTS))
+    bridge.put_targets(Rule="birdhouse-accounts", Targets=[{"Id": "queue", "Arn": arn}])
     return EventInbox(sqs, queue_url)
 
 

@@ -21,3 +21,14 @@ APP_SECRET_VALUE = {
     "admin_token": ADMIN_TOKEN,
     "signing_key": SIGNING_KEY,
 }
+
+# A bot team's rule: the account events, not the operators' audit events.
+ACCOUNT_EVENTS = {
+    "source": ["birdhouse"],
+    "detail-type": [
+        "Account connected",
+        "Account status changed",
+        "Account deleted",
+        "Account restored",
+    ],
+}
