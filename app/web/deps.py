@@ -1,6 +1,7 @@
 """Every dependency a route can ask for, named once: thin wrappers over `app.wiring`."""
 
 import hmac
+import json
 import logging
 import secrets
 from collections.abc import Iterator
@@ -212,20 +213,39 @@ def request_id(request: Request) -> str:
     return lambda_id if isinstance(lambda_id, str) and lambda_id else secrets.token_hex(16)
 
 
-# Path parameters that name what an action is about.
+# Path parameters and body fields that name what an action is about (the audit flow keeps
+# only values shaped like a screen name, an invite id or an operator name).
 _TARGETS = {"screen_name": "account", "invite_id": "invite", "name": "target_operator"}
+
+
+async def action_targets(request: Request) -> dict[str, str]:
+    """What the call is about, from its path and its JSON body: a refused call's record names
+    what was tried too. async: the body was read already, and the request keeps it."""
+    found = {
+        field: str(request.path_params[param])
+        for param, field in _TARGETS.items()
+        if param in request.path_params
+    }
+    try:
+        document = json.loads(await request.body() or b"null")
+    except ValueError:
+        return found
+    if isinstance(document, dict):
+        for param, field in _TARGETS.items():
+            if isinstance(document.get(param), str):
+                found.setdefault(field, document[param])
+    return found
 
 
 def audited(action: str, role: Role) -> Any:
     """For a route that changes something: one audit record, refused (403) or done, and how
     it ended. The route may name a target it makes (a new invite) on the entry."""
 
-    def record(request: Request, operator: SignedInDep, audit: AuditDep) -> Iterator[AuditEntry]:
-        targets = {
-            field: str(request.path_params[param])
-            for param, field in _TARGETS.items()
-            if param in request.path_params
-        }
+    def record(
+        operator: SignedInDep,
+        audit: AuditDep,
+        targets: Annotated[dict[str, str], Depends(action_targets)],
+    ) -> Iterator[AuditEntry]:
         with audit.action(action, **targets) as entry:
             require_role(operator, role)
             yield entry

@@ -80,7 +80,6 @@ def create(
 ) -> InviteCreated:
     """Mint a single-use onboarding link to send to a bot's owner, and record it."""
     request = request or InviteRequest()
-    entry.account = request.screen_name
     invite = create_invite(
         ledger=ledger,
         store=store,

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.operators import OPERATOR_NAME_PATTERN, ROLE_POWERS, Operator, Role
-from app.flows.audit import AuditEntry
 from app.flows.operators import add_operator, list_operators, revoke_operator
 from app.web.deps import OperatorRegistryDep, SignedInDep, audited, needs
 from app.web.error_responses import ADMIN_ERRORS, OPERATOR_ERRORS
@@ -52,14 +51,17 @@ def who_am_i(operator: SignedInDep) -> SignedIn:
     return SignedIn(name=operator.name, role=operator.role, can=ROLE_POWERS[operator.role])
 
 
-@router.post("", status_code=201, responses=OPERATOR_ERRORS)
+@router.post(
+    "",
+    status_code=201,
+    responses=OPERATOR_ERRORS,
+    dependencies=[audited("operator.add", Role.ADMIN)],
+)
 def add(
-    entry: Annotated[AuditEntry, audited("operator.add", Role.ADMIN)],
     request: OperatorRequest,
     registry: OperatorRegistryDep,
 ) -> OperatorCreated:
     """A new operator and their key, which this answer shows once; 409 if the name has one."""
-    entry.target_operator = request.name
     added = add_operator(registry=registry, name=request.name, role=request.role)
     return OperatorCreated(name=added.operator.name, role=added.operator.role, key=added.key)
 
@@ -70,12 +72,16 @@ def list_all(registry: OperatorRegistryDep) -> OperatorList:
     return OperatorList(operators=list_operators(registry=registry))
 
 
+class OperatorRevoked(BaseModel):
+    name: str
+    revoked: bool = True
+
+
 @router.delete(
     "/{name}",
-    status_code=204,
     responses=OPERATOR_ERRORS,
     dependencies=[audited("operator.revoke", Role.ADMIN)],
 )
-def revoke(name: OperatorNamePath, registry: OperatorRegistryDep) -> None:
+def revoke(name: OperatorNamePath, registry: OperatorRegistryDep) -> OperatorRevoked:
     """The key stops working on the next request, on every container."""
-    revoke_operator(registry=registry, name=name)
+    return OperatorRevoked(name=revoke_operator(registry=registry, name=name))
