@@ -170,6 +170,7 @@ def test_operators_are_listed_without_their_keys_and_the_trail_is_readable(
         (["operators", "revoke"], "usage: operators revoke NAME"),
         (["operators", "revoke", "nobody"], "No operator is called 'nobody'"),
         (["operators", "add", "owner", "--role", "admin"], "reserved"),
+        (["operators", "revoke", "owner"], "No operator is called 'owner'"),
         (["audit", "--next", "garbage"], "does not continue this listing"),
     ],
 )

@@ -62,9 +62,12 @@ def list_operators(*, registry: OperatorRegistry) -> list[Operator]:
 
 def revoke_operator(*, registry: OperatorRegistry, name: str) -> str:
     """The key stops working on the next request, everywhere; the name may be added again."""
-    stored_name = operator_name(name)
-    if not registry.remove(stored_name):
-        raise OperatorNotFound(f"No operator is called {stored_name!r}.")
+    try:
+        stored_name = operator_name(name)
+    except InvalidOperatorName:
+        stored_name = ""  # `owner`, or no name at all: no operator has it
+    if not stored_name or not registry.remove(stored_name):
+        raise OperatorNotFound(f"No operator is called {name.strip().lower()!r}.")
     log.info("operator %s revoked", stored_name)
     return stored_name
 

@@ -148,7 +148,8 @@ def signed_in(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("Send 'Authorization: Bearer <operator key or admin token>'.")
     presented = credentials.credentials
-    if name_in_key(presented) is not None:
+    looks_like_a_key = name_in_key(presented) is not None
+    if looks_like_a_key:
         operator = operator_for_key(presented, registry=registry)
         if operator is not None:
             return operator
@@ -166,7 +167,11 @@ def signed_in(
             f"The admin API is unavailable: Birdhouse could not read its app secret ({why})."
         ) from exc
     if not hmac.compare_digest(presented.encode(), app_secret.admin_token.encode()):
-        raise NotAuthenticated("The key is not valid (revoked, mistyped, or never issued).")
+        raise NotAuthenticated(
+            "The operator key is not valid (revoked, mistyped, or never issued)."
+            if looks_like_a_key
+            else "The admin token is not valid."
+        )
     return Operator(name=OWNER, role=Role.ADMIN)
 
 

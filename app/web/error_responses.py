@@ -38,7 +38,6 @@ ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
 OPERATOR_ERRORS: dict[int | str, dict[str, Any]] = {
     404: _error("No operator has this name"),
     409: _error("An operator with this name exists: revoke it first"),
-    422: _error("Not an operator name, or an unknown role"),
 }
 
 AUDIT_ERRORS: dict[int | str, dict[str, Any]] = {

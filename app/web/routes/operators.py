@@ -3,9 +3,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.core.operators import OPERATOR_NAME_PATTERN, ROLE_POWERS, Operator, Role
+from app.core.errors import InvalidOperatorName
+from app.core.operators import OPERATOR_NAME_PATTERN, ROLE_POWERS, Operator, Role, operator_name
 from app.flows.operators import add_operator, list_operators, revoke_operator
 from app.web.deps import OperatorRegistryDep, SignedInDep, audited, needs
 from app.web.error_responses import ADMIN_ERRORS, OPERATOR_ERRORS
@@ -27,6 +28,15 @@ class OperatorRequest(BaseModel):
         max_length=32,
     )
     role: Role = Field(description="viewer, inviter or admin.")
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        # A ValueError becomes FastAPI's usual 422 listing the field, like any other.
+        try:
+            return operator_name(value)
+        except InvalidOperatorName as exc:
+            raise ValueError(exc.message) from None
 
 
 class OperatorCreated(BaseModel):
