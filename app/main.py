@@ -12,7 +12,17 @@ from app.logging_setup import configure_logging
 from app.web import json_errors
 from app.web.deps import require_trusted_host, start_request_deadline
 from app.web.error_responses import ERROR_BODY_SCHEMA_REF
-from app.web.routes import accounts, console, docs, health, home, invites, onboarding
+from app.web.routes import (
+    accounts,
+    audit,
+    console,
+    docs,
+    health,
+    home,
+    invites,
+    onboarding,
+    operators,
+)
 from app.web.security_headers import SecurityHeaders
 from app.web.startup import report_setup_problem
 
@@ -40,7 +50,8 @@ def create_app() -> FastAPI:
     app.include_router(console.router)
     # First the deadline, so the admin check's read of the app secret draws from it too.
     guards = [Depends(start_request_deadline), Depends(require_trusted_host)]
-    for router in (home.router, invites.router, accounts.router, onboarding.router):
+    routers = (home.router, invites.router, accounts.router, operators.router, audit.router)
+    for router in (*routers, onboarding.router):
         app.include_router(router, dependencies=guards)
     json_errors.install(app)
     _document_error_body(app)

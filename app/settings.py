@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     sweep_seconds_between_calls: float = Field(default=1.0, ge=0, le=60)
     # The invite ledger's DynamoDB table.
     invites_table: str = Field(default="birdhouse-invites", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    # Operators' keys (hashes only) and the audit trail: DynamoDB tables beside the ledger.
+    operators_table: str = Field(default="birdhouse-operators", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    audit_table: str = Field(default="birdhouse-audit", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    # How long an audit record is kept before DynamoDB's TTL removes it.
+    audit_retention_days: int = Field(default=400, ge=1, le=3650)
     # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).
     deletion_recovery_days: int = Field(default=7, ge=7, le=30)
     # /docs and /openapi.json: on outside Lambda, off in it unless this says true.

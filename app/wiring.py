@@ -5,6 +5,7 @@ the dev launcher all call these; none of them borrows another's wiring, and noth
 imports `app.adapters` (tests/test_layers.py).
 """
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from app.app_secret import load_app_secret, refresh_app_secret
@@ -18,8 +19,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
+    from app.adapters.audit_trail import DynamoDBAuditTrail
     from app.adapters.events import EventBridgePublisher
     from app.adapters.invite_ledger import DynamoDBInviteLedger
+    from app.adapters.operator_registry import DynamoDBOperatorRegistry
     from app.adapters.secrets_manager import SecretsManagerAccountStore, SecretsManagerAppSecret
     from app.adapters.x_client import OAuth1XClient
     from app.config import Settings
@@ -87,18 +90,55 @@ def x_client_for_keys(
 def invite_ledger(
     settings: "Settings", *, client: "DynamoDBClient | None" = None
 ) -> "DynamoDBInviteLedger":
-    from app.adapters.invite_ledger import DynamoDBInviteLedger, create_dynamodb_client
+    from app.adapters.dynamodb import create_dynamodb_client
+    from app.adapters.invite_ledger import DynamoDBInviteLedger
 
     return DynamoDBInviteLedger(
         client or create_dynamodb_client(), table_name=settings.invites_table
     )
 
 
-def create_ledger_table(settings: "Settings", *, client: "DynamoDBClient") -> None:
-    """The invite ledger's table as serverless.yml declares it (for an embedded DynamoDB)."""
+def operator_registry(
+    settings: "Settings", *, client: "DynamoDBClient | None" = None
+) -> "DynamoDBOperatorRegistry":
+    from app.adapters.dynamodb import create_dynamodb_client
+    from app.adapters.operator_registry import DynamoDBOperatorRegistry
+
+    return DynamoDBOperatorRegistry(
+        client or create_dynamodb_client(), table_name=settings.operators_table
+    )
+
+
+def audit_trail(
+    settings: "Settings", *, client: "DynamoDBClient | None" = None
+) -> "DynamoDBAuditTrail":
+    from app.adapters.audit_trail import DynamoDBAuditTrail
+    from app.adapters.dynamodb import create_dynamodb_client
+
+    return DynamoDBAuditTrail(
+        client or create_dynamodb_client(),
+        table_name=settings.audit_table,
+        retention=timedelta(days=settings.audit_retention_days),
+    )
+
+
+def caller_arn() -> str:
+    """The command line's AWS identity, as the audit trail names it."""
+    from app.adapters.aws_identity import caller_arn
+
+    return caller_arn()
+
+
+def create_tables(settings: "Settings", *, client: "DynamoDBClient") -> None:
+    """The ledger's, the operators' and the audit trail's tables as serverless.yml declares
+    them (for an embedded DynamoDB)."""
+    from app.adapters.audit_trail import create_audit_table
     from app.adapters.invite_ledger import create_invites_table
+    from app.adapters.operator_registry import create_operators_table
 
     create_invites_table(client, settings.invites_table)
+    create_operators_table(client, settings.operators_table)
+    create_audit_table(client, settings.audit_table)
 
 
 def event_publisher(settings: "Settings", *, client: Any = None) -> "EventBridgePublisher":

@@ -62,7 +62,8 @@ def birdhouse_in_process() -> Iterator[dict[str, Any]]:
     with mock_aws():
         import boto3
 
-        from app.adapters.invite_ledger import create_dynamodb_client, create_invites_table
+        from app import wiring
+        from app.adapters.dynamodb import create_dynamodb_client
         from app.adapters.secrets_manager import create_secrets_client
         from app.main import handler
 
@@ -79,7 +80,9 @@ def birdhouse_in_process() -> Iterator[dict[str, Any]]:
                 }
             ),
         )
-        create_invites_table(boto3.client("dynamodb"), "birdhouse-invites")
+        from app.config import Settings
+
+        wiring.create_tables(Settings(), client=boto3.client("dynamodb"))
         calls: list[str] = []
         create_secrets_client().meta.events.register(
             "before-call.secretsmanager", lambda model, **_: calls.append(model.name)
@@ -103,12 +106,13 @@ def _invoke(
     cookies: list[str] | None = None,
     body: Any = None,
     admin: bool = False,
+    key: str | None = None,
 ) -> dict[str, Any]:
     from tests.support.lambda_events import LambdaContext, http_api_v2_event
 
     headers = {"content-type": "application/json"}
-    if admin:
-        headers["authorization"] = f"Bearer {ADMIN_TOKEN}"
+    if admin or key:
+        headers["authorization"] = f"Bearer {key or ADMIN_TOKEN}"
     event = http_api_v2_event(
         method,
         path,
@@ -281,13 +285,27 @@ def secrets_manager_calls(world: dict[str, Any]) -> None:
         ("DELETE /accounts/{name}", "DELETE", "/accounts/NewBot"),
     ):
         rows.append((name, count(functools.partial(_invoke, handler, method, path, admin=True))))
+    from app import wiring
+    from app.config import Settings
+    from app.core.operators import Role
+    from app.flows.operators import add_operator
+
+    key = add_operator(
+        registry=wiring.operator_registry(Settings()), name="bench", role=Role.ADMIN
+    ).key
+    for name, method, path in (
+        ("GET /accounts with an operator key, first use", "GET", "/accounts"),
+        ("GET /accounts with an operator key, again", "GET", "/accounts"),
+        ("POST /invites with an operator key", "POST", "/invites"),
+    ):
+        rows.append((name, count(functools.partial(_invoke, handler, method, path, key=key))))
     rows.append(
         (
             "  load_accounts() once one is scheduled for deletion (*)",
             count(lambda: load_accounts(client=client)),
         )
     )
-    print("AWS calls (Secrets Manager, and DynamoDB for the invite ledger)")
+    print("AWS calls (Secrets Manager, and DynamoDB: ledger, operators, audit trail)")
     for name, made in rows:
         summary = ", ".join(f"{made.count(op)} {op}" for op in dict.fromkeys(made)) or "none"
         print(f"  {name:<56} {len(made):>2}  ({summary})")

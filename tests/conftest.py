@@ -11,7 +11,10 @@ from moto import mock_aws
 from moto.dynamodb.models import dynamodb_backends
 from moto.secretsmanager.models import secretsmanager_backends
 
-from app.adapters.invite_ledger import create_dynamodb_client, create_invites_table
+from app.adapters.audit_trail import create_audit_table
+from app.adapters.dynamodb import create_dynamodb_client
+from app.adapters.invite_ledger import create_invites_table
+from app.adapters.operator_registry import create_operators_table
 from app.adapters.secrets_manager import SECRETS_CLIENT_CONFIG, create_secrets_client
 from app.app_secret import clear_app_secret_cache
 from app.config import Settings, get_settings
@@ -22,9 +25,11 @@ from tests.support import fuzz_tally
 from tests.support.constants import (
     APP_SECRET_ID,
     APP_SECRET_VALUE,
+    AUDIT_TABLE,
     CONSUMER_KEY,
     CONSUMER_SECRET,
     INVITES_TABLE,
+    OPERATORS_TABLE,
 )
 from tests.support.lambda_browser import FRONT_DOORS, LambdaBrowser
 from tests.support.lambda_events import REGION
@@ -155,6 +160,8 @@ def aws(_moto_session: Any, _moto_dynamodb: Any) -> Iterator[Any]:
     secretsmanager_backends.reset()
     dynamodb_backends.reset()
     create_invites_table(_moto_dynamodb, INVITES_TABLE)
+    create_operators_table(_moto_dynamodb, OPERATORS_TABLE)
+    create_audit_table(_moto_dynamodb, AUDIT_TABLE)
     yield _moto_session
     secretsmanager_backends.reset()
     dynamodb_backends.reset()

@@ -1,4 +1,4 @@
-"""Account events on Amazon EventBridge: Source `birdhouse`, one detail type per happening.
+"""Events on Amazon EventBridge: Source `birdhouse`, one detail type per happening.
 
 A failed publish never fails the request that caused it: it is logged and counted, and the
 operator still has GET /accounts. Details name the account and its status, never a token.
@@ -33,6 +33,18 @@ _DETAIL_FIELDS = (
     "invite_id",
     "invite_url",
     "invite_expires_at",
+    # Operator action: an audit record (app/flows/audit.py), which never holds a secret.
+    "audit_id",
+    "at",
+    "operator",
+    "via",
+    "action",
+    "outcome",
+    "request_id",
+    "account",
+    "invite",
+    "target_operator",
+    "error_code",
 )
 # Events are a side channel: one quick try, then on with the request.
 EVENTS_CLIENT_CONFIG = Config(
@@ -75,16 +87,22 @@ class EventBridgePublisher:
         if answer.get("FailedEntryCount"):
             code = answer.get("Entries", [{}])[0].get("ErrorCode", "refused")
             return self._failed(detail_type, body, code)
-        log.info("published %r for @%s", detail_type, body.get("screen_name"))
+        log.info("published %r for %s", detail_type, _about(body))
         return True
 
     def _failed(self, detail_type: str, body: dict[str, Any], reason: str) -> bool:
         self.failed += 1
         log.warning(
-            "could not publish %r for @%s (%s); %d failed so far",
+            "could not publish %r for %s (%s); %d failed so far",
             detail_type,
-            body.get("screen_name"),
+            _about(body),
             reason,
             self.failed,
         )
         return False
+
+
+def _about(body: dict[str, Any]) -> str:
+    if "screen_name" in body:
+        return f"@{body['screen_name']}"
+    return f"{body.get('operator')} ({body.get('action')})"

@@ -11,14 +11,14 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from botocore.exceptions import ClientError
 
 from app.adapters.aws_deadline import bound_by_deadline
+from app.adapters.dynamodb import CONDITION_FAILED, translated_errors
+from app.adapters.dynamodb import n as _n
+from app.adapters.dynamodb import s as _s
 from app.core.errors import ExpiredInvite, InviteNotFound, InviteNotPending, LedgerUnavailable
 from app.core.invites import InviteRecord, InviteStatus, already_used, withdrawn
 from birdhouse_client.layout import aws_error_code
@@ -32,13 +32,6 @@ log = logging.getLogger(__name__)
 # How long a record outlives its invite's expiry before DynamoDB's TTL removes it.
 RETENTION = timedelta(days=30)
 TTL_ATTRIBUTE = "expires_ttl"
-# Like Secrets Manager's: an owner waits on these calls. Three tries, short timeouts.
-LEDGER_CLIENT_CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=2,
-    retries={"mode": "standard", "total_max_attempts": 3},
-)
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 # Reads and conditional writes of the attempt counter before giving up (and refusing).
 _COUNT_TRIES = 5
 _OPTIONAL_TEXT = (
@@ -50,34 +43,10 @@ _OPTIONAL_TEXT = (
 )
 
 
-@lru_cache
-def create_dynamodb_client() -> "DynamoDBClient":
-    """One client per container, made on first use: region and endpoint from AWS_* variables."""
-    try:
-        return boto3.client("dynamodb", config=LEDGER_CLIENT_CONFIG)
-    except NoRegionError as exc:
-        raise LedgerUnavailable("No AWS region: set AWS_DEFAULT_REGION or AWS_REGION") from exc
-    except BotoCoreError as exc:
-        raise LedgerUnavailable(f"DynamoDB client could not be created: {exc}") from exc
-
-
 @contextmanager
 def _translated_errors(action: str, table: str) -> Iterator[None]:
-    try:
+    with translated_errors(action, table=table, what="The invite ledger", error=LedgerUnavailable):
         yield
-    except ClientError as exc:
-        code = aws_error_code(exc)
-        log.warning("DynamoDB %s on %s failed: %s", action, table, code)
-        raise LedgerUnavailable(
-            f"The invite ledger could not {action} ({code}); nothing was saved."
-        ) from exc
-    except NoCredentialsError as exc:
-        raise LedgerUnavailable(f"No AWS credentials to {action} the invite ledger") from exc
-    except BotoCoreError as exc:
-        log.warning("DynamoDB %s on %s failed: %s", action, table, type(exc).__name__)
-        raise LedgerUnavailable(
-            f"The invite ledger could not {action} ({type(exc).__name__}); nothing was saved."
-        ) from exc
 
 
 class DynamoDBInviteLedger:
@@ -288,7 +257,7 @@ class DynamoDBInviteLedger:
                 ReturnValues="ALL_NEW" if return_new else "NONE",
             )
         except ClientError as exc:
-            if aws_error_code(exc) != _CONDITION_FAILED:
+            if aws_error_code(exc) != CONDITION_FAILED:
                 raise
             return None
         return dict(answer.get("Attributes", {}))
@@ -338,14 +307,6 @@ def create_invites_table(client: "DynamoDBClient", table_name: str) -> None:
 
 def _key(invite_id: str) -> dict[str, "AttributeValueTypeDef"]:
     return {"invite_id": _s(invite_id)}
-
-
-def _s(value: str) -> "AttributeValueTypeDef":
-    return {"S": value}
-
-
-def _n(value: int) -> "AttributeValueTypeDef":
-    return {"N": str(value)}
 
 
 def _item(invite: InviteRecord) -> dict[str, "AttributeValueTypeDef"]:

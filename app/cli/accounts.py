@@ -29,7 +29,9 @@ def register(add_command: AddCommand) -> None:
     )
     accounts.add_argument("--json", action="store_true", help="print JSON, as GET /accounts")
 
-    creds = add_command("creds", _creds, "Print one account's keys for a bot job.")
+    creds = add_command(
+        "creds", _creds, "Print one account's keys for a bot job.", audit="account.read_keys"
+    )
     creds.add_argument("screen_name", type=screen_name_argument)
     creds.add_argument("--format", choices=["json", "env"], default="json")
 
@@ -37,6 +39,7 @@ def register(add_command: AddCommand) -> None:
         "verify",
         _verify,
         "Check accounts' tokens at X (GET /2/users/me); exit 1 if any fails.",
+        audit="account.verify",
     )
     target = verify.add_mutually_exclusive_group(required=True)
     target.add_argument("screen_name", nargs="?", type=screen_name_argument)
@@ -48,6 +51,7 @@ def register(add_command: AddCommand) -> None:
         _reset,
         "A leaked account token: revoke it at X, mark the secret (bot jobs get a clear error), "
         "and print a fresh single-use link for the account's owner.",
+        audit="account.reset",
     )
     reset.add_argument("screen_name", type=screen_name_argument)
     reset.add_argument(
@@ -59,6 +63,7 @@ def register(add_command: AddCommand) -> None:
         _sweep,
         "Check every account at X now (what the scheduled sweep does) and record each status; "
         "one paid X read per account.",
+        audit="fleet.sweep",
     )
     sweep.add_argument("--budget", type=float, help="seconds the run may take")
 
@@ -66,12 +71,15 @@ def register(add_command: AddCommand) -> None:
         "rename",
         _rename,
         "The account was renamed at X: move its secret to the new name (same X user).",
+        audit="account.rename",
     )
     rename.add_argument(
         "screen_name", type=screen_name_argument, help="the name it is stored under"
     )
 
-    tweet = add_command("tweet", _tweet, "Post a test tweet as the account.")
+    tweet = add_command(
+        "tweet", _tweet, "Post a test tweet as the account.", audit="account.test_tweet"
+    )
     tweet.add_argument("screen_name", type=screen_name_argument)
     tweet.add_argument("--text", help="default: a unique 'Test post from Birdhouse' line")
 
@@ -80,6 +88,7 @@ def register(add_command: AddCommand) -> None:
         _delete,
         "Revoke the account's token at X, then schedule its secret's deletion (like DELETE "
         "/accounts/NAME); exit 1 if X could not revoke it.",
+        audit="account.delete",
     )
     delete.add_argument("screen_name", type=screen_name_argument)
     delete.add_argument(
@@ -95,6 +104,7 @@ def register(add_command: AddCommand) -> None:
         _restore,
         "Undo a deletion within its recovery window, then check the token at X; exit 1 if X "
         "no longer accepts it (onboard the account again) or could not be asked.",
+        audit="account.restore",
     )
     restore.add_argument("screen_name", type=screen_name_argument)
 
@@ -215,6 +225,7 @@ def _reset(args: argparse.Namespace, ctx: Context) -> int:
     print(f"@{reset.screen_name}: token {revoked}; its secret is marked revoked.")
     if reset.x_detail:
         print(reset.x_detail)
+    ctx.audit_entry.invite = reset.invite.record.id
     print(f"Send this single-use link to its owner (invite {reset.invite.record.id}):")
     print(invite_link(base_url, reset.invite.token))
     return 0

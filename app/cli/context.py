@@ -5,6 +5,7 @@ settings are read once per `main()` call: an in-process test that changes the en
 between two commands gets two different runs, as two processes would.
 """
 
+import uuid
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -13,9 +14,12 @@ from app.app_secret import clear_app_secret_cache
 from app.cli.output import UsageError
 from app.core.accounts import AccountStore
 from app.core.app_secret import AppSecret, AppSecretSource
+from app.core.audit import AuditTrail, Via
 from app.core.events import EventPublisher
 from app.core.invites import InviteLedger
+from app.core.operators import OperatorRegistry
 from app.core.x import XClient
+from app.flows.audit import Actor, Audit, AuditEntry
 from app.flows.health import Recorder
 
 if TYPE_CHECKING:
@@ -27,6 +31,8 @@ if TYPE_CHECKING:
 class Context:
     def __init__(self, settings: "Settings | None" = None) -> None:
         self._settings = settings
+        # The record of this run's action, when it has one: a command names what it made.
+        self.audit_entry = AuditEntry(action="")
 
     @cached_property
     def settings(self) -> "Settings":
@@ -47,6 +53,20 @@ class Context:
     @cached_property
     def events(self) -> EventPublisher:
         return wiring.event_publisher(self.settings)
+
+    @cached_property
+    def operators(self) -> OperatorRegistry:
+        return wiring.operator_registry(self.settings)
+
+    @cached_property
+    def audit_trail(self) -> AuditTrail:
+        return wiring.audit_trail(self.settings)
+
+    @cached_property
+    def audit(self) -> Audit:
+        """This run's records name the AWS identity it runs as (one STS call)."""
+        actor = Actor(operator=wiring.caller_arn(), via=Via.CLI, request_id=uuid.uuid4().hex)
+        return Audit(trail=self.audit_trail, events=self.events, actor=actor)
 
     @cached_property
     def app_secret_source(self) -> AppSecretSource:

@@ -20,6 +20,7 @@ def register(add_command: AddCommand) -> None:
         _bootstrap,
         "Create or update the app secret: asks for the X consumer key and secret (or reads "
         "them from stdin), generates the admin token and signing key, prints the token once.",
+        audit=lambda args: "app_secret.rotate" if args.rotate else "app_secret.bootstrap",
     )
     bootstrap.add_argument(
         "--offline",
@@ -47,6 +48,7 @@ def register(add_command: AddCommand) -> None:
         "reads two lines from stdin), proves it at X, writes the app secret, rewrites every "
         "account secret (the old pair stays as AWSPREVIOUS), then verifies each account. Safe "
         "to run again: it finishes an interrupted run and skips what is done.",
+        audit="app_secret.rotate_consumer_keys",
     )
     rotate.add_argument(
         "--base-url", help="where browsers reach Birdhouse, to print re-onboarding links"

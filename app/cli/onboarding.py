@@ -24,7 +24,10 @@ _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def register(add_command: AddCommand) -> None:
     invite = add_command(
-        "invite", _invite, "Mint a single-use onboarding link and record it, like POST /invites."
+        "invite",
+        _invite,
+        "Mint a single-use onboarding link and record it, like POST /invites.",
+        audit="invite.create",
     )
     invite.add_argument("--note", help="free text for the operator, at most 200 characters")
     invite.add_argument(
@@ -44,6 +47,7 @@ def register(add_command: AddCommand) -> None:
         "invites",
         _invites,
         "List invites (newest first, no links), or withdraw one: invites revoke INVITE_ID.",
+        audit=lambda args: "invite.withdraw" if args.action == "revoke" else None,
     )
     invites.add_argument("action", nargs="?", choices=["list", "revoke"], default="list")
     invites.add_argument("invite_id", nargs="?", help="with revoke: the invite to withdraw")
@@ -54,6 +58,7 @@ def register(add_command: AddCommand) -> None:
         _pin,
         "Onboard with a PIN instead of a browser callback: open the printed link, log in as "
         "the bot, authorize, and type the PIN X shows.",
+        audit="account.connect",
     )
     pin.add_argument(
         "--screen-name", type=screen_name_argument, help="the bot account the owner must authorize"
@@ -74,6 +79,7 @@ def _invite(args: argparse.Namespace, ctx: Context) -> int:
         lifetime=lifetime,
         note=args.note,
     )
+    ctx.audit_entry.invite = invite.record.id
     print(invite_link(base_url, invite.token))
     who = f"@{screen_name}" if screen_name else "any account"
     print(
@@ -130,6 +136,7 @@ def _pin(args: argparse.Namespace, ctx: Context) -> int:
         events=ctx.events,
         recovery_window_days=ctx.settings.deletion_recovery_days,
     )
+    ctx.audit_entry.account = connected.screen_name
     print(f"@{connected.screen_name} is connected ({connected.outcome.value}).")
     return 0
 

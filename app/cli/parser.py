@@ -8,6 +8,9 @@ from app import __version__
 from app.cli.context import Context
 
 Run = Callable[[argparse.Namespace, Context], int]
+# What a command's audit record calls it: a name, or one worked out from its arguments
+# (None: this run changes nothing, so no record).
+AuditAction = str | Callable[[argparse.Namespace], str | None]
 
 EXIT_STATUS = """exit status:
   0  it worked
@@ -16,11 +19,13 @@ EXIT_STATUS = """exit status:
 
 
 class AddCommand(Protocol):
-    def __call__(self, name: str, run: Run, text: str) -> argparse.ArgumentParser: ...
+    def __call__(
+        self, name: str, run: Run, text: str, *, audit: AuditAction | None = None
+    ) -> argparse.ArgumentParser: ...
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.cli import accounts, keys, onboarding
+    from app.cli import accounts, keys, onboarding, operators
 
     parser = argparse.ArgumentParser(
         prog="python -m app",
@@ -31,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"birdhouse {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add_command(name: str, run: Run, text: str) -> argparse.ArgumentParser:
+    def add_command(
+        name: str, run: Run, text: str, *, audit: AuditAction | None = None
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(
             name,
             help=text,
@@ -41,10 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
         )
         # A UsageError the command raises is reported with this command's usage, as argparse
         # reports its own.
-        sub.set_defaults(run=run, command_parser=sub)
+        sub.set_defaults(run=run, command_parser=sub, audit=audit)
         return sub
 
-    for group in (keys, onboarding, accounts):
+    for group in (keys, onboarding, accounts, operators):
         group.register(add_command)
     return parser
 

@@ -362,3 +362,65 @@ class AccountNotFound(BirdhouseError):
     status_code = 404
     title = "Unknown account"
     code = "account_not_found"
+
+
+class RoleRequired(BirdhouseError):
+    """The signed-in operator's role does not allow this call; the message names the role."""
+
+    status_code = 403
+    title = "Not allowed"
+    code = "role_required"
+
+    def __init__(
+        self, message: str, *, required_role: str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.required_role = required_role
+
+
+class InvalidOperatorName(BirdhouseError):
+    """Not 1-32 of lower-case letters, digits, '.' and '-', starting with a letter or digit."""
+
+    status_code = 422
+    title = "Invalid operator name"
+    code = "invalid_operator_name"
+
+
+class OperatorExists(BirdhouseError):
+    """An operator with this name has a key already."""
+
+    status_code = 409
+    title = "The operator exists"
+    code = "operator_exists"
+
+
+class OperatorNotFound(BirdhouseError):
+    """No operator has this name."""
+
+    status_code = 404
+    title = "Unknown operator"
+    code = "operator_not_found"
+
+
+class OperatorsUnavailable(BirdhouseError):
+    """The operator table (DynamoDB) refused or did not answer."""
+
+    status_code = 503
+    title = "Operator keys are unavailable"
+    code = "operators_unavailable"
+
+
+class AuditUnavailable(BirdhouseError):
+    """The audit trail (DynamoDB) refused or did not answer a read."""
+
+    status_code = 503
+    title = "The audit trail is unavailable"
+    code = "audit_unavailable"
+
+
+class InvalidAuditCursor(BirdhouseError):
+    """A `next` value that no page of this query handed out."""
+
+    status_code = 400
+    title = "Invalid page cursor"
+    code = "invalid_cursor"

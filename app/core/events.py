@@ -1,4 +1,5 @@
-"""Account events: what happened to an account, announced to whoever listens (EventBridge)."""
+"""Events: what happened to an account, and what an operator did, announced to whoever
+listens (EventBridge)."""
 
 from typing import Any, Protocol
 
@@ -12,3 +13,7 @@ class EventPublisher(Protocol):
     """Where account events go. A failed publish answers False and never raises."""
 
     def publish(self, detail_type: str, detail: dict[str, Any]) -> bool: ...
+
+
+# Who did what: one per audit record (app/flows/audit.py).
+OPERATOR_ACTION = "Operator action"

@@ -348,10 +348,14 @@ def _dev_stack(
         if embedded:
             if kept_secret is None:
                 kept_secret = _seed_app_secret(env, settings)
-                wiring.create_ledger_table(settings, client=_embedded_client(env, "dynamodb"))
+                wiring.create_tables(settings, client=_embedded_client(env, "dynamodb"))
             dev.admin_token = kept_secret["admin_token"]
             dev.signing_key = kept_secret["signing_key"]
-            dev.notes.append(f"Invite ledger: DynamoDB table {settings.invites_table}, embedded")
+            dev.notes.append(
+                f"Invite ledger, operators, audit trail: DynamoDB tables "
+                f"{settings.invites_table}, {settings.operators_table}, {settings.audit_table}, "
+                "embedded"
+            )
         yield dev
 
 

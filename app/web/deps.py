@@ -1,8 +1,11 @@
 """Every dependency a route can ask for, named once: thin wrappers over `app.wiring`."""
 
 import hmac
+import json
 import logging
-from typing import TYPE_CHECKING, Annotated
+import secrets
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -12,12 +15,16 @@ from app.app_secret import load_app_secret
 from app.config import get_settings
 from app.core.accounts import AccountStore
 from app.core.app_secret import AppSecret, AppSecretRefresher, AppSecretSource
+from app.core.audit import AuditTrail, Via
 from app.core.deadline import lambda_deadline, set_request_deadline
 from app.core.errors import AdminUnavailable, BirdhouseError, NotAuthenticated, StoreOutOfTime
 from app.core.events import EventPublisher
 from app.core.invites import InviteLedger
+from app.core.operators import OWNER, Operator, OperatorRegistry, Role
 from app.core.x import XClient
+from app.flows.audit import Actor, Audit, AuditEntry
 from app.flows.health import Recorder
+from app.flows.operators import name_in_key, operator_for_key, require_role
 from app.web.public_url import ensure_trusted_host, public_base_url
 
 if TYPE_CHECKING:
@@ -111,18 +118,41 @@ async def start_request_deadline(request: Request, settings: SettingsDep) -> Non
     )
 
 
-_bearer = HTTPBearer(auto_error=False, description="The admin token from the app secret.")
+def get_operator_registry(settings: SettingsDep) -> OperatorRegistry:
+    return wiring.operator_registry(settings)
 
 
-def require_admin(
+OperatorRegistryDep = Annotated[OperatorRegistry, Depends(get_operator_registry)]
+
+
+def get_audit_trail(settings: SettingsDep) -> AuditTrail:
+    return wiring.audit_trail(settings)
+
+
+AuditTrailDep = Annotated[AuditTrail, Depends(get_audit_trail)]
+
+_bearer = HTTPBearer(
+    auto_error=False, description="An operator key (bho_…), or the app secret's admin token."
+)
+
+
+def signed_in(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     settings: SettingsDep,
     source: AppSecretSourceDep,
-) -> None:
-    """Bearer admin token, compared in constant time."""
+    registry: OperatorRegistryDep,
+) -> Operator:
+    """The operator whose key this is (read afresh: a revoke counts at once), or `owner` for
+    the admin token, compared in constant time."""
     # Refuse anonymous callers before any AWS call is spent on them.
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated("Send 'Authorization: Bearer <admin token>'.")
+        raise NotAuthenticated("Send 'Authorization: Bearer <operator key or admin token>'.")
+    presented = credentials.credentials
+    looks_like_a_key = name_in_key(presented) is not None
+    if looks_like_a_key:
+        operator = operator_for_key(presented, registry=registry)
+        if operator is not None:
+            return operator
     try:
         app_secret = load_app_secret(settings=settings, source=source)
     except BirdhouseError as exc:
@@ -136,8 +166,93 @@ def require_admin(
         raise AdminUnavailable(
             f"The admin API is unavailable: Birdhouse could not read its app secret ({why})."
         ) from exc
-    if not hmac.compare_digest(credentials.credentials.encode(), app_secret.admin_token.encode()):
-        raise NotAuthenticated("The admin token is not valid.")
+    if not hmac.compare_digest(presented.encode(), app_secret.admin_token.encode()):
+        raise NotAuthenticated(
+            "The operator key is not valid (revoked, mistyped, or never issued)."
+            if looks_like_a_key
+            else "The admin token is not valid."
+        )
+    return Operator(name=OWNER, role=Role.ADMIN)
 
 
-AdminDep = Depends(require_admin)
+SignedInDep = Annotated[Operator, Depends(signed_in)]
+
+
+def needs(role: Role) -> Any:
+    """For a route that reads: the signed-in operator, if their role allows `role`."""
+
+    def check(operator: SignedInDep) -> Operator:
+        require_role(operator, role)
+        return operator
+
+    return Depends(check)
+
+
+# The console says so in this header: its calls are recorded as `console`, not `api`.
+CLIENT_HEADER = "X-Birdhouse-Client"
+
+
+def get_audit(
+    request: Request, operator: SignedInDep, trail: AuditTrailDep, events: EventsDep
+) -> Audit:
+    via = Via.CONSOLE if request.headers.get(CLIENT_HEADER) == "console" else Via.API
+    return Audit(
+        trail=trail,
+        events=events,
+        actor=Actor(operator=operator.name, via=via, request_id=request_id(request)),
+    )
+
+
+AuditDep = Annotated[Audit, Depends(get_audit)]
+
+
+def request_id(request: Request) -> str:
+    """API Gateway's id for the request (its `apigw-requestid` answer header and access log),
+    else Lambda's, else a fresh one (uvicorn)."""
+    event = request.scope.get("aws.event") or {}
+    gateway_id = (event.get("requestContext") or {}).get("requestId")
+    if isinstance(gateway_id, str) and gateway_id:
+        return gateway_id
+    context = request.scope.get("aws.context")
+    lambda_id = getattr(context, "aws_request_id", None)
+    return lambda_id if isinstance(lambda_id, str) and lambda_id else secrets.token_hex(16)
+
+
+# Path parameters and body fields that name what an action is about (the audit flow keeps
+# only values shaped like a screen name, an invite id or an operator name).
+_TARGETS = {"screen_name": "account", "invite_id": "invite", "name": "target_operator"}
+
+
+async def action_targets(request: Request) -> dict[str, str]:
+    """What the call is about, from its path and its JSON body: a refused call's record names
+    what was tried too. async: the body was read already, and the request keeps it."""
+    found = {
+        field: str(request.path_params[param])
+        for param, field in _TARGETS.items()
+        if param in request.path_params
+    }
+    try:
+        document = json.loads(await request.body() or b"null")
+    except ValueError:
+        return found
+    if isinstance(document, dict):
+        for param, field in _TARGETS.items():
+            if isinstance(document.get(param), str):
+                found.setdefault(field, document[param])
+    return found
+
+
+def audited(action: str, role: Role) -> Any:
+    """For a route that changes something: one audit record, refused (403) or done, and how
+    it ended. The route may name a target it makes (a new invite) on the entry."""
+
+    def record(
+        operator: SignedInDep,
+        audit: AuditDep,
+        targets: Annotated[dict[str, str], Depends(action_targets)],
+    ) -> Iterator[AuditEntry]:
+        with audit.action(action, **targets) as entry:
+            require_role(operator, role)
+            yield entry
+
+    return Depends(record)

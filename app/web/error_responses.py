@@ -25,6 +25,9 @@ class ErrorBody(BaseModel):
     errors: list[FieldError] | None = Field(
         default=None, description="Only on 422 (code invalid_request): each invalid field"
     )
+    required_role: str | None = Field(
+        default=None, description="Only on 403 role_required: the role the call needs"
+    )
 
 
 # A reference, not {"model": ErrorBody}: FastAPI builds a pydantic adapter for each route and
@@ -42,9 +45,19 @@ def _error(description: str) -> dict[str, Any]:
 
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error("The body is not valid JSON, or the host is not trusted"),
-    401: _error("Missing or wrong admin token"),
+    401: _error("Missing or wrong key: an operator key (bho_…) or the admin token"),
+    403: _error("The operator's role does not allow this (role_required names the role)"),
     404: _error("No onboarded account has this name"),
     503: _error("Secrets Manager, the invite ledger or the app secret is unavailable"),
+}
+
+OPERATOR_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: _error("No operator has this name"),
+    409: _error("An operator with this name exists: revoke it first"),
+}
+
+AUDIT_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("A 'next' value from another listing, or a damaged one"),
 }
 
 INVITE_ERRORS: dict[int | str, dict[str, Any]] = {

@@ -13,7 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.errors import BirdhouseError, NotAuthenticated, TooManyAttempts, XRateLimited
+from app.core.errors import (
+    BirdhouseError,
+    NotAuthenticated,
+    RoleRequired,
+    TooManyAttempts,
+    XRateLimited,
+)
 from app.web.error_responses import ErrorBody, FieldError
 
 log = logging.getLogger(__name__)
@@ -56,7 +62,13 @@ def _birdhouse_error(_request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after_seconds)
     if isinstance(exc, XRateLimited):
         retry_pointless_today = exc.retry_pointless_today
-    body = ErrorBody(detail=exc.message, code=exc.code, retry_pointless_today=retry_pointless_today)
+    required_role = exc.required_role if isinstance(exc, RoleRequired) else None
+    body = ErrorBody(
+        detail=exc.message,
+        code=exc.code,
+        retry_pointless_today=retry_pointless_today,
+        required_role=required_role,
+    )
     return error_response(body, exc.status_code, headers)
 
 

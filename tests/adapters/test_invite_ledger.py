@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 
-from app.adapters.invite_ledger import LEDGER_CLIENT_CONFIG, DynamoDBInviteLedger
+from app.adapters.dynamodb import DYNAMODB_CLIENT_CONFIG
+from app.adapters.invite_ledger import DynamoDBInviteLedger
 from app.core.errors import InviteAlreadyUsed, InviteNotPending, InviteWithdrawn, LedgerUnavailable
 from app.core.invites import InviteRecord, InviteStatus
 from tests.support.aws import aws_json_error
@@ -117,7 +118,7 @@ def test_throttling_that_persists_is_a_clear_503(dynamodb: Any) -> None:
     import boto3
 
     client = boto3.client(
-        "dynamodb", region_name=dynamodb.meta.region_name, config=LEDGER_CLIENT_CONFIG
+        "dynamodb", region_name=dynamodb.meta.region_name, config=DYNAMODB_CLIENT_CONFIG
     )
     attempts: list[int] = []
 

@@ -29,8 +29,11 @@ import botocore.session
 import pytest
 import requests
 
+from app.adapters.audit_trail import create_audit_table
+from app.adapters.dynamodb import create_dynamodb_client
 from app.adapters.events import create_events_client
-from app.adapters.invite_ledger import create_dynamodb_client, create_invites_table
+from app.adapters.invite_ledger import create_invites_table
+from app.adapters.operator_registry import create_operators_table
 from app.adapters.secrets_manager import SecretsManagerAccountStore, create_secrets_client
 from app.app_secret import clear_app_secret_cache
 from app.cli import main
@@ -38,7 +41,15 @@ from app.config import get_settings
 from app.env_file import load_env_file
 from app.sandbox.x_standin import XStandin
 from birdhouse_client.layout import AccountSecret
-from tests.support.constants import APP_SECRET_VALUE, CONSUMER_KEY, CONSUMER_SECRET, INVITES_TABLE
+from tests.support.constants import (
+    ACCOUNT_EVENTS,
+    APP_SECRET_VALUE,
+    AUDIT_TABLE,
+    CONSUMER_KEY,
+    CONSUMER_SECRET,
+    INVITES_TABLE,
+    OPERATORS_TABLE,
+)
 from tests.support.owner_flows import tokens_from_standin
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -176,12 +187,16 @@ def ledger_client(moto_server: str) -> Any:
 @pytest.fixture
 def secrets_client(moto_server: str) -> Any:
     requests.post(f"{moto_server}/moto-api/reset", timeout=5)
-    create_invites_table(ledger_client(moto_server), INVITES_TABLE)
+    ledger = ledger_client(moto_server)
+    create_invites_table(ledger, INVITES_TABLE)
+    create_operators_table(ledger, OPERATORS_TABLE)
+    create_audit_table(ledger, AUDIT_TABLE)
     return moto_client(moto_server, "secretsmanager")
 
 
 class EventInbox:
-    """Every event Birdhouse published, routed by an EventBridge rule into an SQS queue."""
+    """Every account event Birdhouse published, routed by an EventBridge rule into an SQS
+    queue (the operators' "Operator action" events go by another rule)."""
 
     def __init__(self, sqs: Any, queue_url: str) -> None:
         self._sqs, self._queue_url = sqs, queue_url
@@ -208,8 +223,8 @@ def event_inbox(moto_server: str, secrets_client: Any) -> EventInbox:
         "QueueArn"
     ]
     bridge = moto_client(moto_server, "events")
-    bridge.put_rule(Name="birdhouse-all", EventPattern=json.dumps({"source": ["birdhouse"]}))
-    bridge.put_targets(Rule="birdhouse-all", Targets=[{"Id": "queue", "Arn": arn}])
+    bridge.put_rule(Name="birdhouse-accounts", EventPattern=json.dumps(ACCOUNT_EVENTS))
+    bridge.put_targets(Rule="birdhouse-accounts", Targets=[{"Id": "queue", "Arn": arn}])
     return EventInbox(sqs, queue_url)
 
 

@@ -6,6 +6,8 @@ ADMIN_TOKEN = "admin-birdhouse-tests-5c0e7a9b2d4f6813"
 SIGNING_KEY = "sign-birdhouse-tests-91d2b7e4c6a80f35"
 APP_SECRET_ID = "twitter-bots/app"
 INVITES_TABLE = "birdhouse-invites"
+OPERATORS_TABLE = "birdhouse-operators"
+AUDIT_TABLE = "birdhouse-audit"
 
 
 def admin_headers() -> dict[str, str]:
@@ -18,4 +20,15 @@ APP_SECRET_VALUE = {
     "consumer_secret": CONSUMER_SECRET,
     "admin_token": ADMIN_TOKEN,
     "signing_key": SIGNING_KEY,
+}
+
+# A bot team's rule: the account events, not the operators' audit events.
+ACCOUNT_EVENTS = {
+    "source": ["birdhouse"],
+    "detail-type": [
+        "Account connected",
+        "Account status changed",
+        "Account deleted",
+        "Account restored",
+    ],
 }

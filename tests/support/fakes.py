@@ -12,16 +12,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.core.accounts import PendingDeletion, SaveOutcome
+from app.core.audit import AuditPage, AuditRecord
 from app.core.errors import (
+    AuditUnavailable,
     BirdhouseError,
     InviteNotFound,
     InviteNotPending,
     LedgerUnavailable,
+    OperatorExists,
+    OperatorsUnavailable,
     StoreUnavailable,
     XRejected,
     XTokenRevoked,
 )
 from app.core.invites import InviteRecord, InviteStatus, already_used, withdrawn
+from app.core.operators import Operator, StoredOperator
 from app.core.x import AuthorizedAccount, TokenPair, Tweet, XUser
 from birdhouse_client.layout import AccountSecret, AccountSummary, normalise_screen_name
 
@@ -375,3 +380,69 @@ class InMemoryAppSecret:
         outcome = SaveOutcome.CREATED if self.value is None else SaveOutcome.UPDATED
         self.value = dict(value)
         return outcome
+
+
+class InMemoryOperatorRegistry:
+    """An OperatorRegistry in a dict; counts the last-used notes it was asked to write."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, StoredOperator] = {}
+        self.touches = 0
+        self.touch_fails = False
+
+    def add(self, stored: StoredOperator) -> None:
+        if stored.operator.name in self.stored:
+            raise OperatorExists(f"An operator called {stored.operator.name!r} exists")
+        self.stored[stored.operator.name] = stored
+
+    def get(self, name: str) -> StoredOperator | None:
+        return self.stored.get(name)
+
+    def list_operators(self) -> list[Operator]:
+        return [stored.operator for stored in self.stored.values()]
+
+    def remove(self, name: str) -> bool:
+        return self.stored.pop(name, None) is not None
+
+    def touch(self, name: str, *, key_hash: str, now: datetime, unless_since: datetime) -> None:
+        self.touches += 1
+        if self.touch_fails:
+            raise OperatorsUnavailable("The operator table could not be reached (in memory)")
+        stored = self.stored.get(name)
+        if stored is None or stored.key_hash != key_hash:
+            return
+        last = stored.operator.last_used_at
+        if last is None or last < unless_since:
+            self.stored[name] = replace(stored, operator=replace(stored.operator, last_used_at=now))
+
+
+class InMemoryAuditTrail:
+    """An AuditTrail in a list, newest first on read; `unavailable` refuses appends."""
+
+    def __init__(self) -> None:
+        self.records: list[AuditRecord] = []
+        self.unavailable = False
+
+    def append(self, record: AuditRecord) -> None:
+        if self.unavailable:
+            raise AuditUnavailable("The audit trail could not be reached (in memory)")
+        self.records.append(record)
+
+    def page(
+        self,
+        *,
+        operator: str | None,
+        account: str | None,
+        limit: int,
+        cursor: str | None,
+        now: datetime,
+    ) -> AuditPage:
+        found = [
+            r
+            for r in sorted(self.records, key=lambda r: (r.at, r.id), reverse=True)
+            if (operator is None or r.operator == operator)
+            and (account is None or r.account == account)
+        ]
+        start = int(cursor) if cursor else 0
+        end = start + limit
+        return AuditPage(records=found[start:end], next=str(end) if end < len(found) else None)

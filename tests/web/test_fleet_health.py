@@ -13,6 +13,7 @@ from app.sandbox.x_standin import Fault, XStandin
 from app.sweep import run_sweep
 from birdhouse_client import account_statuses, load_accounts
 from tests.support.admin_api import AdminApi
+from tests.support.constants import ACCOUNT_EVENTS
 from tests.support.lambda_browser import LambdaBrowser
 from tests.support.lambda_events import REGION
 from tests.support.owner_flows import connect
@@ -31,15 +32,15 @@ CLIENT_FORBIDDEN = Fault(
 
 @pytest.fixture
 def events(aws: Any) -> Iterator[Any]:
-    """Every event Birdhouse publishes, routed by a rule into a queue the test reads."""
+    """Every account event Birdhouse publishes, routed by a rule into a queue the test reads."""
     sqs = boto3.client("sqs", region_name=REGION)
     queue = sqs.create_queue(QueueName="birdhouse-events")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
     bridge = boto3.client("events", region_name=REGION)
-    bridge.put_rule(Name="birdhouse-all", EventPattern=json.dumps({"source": ["birdhouse"]}))
-    bridge.put_targets(Rule="birdhouse-all", Targets=[{"Id": "queue", "Arn": arn}])
+    bridge.put_rule(Name="birdhouse-accounts", EventPattern=json.dumps(ACCOUNT_EVENTS))
+    bridge.put_targets(Rule="birdhouse-accounts", Targets=[{"Id": "queue", "Arn": arn}])
 
     class Inbox:
         def read(self) -> list[dict[str, Any]]:
@@ -57,8 +58,8 @@ def events(aws: Any) -> Iterator[Any]:
             return found
 
     yield Inbox()
-    bridge.remove_targets(Rule="birdhouse-all", Ids=["queue"])
-    bridge.delete_rule(Name="birdhouse-all")
+    bridge.remove_targets(Rule="birdhouse-accounts", Ids=["queue"])
+    bridge.delete_rule(Name="birdhouse-accounts")
 
 
 def tags(aws: Any, name: str) -> dict[str, str]:
@@ -344,7 +345,7 @@ def test_events_go_to_the_configured_bus(
     bridge = boto3.client("events", region_name=REGION)
     bridge.create_event_bus(Name="birdhouse-test")
     bridge.put_rule(
-        Name="team", EventBusName="birdhouse-test", EventPattern='{"source": ["birdhouse"]}'
+        Name="team", EventBusName="birdhouse-test", EventPattern=json.dumps(ACCOUNT_EVENTS)
     )
     bridge.put_targets(
         Rule="team", EventBusName="birdhouse-test", Targets=[{"Id": "q", "Arn": arn}]

@@ -41,6 +41,11 @@ ADMIN_OPERATIONS = {
     ("/accounts/{screen_name}/restore", "post"),
     ("/accounts/{screen_name}/reset", "post"),
     ("/accounts/{screen_name}/rename", "post"),
+    ("/operators", "post"),
+    ("/operators", "get"),
+    ("/operators/me", "get"),
+    ("/operators/{name}", "delete"),
+    ("/audit", "get"),
 }
 PUBLIC_OPERATIONS = {("/healthz", "get"), ("/onboard", "get"), ("/callback", "get")}
 

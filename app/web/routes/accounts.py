@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from app.core.operators import Role
 from app.flows import account_admin
 from app.flows.account_admin import (
     DeletedAccount,
@@ -12,8 +13,8 @@ from app.flows.account_admin import (
     Restoration,
     Verification,
 )
+from app.flows.audit import AuditEntry
 from app.web.deps import (
-    AdminDep,
     AppSecretDep,
     EventsDep,
     LedgerDep,
@@ -22,14 +23,14 @@ from app.web.deps import (
     SettingsDep,
     StoreDep,
     XClientDep,
+    audited,
+    needs,
 )
 from app.web.error_responses import ADMIN_ERRORS, X_ERRORS
 from app.web.routes.invites import InviteCreated, invite_created
 from birdhouse_client.layout import STATUSES, AccountSummary
 
-router = APIRouter(
-    prefix="/accounts", tags=["accounts"], dependencies=[AdminDep], responses=ADMIN_ERRORS
-)
+router = APIRouter(prefix="/accounts", tags=["accounts"], responses=ADMIN_ERRORS)
 
 # Any case, with or without @; routes get it without the @.
 ScreenNamePath = Annotated[
@@ -63,7 +64,7 @@ class TestTweetRequest(BaseModel):
     )
 
 
-@router.get("")
+@router.get("", dependencies=[needs(Role.VIEWER)])
 def list_accounts(
     store: StoreDep,
     status: Annotated[
@@ -82,12 +83,16 @@ def list_accounts(
     return AccountList(accounts=accounts)
 
 
-@router.get("/{screen_name}")
+@router.get("/{screen_name}", dependencies=[needs(Role.VIEWER)])
 def get_account(screen_name: ScreenNamePath, store: StoreDep) -> AccountSummary:
     return account_admin.describe_account(screen_name=screen_name, store=store)
 
 
-@router.post("/{screen_name}/verify", responses=X_ERRORS)
+@router.post(
+    "/{screen_name}/verify",
+    responses=X_ERRORS,
+    dependencies=[audited("account.verify", Role.ADMIN)],
+)
 def verify_account(
     screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep, recorder: RecorderDep
 ) -> Verification:
@@ -97,7 +102,12 @@ def verify_account(
     )
 
 
-@router.post("/{screen_name}/test-tweet", status_code=201, responses=X_ERRORS)
+@router.post(
+    "/{screen_name}/test-tweet",
+    status_code=201,
+    responses=X_ERRORS,
+    dependencies=[audited("account.test_tweet", Role.ADMIN)],
+)
 def post_test_tweet(
     screen_name: ScreenNamePath,
     store: StoreDep,
@@ -113,7 +123,11 @@ def post_test_tweet(
     )
 
 
-@router.delete("/{screen_name}", responses=X_ERRORS)
+@router.delete(
+    "/{screen_name}",
+    responses=X_ERRORS,
+    dependencies=[audited("account.delete", Role.ADMIN)],
+)
 def remove_account(
     screen_name: ScreenNamePath,
     store: StoreDep,
@@ -146,6 +160,7 @@ class AccountResetAnswer(BaseModel):
 
 @router.post("/{screen_name}/reset", responses=X_ERRORS)
 def reset_account(
+    entry: Annotated[AuditEntry, audited("account.reset", Role.ADMIN)],
     screen_name: ScreenNamePath,
     store: StoreDep,
     x_client: XClientDep,
@@ -161,6 +176,7 @@ def reset_account(
         ledger=ledger,
         signing_keys=app_secret.signing_keys,
     )
+    entry.invite = reset.invite.record.id
     return AccountResetAnswer(
         screen_name=reset.screen_name,
         revoked_at_x=reset.revoked_at_x,
@@ -169,7 +185,10 @@ def reset_account(
     )
 
 
-@router.post("/{screen_name}/restore")
+@router.post(
+    "/{screen_name}/restore",
+    dependencies=[audited("account.restore", Role.ADMIN)],
+)
 def restore_account(
     screen_name: ScreenNamePath,
     store: StoreDep,
@@ -189,7 +208,11 @@ def restore_account(
     )
 
 
-@router.post("/{screen_name}/rename", responses=X_ERRORS)
+@router.post(
+    "/{screen_name}/rename",
+    responses=X_ERRORS,
+    dependencies=[audited("account.rename", Role.ADMIN)],
+)
 def rename_account(
     screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep, settings: SettingsDep
 ) -> Rename:

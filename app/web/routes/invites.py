@@ -15,12 +15,14 @@ from app.core.invites import (
     InviteStatus,
     invite_link,
 )
+from app.core.operators import Role
 from app.core.screen_names import validate_screen_name
+from app.flows.audit import AuditEntry
 from app.flows.invites import NewInvite, create_invite, list_invites, withdraw_invite
-from app.web.deps import AdminDep, AppSecretDep, LedgerDep, PublicBaseUrlDep, StoreDep
+from app.web.deps import AppSecretDep, LedgerDep, PublicBaseUrlDep, StoreDep, audited, needs
 from app.web.error_responses import ADMIN_ERRORS, INVITE_ERRORS
 
-router = APIRouter(tags=["invites"], dependencies=[AdminDep], responses=ADMIN_ERRORS)
+router = APIRouter(tags=["invites"], responses=ADMIN_ERRORS)
 
 InviteIdPath = Annotated[str, Path(pattern=INVITE_ID_PATTERN, description="The invite's id.")]
 
@@ -69,6 +71,7 @@ class InviteList(BaseModel):
 
 @router.post("/invites", status_code=201)
 def create(
+    entry: Annotated[AuditEntry, audited("invite.create", Role.INVITER)],
     app_secret: AppSecretDep,
     base_url: PublicBaseUrlDep,
     ledger: LedgerDep,
@@ -85,6 +88,7 @@ def create(
         lifetime=timedelta(seconds=request.expires_in),
         note=request.note,
     )
+    entry.invite = invite.record.id
     return invite_created(invite, base_url=base_url)
 
 
@@ -97,7 +101,7 @@ def invite_created(invite: NewInvite, *, base_url: str) -> InviteCreated:
     )
 
 
-@router.get("/invites")
+@router.get("/invites", dependencies=[needs(Role.VIEWER)])
 def list_all(
     ledger: LedgerDep,
     status: Annotated[InviteStatus | None, Query(description="Only invites in this state.")] = None,
@@ -106,7 +110,11 @@ def list_all(
     return InviteList(invites=list_invites(ledger=ledger, status=status))
 
 
-@router.delete("/invites/{invite_id}", responses=INVITE_ERRORS)
+@router.delete(
+    "/invites/{invite_id}",
+    responses=INVITE_ERRORS,
+    dependencies=[audited("invite.withdraw", Role.INVITER)],
+)
 def withdraw(invite_id: InviteIdPath, ledger: LedgerDep) -> InviteRecord:
     """Withdraw a pending invite: its link then shows "This link was withdrawn"."""
     return withdraw_invite(invite_id, ledger=ledger)
