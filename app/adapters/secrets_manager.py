@@ -30,8 +30,9 @@ from birdhouse_client.layout import (
     TAG_NAME_CONFLICT,
     TAG_STATUS,
     TAG_USER_ID,
-    AccountSecret,
     AccountSummary,
+    StoredAccount,
+    account_from_secret_dict,
     account_secret_name,
     accounts_prefix,
     aws_error_code,
@@ -105,7 +106,7 @@ def _translated_errors(action: str, secret_id: str) -> Iterator[None]:
         ) from exc
 
 
-def _description(account: AccountSecret) -> str:
+def _description(account: StoredAccount) -> str:
     return f"X (Twitter) tokens for @{account.screen_name}, by Birdhouse"
 
 
@@ -136,17 +137,21 @@ class SecretsManagerAccountStore:
     def account_secret_name(self, screen_name: str) -> str:
         return account_secret_name(screen_name, prefix=self._prefix)
 
-    def get_account(self, screen_name: str) -> AccountSecret | None:
+    def get_account(self, screen_name: str) -> StoredAccount | None:
         secret_id = self.account_secret_name(screen_name)
         data = _read_json(self._client, secret_id)
         if data is None or is_tombstone(data):
             return None
         try:
-            return AccountSecret.from_secret_dict(data)
+            return account_from_secret_dict(data)
         except KeyError as exc:
             raise StoreUnavailable(f"{secret_id} lacks the key {exc.args[0]!r}") from None
+        except ValueError:
+            raise StoreUnavailable(
+                f"{secret_id} is not an account secret Birdhouse knows"
+            ) from None
 
-    def save_account(self, account: AccountSecret) -> SaveOutcome:
+    def save_account(self, account: StoredAccount) -> SaveOutcome:
         """Create the secret, or put a new version so the old tokens stay as AWSPREVIOUS."""
         secret_id = self.account_secret_name(account.screen_name)
         secret_string = json.dumps(account.as_secret_dict())
@@ -198,7 +203,7 @@ class SecretsManagerAccountStore:
             self._remove_tags(secret_id, stale)
         return SaveOutcome.UPDATED
 
-    def replace_account_value(self, account: AccountSecret) -> None:
+    def replace_account_value(self, account: StoredAccount) -> None:
         """A new version of an existing secret (one PutSecretValue); the old one is AWSPREVIOUS."""
         secret_id = self.account_secret_name(account.screen_name)
         with _translated_errors("rewrite", secret_id):
@@ -206,7 +211,7 @@ class SecretsManagerAccountStore:
                 SecretId=secret_id, SecretString=json.dumps(account.as_secret_dict())
             )
 
-    def mark_revoked(self, account: AccountSecret) -> None:
+    def mark_revoked(self, account: StoredAccount) -> None:
         """Keep the secret, marked in its value (bot jobs read it) and in a tag (the operator)."""
         self.replace_account_value(replace(account, status=STATUS_REVOKED))
         self._update_tags(

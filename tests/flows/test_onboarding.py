@@ -26,6 +26,7 @@ from app.flows.onboarding import (
     complete_onboarding,
     start_onboarding,
 )
+from birdhouse_client.layout import AccountSecret
 from tests.support.constants import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET, SIGNING_KEY
 from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger, RecordedEvents
 
@@ -122,7 +123,7 @@ def test_the_account_is_stored_with_the_apps_consumer_keys(
 
     stored = store.get_account("HELLOBOT")
     assert outcome is SaveOutcome.CREATED
-    assert stored is not None
+    assert isinstance(stored, AccountSecret)
     assert (stored.consumer_key, stored.consumer_secret) == (CONSUMER_KEY, CONSUMER_SECRET)
     assert stored.access_token == x.account("HelloBot").access_token.token  # type: ignore[union-attr]
 

@@ -23,11 +23,11 @@ from app.core.errors import (
 )
 from app.core.invites import InviteRecord, InviteStatus, already_used, withdrawn
 from app.core.x import AuthorizedAccount, TokenPair, Tweet, XUser
-from birdhouse_client.layout import AccountSecret, AccountSummary, normalise_screen_name
+from birdhouse_client.layout import AccountSummary, StoredAccount, normalise_screen_name
 
 
 def _summary(
-    account: AccountSecret,
+    account: StoredAccount,
     check: tuple[str, str | None, str] | None = None,
     *,
     tagged: bool = True,
@@ -47,8 +47,9 @@ class InMemoryAccountStore:
     """An AccountStore in two dicts: live accounts, and those scheduled for deletion."""
 
     def __init__(self) -> None:
-        self.live: dict[str, AccountSecret] = {}
-        self.deleted: dict[str, AccountSecret] = {}
+        # Either kind of account: a test reads the fields of the kind it stored.
+        self.live: dict[str, Any] = {}
+        self.deleted: dict[str, Any] = {}
         self.moved_to: dict[str, str] = {}
         self.conflicts: dict[str, str] = {}
         # Tags a check wrote: status, access level, when.
@@ -60,11 +61,11 @@ class InMemoryAccountStore:
         # a search by user id does not find them.
         self.untagged: set[str] = set()
 
-    def get_account(self, screen_name: str) -> AccountSecret | None:
+    def get_account(self, screen_name: str) -> StoredAccount | None:
         self._check()
         return self.live.get(normalise_screen_name(screen_name))
 
-    def save_account(self, account: AccountSecret) -> SaveOutcome:
+    def save_account(self, account: StoredAccount) -> SaveOutcome:
         self._check()
         if self.writes_fail:
             raise StoreUnavailable("Secrets Manager could not save (in-memory store)")
@@ -73,13 +74,13 @@ class InMemoryAccountStore:
         self.live[key] = account
         return SaveOutcome.UPDATED if existed else SaveOutcome.CREATED
 
-    def replace_account_value(self, account: AccountSecret) -> None:
+    def replace_account_value(self, account: StoredAccount) -> None:
         self._check()
         if self.writes_fail:
             raise StoreUnavailable("Secrets Manager could not rewrite (in-memory store)")
         self.live[normalise_screen_name(account.screen_name)] = account
 
-    def mark_revoked(self, account: AccountSecret) -> None:
+    def mark_revoked(self, account: StoredAccount) -> None:
         self.replace_account_value(replace(account, status="revoked"))
         self.checks[normalise_screen_name(account.screen_name)] = ("revoked", None, "")
 

@@ -244,7 +244,12 @@ class OAuth2AccountSecret:
         return (self.expiry() - now).total_seconds()
 
     def with_tokens(
-        self, *, access_token: str, refresh_token: str, expires_at: datetime, scopes: tuple[str, ...]
+        self,
+        *,
+        access_token: str,
+        refresh_token: str,
+        expires_at: datetime,
+        scopes: tuple[str, ...],
     ) -> "OAuth2AccountSecret":
         """The same account after a refresh: the new pair, its expiry and scopes."""
         return replace(

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 X_API_BASE_URL_VARIABLE = "X_API_BASE_URL"
 DEFAULT_X_API_BASE_URL = "https://api.x.com"
-TOKEN_PATH = "/2/oauth2/token"
+TOKEN_PATH = "/2/oauth2/token"  # noqa: S105 (a path, not a password)
 TIMEOUT_SECONDS = 8.0
 
 
@@ -88,8 +88,11 @@ def refresh_at_x(
 ) -> Grant:
     """One refresh at X's token endpoint (urllib: the client needs no HTTP library)."""
     body, headers = token_request(account)
-    request = urllib.request.Request(
-        f"{base_url.rstrip('/')}{TOKEN_PATH}", data=body, headers=headers, method="POST"
+    url = f"{base_url.rstrip('/')}{TOKEN_PATH}"
+    if not url.startswith(("https://", "http://")):
+        raise RefreshNotDone(f"X_API_BASE_URL must be an http(s) URL, got {base_url[:60]!r}")
+    request = urllib.request.Request(  # noqa: S310 (http(s) only, checked above)
+        url, data=body, headers=headers, method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout_seconds) as answer:  # noqa: S310
@@ -101,7 +104,9 @@ def refresh_at_x(
                 f"@{account.screen_name}: X refused the refresh token (invalid_grant); the "
                 "owner must authorize again"
             ) from None
-        raise RefreshNotDone(f"@{account.screen_name}: X answered the refresh with {exc.code}")
+        raise RefreshNotDone(
+            f"@{account.screen_name}: X answered the refresh with {exc.code}"
+        ) from None
     except urllib.error.URLError as exc:
         # urllib raises URLError while connecting or sending: X never had the whole request.
         raise RefreshNotDone(
