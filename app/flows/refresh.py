@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import birdhouse_client.single_writer as single_writer
 from app.core.accounts import AccountStore
 from app.core.errors import (
     AccountNotFound,
@@ -28,7 +29,6 @@ from app.core.errors import (
 )
 from app.core.oauth2 import Grant, OAuth2Client, RefreshLease
 from app.flows.health import Finding, Recorder
-import birdhouse_client.single_writer as single_writer
 from birdhouse_client.layout import (
     KIND_OAUTH2,
     STATUS_REFRESH_LOST,
