@@ -13,7 +13,7 @@ from app.core.errors import BirdhouseError, NotAuthenticated, TooManyAttempts, X
 from app.logging_setup import configure_logging
 from app.web.deps import require_trusted_host, start_request_deadline
 from app.web.error_responses import ErrorBody
-from app.web.routes import accounts, console, docs, health, home, invites, onboarding
+from app.web.routes import accounts, console, docs, health, home, invites, onboarding, refresh
 from app.web.security_headers import SecurityHeaders
 from app.web.startup import report_setup_problem
 
@@ -59,7 +59,8 @@ def create_app() -> FastAPI:
     app.include_router(console.router)
     # First the deadline, so the admin check's read of the app secret draws from it too.
     guards = [Depends(start_request_deadline), Depends(require_trusted_host)]
-    for router in (home.router, invites.router, accounts.router, onboarding.router):
+    routers = (home.router, invites.router, accounts.router, refresh.router, onboarding.router)
+    for router in routers:
         app.include_router(router, dependencies=guards)
     app.add_exception_handler(BirdhouseError, _json_error)
     _document_error_body(app)

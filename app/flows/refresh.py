@@ -190,3 +190,25 @@ def refresh_due(
             else:
                 report.failed[screen_name] = str(outcome)
     return report
+
+
+@dataclass(frozen=True)
+class TokenRefresh:
+    """The admin API's and the command line's answer to a refresh (never a token)."""
+
+    screen_name: str
+    refreshed: bool
+    expires_at: str
+    detail: str
+
+
+def refresh_now(screen_name: str, *, refresher: Refresher, force: bool = False) -> TokenRefresh:
+    """On demand, through the same lease as every other refresher: a token with more than the
+    schedule's margin left is left alone unless `force`."""
+    done = refresher.fresh(screen_name, margin_seconds=USE_MARGIN_SECONDS, force=force)
+    account = done.account
+    if done.refreshed:
+        detail = "Refreshed at X; the new pair is stored."
+    else:
+        detail = "Not refreshed: the token has time left (or another refresher just renewed it)."
+    return TokenRefresh(account.screen_name, done.refreshed, account.expires_at, detail)

@@ -23,6 +23,8 @@ from app.web.public_url import ensure_trusted_host, public_base_url
 if TYPE_CHECKING:
     # Not at import: app.config loads the Settings class on first use.
     from app.config import Settings
+    from app.flows.oauth2_accounts import OAuth2Accounts
+    from app.flows.refresh import Refresher
 
 log = logging.getLogger(__name__)
 
@@ -141,3 +143,21 @@ def require_admin(
 
 
 AdminDep = Depends(require_admin)
+
+
+def get_oauth2_accounts(
+    settings: SettingsDep, app_secret: AppSecretDep, recorder: RecorderDep
+) -> "OAuth2Accounts | None":
+    return wiring.oauth2_accounts(settings, app_secret, recorder=recorder)
+
+
+OAuth2AccountsDep = Annotated["OAuth2Accounts | None", Depends(get_oauth2_accounts)]
+
+
+def get_refresher(
+    settings: SettingsDep, app_secret: AppSecretDep, recorder: RecorderDep
+) -> "Refresher":
+    return wiring.refresher(settings, app_secret, recorder=recorder)
+
+
+RefresherDep = Annotated["Refresher", Depends(get_refresher)]

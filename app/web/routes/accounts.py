@@ -17,6 +17,7 @@ from app.web.deps import (
     AppSecretDep,
     EventsDep,
     LedgerDep,
+    OAuth2AccountsDep,
     PublicBaseUrlDep,
     RecorderDep,
     SettingsDep,
@@ -89,11 +90,16 @@ def get_account(screen_name: ScreenNamePath, store: StoreDep) -> AccountSummary:
 
 @router.post("/{screen_name}/verify", responses=X_ERRORS)
 def verify_account(
-    screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep, recorder: RecorderDep
+    screen_name: ScreenNamePath,
+    store: StoreDep,
+    x_client: XClientDep,
+    recorder: RecorderDep,
+    oauth2: OAuth2AccountsDep,
 ) -> Verification:
-    """Check the token at X (GET /2/users/me) without posting; records the status."""
+    """Check the token at X (GET /2/users/me) without posting; records the status. An OAuth
+    2.0 token near its end is refreshed first."""
     return account_admin.verify_account(
-        screen_name=screen_name, store=store, x_client=x_client, recorder=recorder
+        screen_name=screen_name, store=store, x_client=x_client, recorder=recorder, oauth2=oauth2
     )
 
 
@@ -102,14 +108,17 @@ def post_test_tweet(
     screen_name: ScreenNamePath,
     store: StoreDep,
     x_client: XClientDep,
+    oauth2: OAuth2AccountsDep,
     request: Annotated[TestTweetRequest | None, Body()] = None,
 ) -> PostedTweet:
-    """Post through POST /2/tweets as the account."""
+    """Post through POST /2/tweets as the account (OAuth 2.0: Bearer, refreshed first when
+    near its end)."""
     return account_admin.post_test_tweet(
         screen_name=screen_name,
         text=request.text if request else None,
         store=store,
         x_client=x_client,
+        oauth2=oauth2,
     )
 
 
@@ -121,6 +130,7 @@ def remove_account(
     ledger: LedgerDep,
     settings: SettingsDep,
     events: EventsDep,
+    oauth2: OAuth2AccountsDep,
     recovery_window_days: Annotated[
         int | None, Query(ge=7, le=30, description="Days the secret can still be restored.")
     ] = None,
@@ -134,6 +144,7 @@ def remove_account(
         ledger=ledger,
         events=events,
         recovery_window_days=recovery_window_days or settings.deletion_recovery_days,
+        oauth2=oauth2,
     )
 
 
@@ -152,6 +163,7 @@ def reset_account(
     ledger: LedgerDep,
     app_secret: AppSecretDep,
     base_url: PublicBaseUrlDep,
+    oauth2: OAuth2AccountsDep,
 ) -> AccountResetAnswer:
     """A leaked token: revoke it at X, mark the secret, and get a fresh invite for the account."""
     reset = account_admin.reset_account(
@@ -160,6 +172,7 @@ def reset_account(
         x_client=x_client,
         ledger=ledger,
         signing_keys=app_secret.signing_keys,
+        oauth2=oauth2,
     )
     return AccountResetAnswer(
         screen_name=reset.screen_name,
@@ -176,6 +189,7 @@ def restore_account(
     x_client: XClientDep,
     events: EventsDep,
     app_secret: AppSecretDep,
+    oauth2: OAuth2AccountsDep,
 ) -> Restoration:
     """Undo a deletion within its recovery window, then check the token at X: a token
     revoked at X stays revoked, and the answer says so and what to do. Refused (409) while
@@ -186,12 +200,17 @@ def restore_account(
         x_client=x_client,
         events=events,
         app_secret=app_secret,
+        oauth2=oauth2,
     )
 
 
 @router.post("/{screen_name}/rename", responses=X_ERRORS)
 def rename_account(
-    screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep, settings: SettingsDep
+    screen_name: ScreenNamePath,
+    store: StoreDep,
+    x_client: XClientDep,
+    settings: SettingsDep,
+    oauth2: OAuth2AccountsDep,
 ) -> Rename:
     """The account was renamed at X (same user id): move its secret to the new name."""
     return account_admin.rename_account(
@@ -199,4 +218,5 @@ def rename_account(
         store=store,
         x_client=x_client,
         recovery_window_days=settings.deletion_recovery_days,
+        oauth2=oauth2,
     )
