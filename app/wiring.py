@@ -81,7 +81,6 @@ def x_client_for_keys(
 ) -> "OAuth1XClient":
     """For keys not stored yet: bootstrap and rotation prove them at X before writing them."""
     from app.adapters.x_client import OAuth1XClient
-    from app.adapters.x_oauth2 import OAuth2XClient
 
     return OAuth1XClient(
         base_url=settings.x_api_base_url,

@@ -15,7 +15,7 @@ class AddCommand(Protocol):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.cli import accounts, keys, onboarding
+    from app.cli import accounts, keys, onboarding, refresh
 
     parser = argparse.ArgumentParser(
         prog="python -m app",
@@ -29,6 +29,6 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    for group in (keys, onboarding, accounts):
+    for group in (keys, onboarding, accounts, refresh):
         group.register(add_command)
     return parser
