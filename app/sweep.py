@@ -29,8 +29,9 @@ def run_sweep(
         store=wiring.account_store(settings),
         x_client=wiring.x_client(settings, app_secret),
         recorder=recorder,
-        # OAuth 2.0 accounts: checked with Bearer, refreshed first through the lease if due.
-        oauth2=wiring.oauth2_accounts(settings, app_secret, recorder=recorder),
+        # OAuth 2.0 accounts: checked with Bearer as they are (the refresher renews them; the
+        # sweep writes no secret).
+        oauth2=wiring.oauth2_accounts(settings, app_secret, may_refresh=False),
         budget_seconds=budget_seconds or settings.sweep_budget_seconds,
         concurrency=settings.sweep_concurrency,
         seconds_between_calls=settings.sweep_seconds_between_calls,

@@ -179,10 +179,18 @@ def refresher(
 
 
 def oauth2_accounts(
-    settings: "Settings", secret: AppSecret, *, recorder: Recorder | None = None
+    settings: "Settings",
+    secret: AppSecret,
+    *,
+    recorder: Recorder | None = None,
+    may_refresh: bool = True,
 ) -> OAuth2Accounts | None:
     """Bearer calls for OAuth 2.0 accounts; None when the app secret has no OAuth 2.0 client
-    (an OAuth 2.0 account then answers 409 oauth2_not_configured)."""
+    (an OAuth 2.0 account then answers 409 oauth2_not_configured). `may_refresh=False` (the
+    sweep, which writes no secret) uses tokens as they are."""
     if not secret.has_oauth2_client:
         return None
-    return OAuth2Accounts(refresher(settings, secret, recorder=recorder))
+    client = oauth2_client(settings, secret)
+    if not may_refresh:
+        return OAuth2Accounts(client)
+    return OAuth2Accounts(client, refresher(settings, secret, recorder=recorder))

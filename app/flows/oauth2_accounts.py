@@ -21,9 +21,10 @@ from app.core.errors import (
     XRejected,
     XTokenRevoked,
 )
+from app.core.oauth2 import OAuth2Client
 from app.core.x import Tweet, XUser
 from app.flows.health import Finding
-from app.flows.refresh import Refresher
+from app.flows.refresh import Refresher, utc_now
 from birdhouse_client.layout import (
     STATUS_CREDITS_DEPLETED,
     STATUS_FORBIDDEN,
@@ -48,18 +49,30 @@ NOT_CONFIGURED = (
 
 @dataclass
 class OAuth2Accounts:
-    """Bearer calls for OAuth 2.0 accounts, each with a token that has minutes left."""
+    """Bearer calls for OAuth 2.0 accounts, each with a token that has minutes left.
 
-    refresher: Refresher
+    Without a refresher (the sweep's: it writes no secret), a token is used while it works
+    and an expired one is left to the scheduled refresher.
+    """
+
+    client: OAuth2Client
+    refresher: Refresher | None = None
 
     def fresh(self, account: OAuth2AccountSecret) -> OAuth2AccountSecret:
-        return self.refresher.fresh(account.screen_name).account
+        if self.refresher is not None:
+            return self.refresher.fresh(account.screen_name).account
+        if account.seconds_left(utc_now()) <= 0:
+            raise RefreshBusy(
+                f"@{account.screen_name}'s token has expired and is due for its refresh; the "
+                "scheduled refresher renews it (POST /accounts/{name}/refresh does it now)."
+            )
+        return account
 
     def get_me(self, account: OAuth2AccountSecret) -> XUser:
-        return self.refresher.client.get_me(self.fresh(account).access_token)
+        return self.client.get_me(self.fresh(account).access_token)
 
     def post(self, account: OAuth2AccountSecret, *, text: str) -> Tweet:
-        return self.refresher.client.create_tweet(self.fresh(account).access_token, text=text)
+        return self.client.create_tweet(self.fresh(account).access_token, text=text)
 
     def check(self, account: OAuth2AccountSecret) -> Finding:
         """GET /2/users/me with a fresh token, read as a status (the sweep's and verify's)."""
@@ -103,9 +116,8 @@ class OAuth2Accounts:
 
     def revoke(self, account: OAuth2AccountSecret) -> None:
         """Revoke at X: the refresh token (the family) and the access token."""
-        client = self.refresher.client
-        client.revoke(account.refresh_token)
-        client.revoke(account.access_token)
+        self.client.revoke(account.refresh_token)
+        self.client.revoke(account.access_token)
 
 
 def required(oauth2: OAuth2Accounts | None) -> OAuth2Accounts:

@@ -280,16 +280,26 @@ def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[Dev
             )
         else:
             from app.sandbox.x_standin import XStandin
+            from app.sandbox.x_standin.oauth2 import AUTHORIZE_PATH as OAUTH2_AUTHORIZE_PATH
 
             consumer_key = "sandbox-consumer-key"
             consumer_secret = secrets.token_urlsafe(24)
-            standin = XStandin(consumers={consumer_key: consumer_secret}, sandbox_banner=True)
+            # The sandbox's OAuth 2.0 client too, so `"auth": "oauth2"` invites work locally.
+            client_id, client_secret = "sandbox-client-id", secrets.token_urlsafe(24)
+            standin = XStandin(
+                consumers={consumer_key: consumer_secret},
+                oauth2_clients={client_id: client_secret},
+                sandbox_banner=True,
+            )
             x_server = serve_in_background(standin.app, host=_LOOPBACK, port=x_port)
             stack.callback(x_server.stop)
             env.update(
                 X_API_BASE_URL=x_server.url,
+                X_OAUTH2_AUTHORIZE_URL=f"{x_server.url}{OAUTH2_AUTHORIZE_PATH}",
                 CONSUMER_KEY=consumer_key,
                 CONSUMER_SECRET=consumer_secret,
+                CLIENT_ID=client_id,
+                CLIENT_SECRET=client_secret,
             )
             dev.notes.append(f"X: SANDBOX at {x_server.url} (any username, no password)")
 
@@ -299,8 +309,13 @@ def _dev_stack(dev_plan: DevPlan, *, app_port: int, x_port: int) -> Iterator[Dev
             _seed_app_secret(
                 env, settings, admin_token=dev.admin_token, signing_key=dev.signing_key
             )
-            wiring.create_ledger_table(settings, client=_embedded_client(env, "dynamodb"))
+            dynamodb = _embedded_client(env, "dynamodb")
+            wiring.create_ledger_table(settings, client=dynamodb)
             dev.notes.append(f"Invite ledger: DynamoDB table {settings.invites_table}, embedded")
+            wiring.create_refresh_lease_table(settings, client=dynamodb)
+            dev.notes.append(
+                f"Refresh leases: DynamoDB table {settings.refresh_leases_table}, embedded"
+            )
         yield dev
 
 
@@ -342,6 +357,11 @@ def _seed_app_secret(
                 "consumer_secret": env["CONSUMER_SECRET"],
                 "admin_token": admin_token,
                 "signing_key": signing_key,
+                **{
+                    key: env[key.upper()]
+                    for key in ("client_id", "client_secret")
+                    if env.get(key.upper())
+                },
             }
         ),
     )
