@@ -7,7 +7,6 @@ secret); user-context calls send `Authorization: Bearer <user access token>`.
 
 import json
 import logging
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import requests
@@ -177,7 +176,7 @@ class OAuth2XClient:
 
     def _grant(self, answer: HttpAnswer, path: str) -> Grant:
         try:
-            return grant_from_answer(answer.json(), received_at=datetime.now(UTC))
+            return grant_from_answer(answer.json())
         except ValueError:
             raise XBadResponse(f"X's answer to {path} lacks the token pair.") from None
 

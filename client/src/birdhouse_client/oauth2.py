@@ -15,7 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -57,7 +57,7 @@ def token_request(account: OAuth2AccountSecret) -> tuple[bytes, dict[str, str]]:
     }
 
 
-def grant_from_answer(payload: Any, *, received_at: datetime) -> Grant:
+def grant_from_answer(payload: Any) -> Grant:
     """X's token answer as a Grant; ValueError if it lacks the new pair or its lifetime."""
     if not isinstance(payload, dict):
         raise ValueError("not a JSON object")
@@ -70,7 +70,7 @@ def grant_from_answer(payload: Any, *, received_at: datetime) -> Grant:
     return Grant(
         access_token=access,
         refresh_token=refresh,
-        expires_at=received_at + timedelta(seconds=lifetime),
+        lifetime_seconds=float(lifetime),
         scopes=tuple(str(payload.get("scope") or "").split()),
     )
 
@@ -84,7 +84,6 @@ def refresh_at_x(
     *,
     base_url: str,
     timeout_seconds: float = TIMEOUT_SECONDS,
-    now: Callable[[], datetime] = utc_now,
 ) -> Grant:
     """One refresh at X's token endpoint (urllib: the client needs no HTTP library)."""
     body, headers = token_request(account)
@@ -119,7 +118,7 @@ def refresh_at_x(
             f"({type(exc).__name__}); the old refresh token may be spent"
         ) from None
     try:
-        return grant_from_answer(json.loads(content), received_at=now())
+        return grant_from_answer(json.loads(content))
     except ValueError:
         raise RefreshLost(
             f"@{account.screen_name}: X answered the refresh with something unreadable; the "
@@ -179,7 +178,7 @@ def refreshed_account(
         account.screen_name,
         secrets_io=_SecretsIO(client, prefix=prefix),
         lease=DynamoDBRefreshLease(dynamodb or boto3.client("dynamodb"), table_name=table),
-        token_endpoint=lambda current: refresh_at_x(current, base_url=base_url, now=now),
+        token_endpoint=lambda current: refresh_at_x(current, base_url=base_url),
         margin_seconds=margin_seconds,
         now=now,
     ).account

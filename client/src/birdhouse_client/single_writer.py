@@ -25,7 +25,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from birdhouse_client.layout import OAuth2AccountSecret
@@ -77,15 +77,21 @@ class RefreshBusy(RefreshFailed):
 
 @dataclass(frozen=True)
 class Grant:
-    """X's answer to a refresh: the new pair, when the access token expires, its scopes."""
+    """X's token answer: the new pair, how long the access token lasts, its scopes.
+
+    A lifetime, not a time: whoever receives it dates it by its own clock (`expires_at`).
+    """
 
     access_token: str
     refresh_token: str
-    expires_at: datetime
+    lifetime_seconds: float
     scopes: tuple[str, ...]
 
+    def expires_at(self, received_at: datetime) -> datetime:
+        return received_at + timedelta(seconds=self.lifetime_seconds)
+
     def __repr__(self) -> str:
-        return f"Grant(expires_at={self.expires_at.isoformat()!r}, scopes={self.scopes!r})"
+        return f"Grant(lifetime_seconds={self.lifetime_seconds!r}, scopes={self.scopes!r})"
 
 
 @dataclass(frozen=True)
@@ -217,13 +223,14 @@ def _refresh_holding(
         raise RefreshBusy(f"@{screen_name}: the refresh lease expired before X was asked")
     try:
         grant = token_endpoint(account)
+        received_at = now()
     except RefreshNotDone:
         lease.clear_spending(held, fingerprint=spending)
         raise
     updated = account.with_tokens(
         access_token=grant.access_token,
         refresh_token=grant.refresh_token,
-        expires_at=grant.expires_at,
+        expires_at=grant.expires_at(received_at),
         scopes=grant.scopes,
     )
     try:
