@@ -8,6 +8,7 @@ named here for the flows and adapters.
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 from typing import Protocol
 
 from app.core.signing import SigningKeys
@@ -15,6 +16,7 @@ from app.core.x import Tweet, XUser
 from birdhouse_client.single_writer import Grant, HeldLease, RefreshLease
 
 __all__ = [
+    "Authorized2",
     "Grant",
     "HeldLease",
     "OAuth2Client",
@@ -24,6 +26,16 @@ __all__ = [
 ]
 
 _VERIFIER_SALT = b"birdhouse.pkce-verifier.v1"
+
+
+@dataclass(frozen=True)
+class Authorized2:
+    """X's answer to an OAuth 2.0 code exchange, and who authorized (from /2/users/me)."""
+
+    tokens: Grant
+    user_id: str
+    screen_name: str
+    access_level: str | None = None
 
 
 class OAuth2Client(Protocol):

@@ -23,6 +23,7 @@ from app.web.public_url import ensure_trusted_host, public_base_url
 if TYPE_CHECKING:
     # Not at import: app.config loads the Settings class on first use.
     from app.config import Settings
+    from app.core.oauth2 import OAuth2Client
     from app.flows.oauth2_accounts import OAuth2Accounts
     from app.flows.refresh import Refresher
 
@@ -161,3 +162,13 @@ def get_refresher(
 
 
 RefresherDep = Annotated["Refresher", Depends(get_refresher)]
+
+
+def get_oauth2_client(settings: SettingsDep, app_secret: AppSecretDep) -> "OAuth2Client | None":
+    """X's OAuth 2.0 for onboarding; None when the app secret has no client id and secret."""
+    if not app_secret.has_oauth2_client:
+        return None
+    return wiring.oauth2_client(settings, app_secret)
+
+
+OAuth2ClientDep = Annotated["OAuth2Client | None", Depends(get_oauth2_client)]

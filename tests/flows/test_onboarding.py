@@ -22,6 +22,7 @@ from app.core.invites import InviteStatus
 from app.flows.invites import create_invite, read_invite_id
 from app.flows.onboarding import (
     ConnectedAccount,
+    OnboardingStart,
     OnboardingState,
     complete_onboarding,
     start_onboarding,
@@ -76,6 +77,7 @@ def onboard(
         ledger=LEDGER,
         callback_url="https://b.example/callback",
     )
+    assert isinstance(start, OnboardingStart)
     verifier = x.approve(start.state.oauth_token, screen_name=log_in_as)
     connected = complete_onboarding(
         events=RecordedEvents(),
@@ -291,6 +293,7 @@ def test_a_lost_claim_gives_back_a_token_nobody_stores(
         ledger=LEDGER,
         callback_url="https://b.example/callback",
     )
+    assert isinstance(start, OnboardingStart)
     onboard(x, store, log_in_as="FirstBot", token=token)  # another tab won the invite
     verifier = x.approve(start.state.oauth_token, screen_name="SecondBot")
 
@@ -316,7 +319,7 @@ def test_a_tab_that_loses_the_claim_to_the_same_user_leaves_the_winners_token_al
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
     token = invite_for("HelloBot")
-    tabs = [
+    starts = [
         start_onboarding(
             invite_token=token,
             app_secret=APP_SECRET,
@@ -326,6 +329,8 @@ def test_a_tab_that_loses_the_claim_to_the_same_user_leaves_the_winners_token_al
         )
         for _ in range(2)
     ]
+    tabs = [tab for tab in starts if isinstance(tab, OnboardingStart)]
+    assert len(tabs) == 2
     verifiers = [x.approve(tab.state.oauth_token, screen_name="HelloBot") for tab in tabs]
     # The first tab has claimed the invite and is saving the token X issued (the same token X
     # gives the second tab) when the second tab's callback arrives.
@@ -396,6 +401,7 @@ def authorized(
         ledger=ledger,
         callback_url="https://b.example/callback",
     )
+    assert isinstance(start, OnboardingStart)
     return start.state, x.approve(start.state.oauth_token, screen_name=log_in_as)
 
 

@@ -1,10 +1,10 @@
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.core.errors import InvalidScreenName
+from app.core.errors import InvalidScreenName, OAuth2NotConfigured
 from app.core.invites import (
     DEFAULT_INVITE_LIFETIME,
     INVITE_ID_PATTERN,
@@ -19,6 +19,12 @@ from app.core.screen_names import validate_screen_name
 from app.flows.invites import NewInvite, create_invite, list_invites, withdraw_invite
 from app.web.deps import AdminDep, AppSecretDep, LedgerDep, PublicBaseUrlDep, StoreDep
 from app.web.error_responses import ADMIN_ERRORS, INVITE_ERRORS
+from birdhouse_client.layout import KIND_OAUTH2
+
+NOT_CONFIGURED_FOR_INVITES = (
+    "An OAuth 2.0 invite needs the X app's OAuth 2.0 Client ID and Secret in the app secret "
+    "(client_id, client_secret); nothing was recorded."
+)
 
 router = APIRouter(tags=["invites"], dependencies=[AdminDep], responses=ADMIN_ERRORS)
 
@@ -45,6 +51,11 @@ class InviteRequest(BaseModel):
         max_length=MAX_NOTE_LENGTH,
         description="Free text for the operator (who it was sent to, why); never shown to owners.",
     )
+    auth: Literal["oauth1", "oauth2"] = Field(
+        default="oauth1",
+        description="How the owner authorizes at X: OAuth 1.0a, or OAuth 2.0 with PKCE (the "
+        "account's token then lasts two hours and Birdhouse refreshes it).",
+    )
 
     @field_validator("screen_name")
     @classmethod
@@ -61,6 +72,7 @@ class InviteCreated(BaseModel):
     url: str
     expires_at: datetime
     screen_name: str | None
+    auth: str = "oauth1"
 
 
 class InviteList(BaseModel):
@@ -77,6 +89,8 @@ def create(
 ) -> InviteCreated:
     """Mint a single-use onboarding link to send to a bot's owner, and record it."""
     request = request or InviteRequest()
+    if request.auth == KIND_OAUTH2 and not app_secret.has_oauth2_client:
+        raise OAuth2NotConfigured(NOT_CONFIGURED_FOR_INVITES)
     invite = create_invite(
         ledger=ledger,
         store=store,
@@ -84,6 +98,7 @@ def create(
         screen_name=request.screen_name,
         lifetime=timedelta(seconds=request.expires_in),
         note=request.note,
+        auth=request.auth,
     )
     return invite_created(invite, base_url=base_url)
 
@@ -94,6 +109,7 @@ def invite_created(invite: NewInvite, *, base_url: str) -> InviteCreated:
         url=invite_link(base_url, invite.token),
         expires_at=invite.record.expires_at,
         screen_name=invite.record.screen_name,
+        auth=invite.record.auth,
     )
 
 
