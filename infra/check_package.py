@@ -79,7 +79,7 @@ ROLE_ACTIONS: dict[str, dict[str, str]] = {
         "secretsmanager:ListSecrets": "refresh_due: store.list_accounts",
         "kms:Decrypt": _THROUGH_SECRETS_MANAGER,
         "kms:GenerateDataKey": _THROUGH_SECRETS_MANAGER,
-        "dynamodb:UpdateItem": "the refresh lease's acquire, mark_spending, clear_spending, release",
+        "dynamodb:UpdateItem": "the refresh lease: acquire, mark_spending, clear_spending, release",
         "dynamodb:PutItem": "Recorder._reinvite: ledger.record",
         "events:PutEvents": "Recorder.record: EventBridgePublisher.publish",
     },
