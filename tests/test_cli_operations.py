@@ -184,6 +184,7 @@ def test_accounts_json_is_the_apis_shape(cli_env: dict[str, str], secrets_client
                 "status": "ok",
                 "checked_at": None,
                 "access_level": None,
+                "kind": "oauth1",
             }
         ]
     }

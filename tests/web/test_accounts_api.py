@@ -63,7 +63,9 @@ def test_list_shows_every_account_without_tokens(
         "status",
         "checked_at",
         "access_level",
+        "kind",
     }
+    assert first["kind"] == "oauth1"
     assert_no_token_in(answer, birdhouse)
 
 

@@ -41,6 +41,7 @@ ADMIN_OPERATIONS = {
     ("/accounts/{screen_name}/restore", "post"),
     ("/accounts/{screen_name}/reset", "post"),
     ("/accounts/{screen_name}/rename", "post"),
+    ("/accounts/{screen_name}/refresh", "post"),
 }
 PUBLIC_OPERATIONS = {("/healthz", "get"), ("/onboard", "get"), ("/callback", "get")}
 

@@ -18,7 +18,7 @@ from app.core.invites import (
 from app.core.screen_names import validate_screen_name
 from app.flows.invites import NewInvite, create_invite, list_invites, withdraw_invite
 from app.web.deps import AdminDep, AppSecretDep, LedgerDep, PublicBaseUrlDep, StoreDep
-from app.web.error_responses import ADMIN_ERRORS, INVITE_ERRORS
+from app.web.error_responses import ADMIN_ERRORS, INVITE_ERRORS, OAUTH2_SETUP_ERRORS
 from birdhouse_client.layout import KIND_OAUTH2
 
 NOT_CONFIGURED_FOR_INVITES = (
@@ -79,7 +79,7 @@ class InviteList(BaseModel):
     invites: list[InviteRecord]
 
 
-@router.post("/invites", status_code=201)
+@router.post("/invites", status_code=201, responses=OAUTH2_SETUP_ERRORS)
 def create(
     app_secret: AppSecretDep,
     base_url: PublicBaseUrlDep,
