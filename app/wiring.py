@@ -132,15 +132,24 @@ def sweep_recorder(settings: "Settings", *, signing_keys: SigningKeys) -> Record
 
 def oauth2_client(settings: "Settings", secret: AppSecret) -> "OAuth2XClient":
     """X's OAuth 2.0 for the app secret's client id and secret (OAuth2NotConfigured if unset)."""
-    from app.adapters.x_oauth2 import OAuth2XClient
-
     if not secret.client_id or not secret.client_secret:
         raise OAuth2NotConfigured(OAUTH2_NOT_CONFIGURED)
+    return oauth2_client_for(
+        settings, client_id=secret.client_id, client_secret=secret.client_secret
+    )
+
+
+def oauth2_client_for(
+    settings: "Settings", *, client_id: str, client_secret: str
+) -> "OAuth2XClient":
+    """For a client not stored yet: its rotation proves it at X before writing it."""
+    from app.adapters.x_oauth2 import OAuth2XClient
+
     return OAuth2XClient(
         base_url=settings.x_api_base_url,
         authorize_url=settings.x_oauth2_authorize_url,
-        client_id=secret.client_id,
-        client_secret=secret.client_secret,
+        client_id=client_id,
+        client_secret=client_secret,
         scopes=settings.x_oauth2_scopes,
         timeout_seconds=settings.x_timeout_seconds,
     )

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +27,10 @@ import boto3
 import pytest
 import requests
 
-from app.adapters.x_oauth2 import OAuth2XClient
-from app.core.oauth2 import code_challenge
 from app.env_file import ENV_FILE_VARIABLE
 from app.sandbox.serve import serve_in_background
 from app.sandbox.x_standin import XStandin
-from birdhouse_client.layout import OAuth2AccountSecret, account_secret_name, utc_timestamp
+from birdhouse_client.layout import account_secret_name
 from birdhouse_client.leases import create_lease_table
 from tests.support.constants import (
     APP_SECRET_ID,
@@ -45,6 +43,7 @@ from tests.support.constants import (
     REFRESH_LEASES_TABLE,
 )
 from tests.support.lambda_events import REGION
+from tests.support.owner_flows import oauth2_account
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SCREEN_NAME = "RaceBot"
@@ -100,44 +99,6 @@ def _client(service: str, endpoint: str) -> Any:
     )
 
 
-def _onboarded(standin: XStandin, x_url: str) -> OAuth2AccountSecret:
-    """An OAuth 2.0 account as onboarding stores it: a code, exchanged with PKCE."""
-    verifier = "v" * 43
-    callback = "https://birdhouse.example.com/callback"
-    answer = standin.oauth2.approve(
-        {
-            "client_id": CLIENT_ID,
-            "redirect_uri": callback,
-            "code_challenge": code_challenge(verifier),
-            "scope": "tweet.read tweet.write users.read offline.access",
-            "state": "s",
-        },
-        screen_name=SCREEN_NAME,
-    )
-    code = answer.rsplit("code=", 1)[1]
-    client = OAuth2XClient(
-        base_url=x_url,
-        authorize_url=f"{x_url}/i/oauth2/authorize",
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        scopes="tweet.read tweet.write users.read offline.access",
-        timeout_seconds=5,
-    )
-    grant = client.exchange_code(code=code, redirect_uri=callback, code_verifier=verifier)
-    user = standin.account(SCREEN_NAME)
-    return OAuth2AccountSecret(
-        screen_name=SCREEN_NAME,
-        user_id=user.user_id,
-        authorized_at=utc_timestamp(datetime.now(UTC)),
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        access_token=grant.access_token,
-        refresh_token=grant.refresh_token,
-        expires_at=utc_timestamp(grant.expires_at(datetime.now(UTC))),
-        scopes=grant.scopes,
-    )
-
-
 def _start(role: str, threads: int, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.support.race_worker", role, str(threads), SCREEN_NAME],
@@ -167,7 +128,7 @@ def test_a_fleet_never_races_a_refresh(serialised_moto: str, tmp_path: Path) -> 
     from app.adapters.invite_ledger import create_invites_table
 
     create_invites_table(dynamodb, INVITES_TABLE)
-    account = _onboarded(standin, x_server.url)
+    account = oauth2_account(standin, x_server.url, SCREEN_NAME)
     secret_id = account_secret_name(SCREEN_NAME, prefix="twitter-bots")
     secrets_client.create_secret(Name=secret_id, SecretString=json.dumps(account.as_secret_dict()))
 

@@ -30,6 +30,12 @@ def register(add_command: AddCommand) -> None:
     invite.add_argument("--note", help="free text for the operator, at most 200 characters")
     invite.add_argument("--screen-name", help="the bot account the owner must authorize")
     invite.add_argument(
+        "--auth",
+        choices=("oauth1", "oauth2"),
+        default="oauth1",
+        help="how the owner authorizes at X: OAuth 1.0a (default) or OAuth 2.0 with PKCE",
+    )
+    invite.add_argument(
         "--expires", default="7d", help="lifetime: 30m, 24h, 7d (default) or seconds; 5m to 30d"
     )
     invite.add_argument(
@@ -60,6 +66,11 @@ def _invite(args: argparse.Namespace, ctx: Context) -> int:
     if args.note and len(args.note) > MAX_NOTE_LENGTH:
         raise CommandError(f"--note is at most {MAX_NOTE_LENGTH} characters")
     screen_name = validate_screen_name(args.screen_name) if args.screen_name else None
+    if args.auth == "oauth2" and not ctx.app_secret.has_oauth2_client:
+        raise CommandError(
+            "an OAuth 2.0 invite needs the X app's OAuth 2.0 client_id and client_secret in the "
+            "app secret (rotate-client-secret writes them)"
+        )
     invite = create_invite(
         ledger=ctx.ledger,
         store=ctx.store,
@@ -67,11 +78,12 @@ def _invite(args: argparse.Namespace, ctx: Context) -> int:
         screen_name=screen_name,
         lifetime=lifetime,
         note=args.note,
+        auth=args.auth,
     )
     print(invite_link(base_url, invite.token))
     who = f"@{screen_name}" if screen_name else "any account"
     print(
-        f"Invite {invite.record.id} for {who}; single use; expires "
+        f"Invite {invite.record.id} for {who} ({invite.record.auth}); single use; expires "
         f"{invite.record.expires_at:%Y-%m-%d %H:%M} UTC.",
         file=sys.stderr,
     )

@@ -78,7 +78,7 @@ class Refresher:
         try:
             done = single_writer.fresh_account(
                 screen_name,
-                secrets_io=_StoreSecrets(self.store),
+                secrets_io=StoreSecrets(self.store),
                 lease=self.lease,
                 token_endpoint=self._at_x,
                 margin_seconds=margin_seconds,
@@ -134,7 +134,7 @@ def _rejected(message: str) -> XRefreshRejected:
     return XRefreshRejected(message, x_status=400)
 
 
-class _StoreSecrets:
+class StoreSecrets:
     """The account store as the single writer reads and writes it."""
 
     def __init__(self, store: AccountStore) -> None:

@@ -244,3 +244,36 @@ def _refresh_holding(
         ) from exc
     log.info("@%s: token refreshed, good until %s", screen_name, updated.expires_at)
     return Refreshed(updated, by_me=True)
+
+
+def rewrite_holding_the_lease(
+    screen_name: str,
+    change: Callable[[OAuth2AccountSecret], OAuth2AccountSecret],
+    *,
+    secrets_io: AccountSecrets,
+    lease: RefreshLease,
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None] = time.sleep,
+    polls: int = WAIT_POLLS,
+) -> bool:
+    """Any other write of an OAuth 2.0 secret (a new client secret, say) goes through the same
+    lease: otherwise it could put back a refresh token that a refresher just spent. True if
+    `change` changed the account (and it was written), False if it was so already."""
+    owner = secrets.token_hex(8)
+    for _ in range(polls + 1):
+        held = lease.acquire(
+            screen_name.lower(), owner=owner, now=now().timestamp(), seconds=LEASE_SECONDS
+        )
+        if held is None:
+            sleep(WAIT_POLL_SECONDS)
+            continue
+        try:
+            account = secrets_io.read(screen_name)  # read under the lease: the latest pair
+            changed = change(account)
+            if changed == account:
+                return False
+            secrets_io.write(changed)
+            return True
+        finally:
+            lease.release(held)
+    raise RefreshBusy(f"@{screen_name}: a refresh held the lease too long; run it again")
