@@ -26,11 +26,13 @@ from birdhouse_client.layout import (
     STATUS_REVOKED,
     TAG_ACCESS_LEVEL,
     TAG_CHECKED_AT,
+    TAG_EXPIRES_AT,
     TAG_MOVED_TO,
     TAG_NAME_CONFLICT,
     TAG_STATUS,
     TAG_USER_ID,
     AccountSummary,
+    OAuth2AccountSecret,
     StoredAccount,
     account_from_secret_dict,
     account_secret_name,
@@ -204,12 +206,21 @@ class SecretsManagerAccountStore:
         return SaveOutcome.UPDATED
 
     def replace_account_value(self, account: StoredAccount) -> None:
-        """A new version of an existing secret (one PutSecretValue); the old one is AWSPREVIOUS."""
+        """A new version of an existing secret (one PutSecretValue); the old one is AWSPREVIOUS.
+
+        An OAuth 2.0 account's expiry is tagged too (the refresher lists it instead of reading
+        every token); the value is what matters, so a failed tag is only logged.
+        """
         secret_id = self.account_secret_name(account.screen_name)
         with _translated_errors("rewrite", secret_id):
             self._client.put_secret_value(
                 SecretId=secret_id, SecretString=json.dumps(account.as_secret_dict())
             )
+        if isinstance(account, OAuth2AccountSecret):
+            try:
+                self._update_tags(secret_id, [{"Key": TAG_EXPIRES_AT, "Value": account.expires_at}])
+            except StoreUnavailable:
+                log.warning("%s: the new token's expiry was not tagged", secret_id)
 
     def mark_revoked(self, account: StoredAccount) -> None:
         """Keep the secret, marked in its value (bot jobs read it) and in a tag (the operator)."""

@@ -48,6 +48,9 @@ TAG_CHECKED_AT = "birdhouse:checked_at"
 TAG_ACCESS_LEVEL = "birdhouse:access_level"
 # Set on OAuth 2.0 accounts only ("oauth2"): the refresher finds them without reading a value.
 TAG_KIND = "birdhouse:kind"
+# OAuth 2.0: when the stored access token expires, as Birdhouse last wrote it (a bot job's own
+# refresh does not tag, so it can only be older than the secret: the refresher then reads it).
+TAG_EXPIRES_AT = "birdhouse:expires_at"
 STATUS_OK = "ok"
 STATUS_READ_ONLY = "read_only"
 STATUS_REVOKED = "revoked"
@@ -297,6 +300,7 @@ class OAuth2AccountSecret:
             TAG_AUTHORIZED_AT: self.authorized_at,
             TAG_STATUS: STATUS_OK if self.status == "ok" else self.status,
             TAG_KIND: KIND_OAUTH2,
+            TAG_EXPIRES_AT: self.expires_at,
         }
 
     @classmethod
@@ -348,6 +352,8 @@ class AccountSummary:
     checked_at: str | None = None
     access_level: str | None = None
     kind: str = KIND_OAUTH1
+    # OAuth 2.0: when its token expires, as last tagged (see TAG_EXPIRES_AT).
+    expires_at: str | None = None
 
     @classmethod
     def from_tags(
@@ -363,4 +369,5 @@ class AccountSummary:
             checked_at=tags.get(TAG_CHECKED_AT) or None,
             access_level=tags.get(TAG_ACCESS_LEVEL) or None,
             kind=tags.get(TAG_KIND) or KIND_OAUTH1,
+            expires_at=tags.get(TAG_EXPIRES_AT) or None,
         )
