@@ -86,10 +86,11 @@ def test_an_operator_runs_the_fleet_from_the_console(
     page.locator("#view-accounts").wait_for(state="visible")
     assert page.locator("#signin").is_hidden()
 
-    # An invite, completed by the owner in a second tab.
+    # An invite (OAuth 2.0: the sandbox has a client), completed by the owner in a second tab.
     page.click('.tab[data-view="invites"]')
     page.fill("#invite-screen-name", BOT)
     page.select_option("#invite-lifetime", "86400")
+    page.select_option("#invite-auth", "oauth2")
     page.fill("#invite-note", "sent to Ada by mail")
     page.click("#invite-form button")
     link = page.locator("#invite-result input.link")
@@ -104,6 +105,7 @@ def test_an_operator_runs_the_fleet_from_the_console(
 
     owner = page.context.browser.new_context(viewport=PHONE).new_page()
     owner.goto(url)
+    assert "/i/oauth2/authorize?" in owner.url  # X's OAuth 2.0 page, with PKCE
     owner.fill("#screen_name", BOT)
     owner.click("button.authorize")
     owner.wait_for_url(f"{local_stack.app_url}/callback?*")

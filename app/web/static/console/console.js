@@ -411,7 +411,10 @@
 
   $("invite-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    var request = { expires_in: Number($("invite-lifetime").value) };
+    var request = {
+      expires_in: Number($("invite-lifetime").value),
+      auth: $("invite-auth").value
+    };
     var screenName = $("invite-screen-name").value.trim();
     var note = $("invite-note").value.trim();
     if (screenName) request.screen_name = screenName;
