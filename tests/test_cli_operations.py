@@ -185,6 +185,7 @@ def test_accounts_json_is_the_apis_shape(cli_env: dict[str, str], secrets_client
                 "checked_at": None,
                 "access_level": None,
                 "kind": "oauth1",
+                "expires_at": None,
             }
         ]
     }
