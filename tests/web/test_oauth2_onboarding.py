@@ -209,3 +209,43 @@ def test_an_oauth2_invite_without_a_client_in_the_app_secret_is_refused(
 
     assert answer.status == 409
     assert answer.json["code"] == "oauth2_not_configured"
+
+
+def test_the_refresher_calls_exactly_what_its_role_grants(
+    x2: XStandin, aws: Any, x_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every AWS call a refresher run makes (a refresh, and a rejected one's report and
+    re-invite), as IAM actions, is its role's row in the template check."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from botocore.client import BaseClient
+
+    from app.adapters.secrets_manager import SecretsManagerAccountStore
+    from app.refresher import run_refresher
+    from birdhouse_client.layout import utc_timestamp
+    from infra.check_package import ROLE_ACTIONS
+    from tests.support.owner_flows import oauth2_account
+
+    store = SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots")
+    soon = utc_timestamp(datetime.now(UTC) + timedelta(minutes=10))
+    due = oauth2_account(x2, x_url, "DueBot")
+    dead = oauth2_account(x2, x_url, "DeadBot")
+    store.save_account(replace(due, expires_at=soon))
+    store.save_account(replace(dead, expires_at=soon))
+    x2.oauth2._refresh[dead.refresh_token].family.revoked = True  # the owner revoked the app
+
+    called: set[str] = set()
+    make_api_call = vars(BaseClient)["_make_api_call"]
+
+    def recording(client: Any, operation: str, params: Any) -> Any:
+        called.add(f"{client.meta.service_model.signing_name}:{operation}")
+        return make_api_call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+
+    report = run_refresher()
+
+    assert (report.refreshed, report.failed) == (1, {"DeadBot": "refresh_rejected"})
+    granted = set(ROLE_ACTIONS["app.refresher.handler"])
+    assert called == granted - {a for a in granted if a.startswith(("logs:", "kms:"))}

@@ -188,8 +188,9 @@ class CachedCredentials:
     """Keys kept in memory for `ttl_seconds`, so a long-running bot doesn't call AWS per tweet.
 
     Not aws-secretsmanager-caching: it caches one GetSecretValue per secret and cannot batch,
-    which is the expensive case here (a fleet), and a TTL is all a bot needs: tokens don't
-    expire, and a re-onboarded account's new tokens arrive within one TTL.
+    which is the expensive case here (a fleet), and a TTL is all a bot needs: OAuth 1.0a tokens
+    don't expire (an OAuth 2.0 account is kept only while its token has minutes left), and a
+    re-onboarded account's new tokens arrive within one TTL.
     """
 
     def __init__(
