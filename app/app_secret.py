@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from app.core.app_secret import (
     APP_SECRET_KEYS,
     MIN_GENERATED_LENGTH,
+    OAUTH2_CLIENT_KEYS,
     PREVIOUS_SIGNING_KEYS,
     AppSecret,
     AppSecretSource,
@@ -124,4 +125,14 @@ def _read_app_secret(settings: "Settings", source: AppSecretSource) -> AppSecret
             f"A key in {PREVIOUS_SIGNING_KEYS!r} of {secret_id!r} looks like a placeholder: "
             f"each must be at least {MIN_GENERATED_LENGTH} random characters"
         )
-    return AppSecret(**merged, previous_signing_keys=tuple(previous))
+    client = {
+        key: value
+        for key in OAUTH2_CLIENT_KEYS
+        if (value := _override(settings, key) or str(stored.get(key) or ""))
+    }
+    return AppSecret(**merged, previous_signing_keys=tuple(previous), **client)
+
+
+def _override(settings: "Settings", key: str) -> str:
+    value = getattr(settings, key, None)
+    return value.get_secret_value() if value is not None else ""

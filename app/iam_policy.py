@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from birdhouse_client.layout import account_secret_name
+from birdhouse_client.layout import account_secret_name, normalise_screen_name
 
 # Only a secret's current value: the versions before it (AWSPREVIOUS, or any by version id)
 # may hold tokens of an account that moved away from this name, or a leaked token replaced.
@@ -21,6 +21,7 @@ def bot_job_policy(
     account_id: str = "*",
     partition: str = "aws",
     kms_key_arn: str | None = None,
+    oauth2_lease_table: str | None = None,
 ) -> dict[str, Any]:
     """GetSecretValue of the current version of these accounts' secrets only (exact names,
     Secrets Manager's 6-character ARN suffix; no AWSPREVIOUS, no version ids),
@@ -28,6 +29,11 @@ def bot_job_policy(
     each secret), and Decrypt on the customer-managed key if the secrets use one.
 
     Every account secret carries the app's consumer key and secret as well as its own tokens.
+
+    `oauth2_lease_table` (for jobs driving OAuth 2.0 accounts): what the client needs to refresh
+    a token it finds about to expire, through Birdhouse's lease, and nothing more:
+    UpdateItem on these accounts' lease items only (IAM's dynamodb:LeadingKeys) and
+    PutSecretValue on these secrets (the new pair; plus GenerateDataKey under a customer key).
     """
     arns = sorted(
         {
@@ -51,12 +57,37 @@ def bot_job_policy(
             "Resource": "*",
         },
     ]
+    if oauth2_lease_table:
+        statements += [
+            {
+                "Sid": "WriteTheirRefreshedTokens",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:PutSecretValue"],
+                "Resource": arns,
+            },
+            {
+                "Sid": "TakeTheirRefreshLeases",
+                "Effect": "Allow",
+                "Action": ["dynamodb:UpdateItem"],
+                "Resource": f"arn:{partition}:dynamodb:{region}:{account_id}:table/"
+                f"{oauth2_lease_table}",
+                "Condition": {
+                    "ForAllValues:StringEquals": {
+                        "dynamodb:LeadingKeys": sorted(
+                            {normalise_screen_name(name) for name in screen_names}
+                        )
+                    }
+                },
+            },
+        ]
     if kms_key_arn:
         statements.append(
             {
                 "Sid": "DecryptTheAccountSecrets",
                 "Effect": "Allow",
-                "Action": ["kms:Decrypt"],
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"]
+                if oauth2_lease_table
+                else ["kms:Decrypt"],
                 "Resource": kms_key_arn,
                 "Condition": {
                     "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}

@@ -22,6 +22,7 @@ from app.web.routes import (
     invites,
     onboarding,
     operators,
+    refresh,
 )
 from app.web.security_headers import SecurityHeaders
 from app.web.startup import report_setup_problem
@@ -50,7 +51,14 @@ def create_app() -> FastAPI:
     app.include_router(console.router)
     # First the deadline, so the admin check's read of the app secret draws from it too.
     guards = [Depends(start_request_deadline), Depends(require_trusted_host)]
-    routers = (home.router, invites.router, accounts.router, operators.router, audit.router)
+    routers = (
+        home.router,
+        invites.router,
+        accounts.router,
+        refresh.router,
+        operators.router,
+        audit.router,
+    )
     for router in (*routers, onboarding.router):
         app.include_router(router, dependencies=guards)
     json_errors.install(app)

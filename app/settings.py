@@ -64,6 +64,17 @@ class Settings(BaseSettings):
     audit_table: str = Field(default="birdhouse-audit", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     # How long an audit record is kept before DynamoDB's TTL removes it.
     audit_retention_days: int = Field(default=400, ge=1, le=3650)
+    # The refresh leases' DynamoDB table (one item per OAuth 2.0 account being refreshed).
+    refresh_leases_table: str = Field(
+        default="birdhouse-refresh-leases", pattern=r"^[A-Za-z0-9_.-]{3,255}$"
+    )
+    # OAuth 2.0: where owners authorize (X's docs also show twitter.com/i/oauth2/authorize),
+    # and the scopes asked for (offline.access is what yields a refresh token).
+    x_oauth2_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    x_oauth2_scopes: str = "tweet.read tweet.write users.read offline.access"
+    # The refresher: every OAuth 2.0 token with less than this left is refreshed on its run
+    # (every REFRESH_SCHEDULE, 15 minutes by default), so bot jobs find minutes left.
+    refresh_ahead_seconds: float = Field(default=1800, ge=300, le=6600)
     # Days a deleted account can still be restored (Secrets Manager allows 7 to 30).
     deletion_recovery_days: int = Field(default=7, ge=7, le=30)
     # /docs and /openapi.json: on outside Lambda, off in it unless this says true.
@@ -76,6 +87,8 @@ class Settings(BaseSettings):
     consumer_secret: SecretStr | None = None
     admin_token: SecretStr | None = None
     signing_key: SecretStr | None = None
+    client_id: SecretStr | None = None
+    client_secret: SecretStr | None = None
 
     @field_validator("secrets_prefix")
     @classmethod
@@ -94,7 +107,18 @@ class Settings(BaseSettings):
             return frozenset(host.strip().lower() for host in value.split(",") if host.strip())
         return value
 
-    @field_validator("x_api_base_url", "public_base_url")
+    @field_validator("x_oauth2_scopes")
+    @classmethod
+    def _scopes_need_offline_access(cls, value: str) -> str:
+        scopes = value.split()
+        if "offline.access" not in scopes:
+            raise ValueError(
+                "X_OAUTH2_SCOPES must include offline.access: without it X issues no refresh "
+                "token and every OAuth 2.0 account dies after two hours"
+            )
+        return " ".join(scopes)
+
+    @field_validator("x_api_base_url", "public_base_url", "x_oauth2_authorize_url")
     @classmethod
     def _absolute_url_without_trailing_slash(cls, value: str | None) -> str | None:
         if value is None or value == "":

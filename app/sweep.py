@@ -24,10 +24,14 @@ def run_sweep(
 ) -> SweepReport:
     settings = settings or get_settings()
     app_secret = wiring.app_secret(settings)
+    recorder = wiring.sweep_recorder(settings, signing_keys=app_secret.signing_keys)
     return sweep(
         store=wiring.account_store(settings),
         x_client=wiring.x_client(settings, app_secret),
-        recorder=wiring.sweep_recorder(settings, signing_keys=app_secret.signing_keys),
+        recorder=recorder,
+        # OAuth 2.0 accounts: checked with Bearer as they are (the refresher renews them; the
+        # sweep writes no secret).
+        oauth2=wiring.oauth2_accounts(settings, app_secret, may_refresh=False),
         budget_seconds=budget_seconds or settings.sweep_budget_seconds,
         concurrency=settings.sweep_concurrency,
         seconds_between_calls=settings.sweep_seconds_between_calls,

@@ -10,8 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from app.app_secret import load_app_secret, refresh_app_secret
 from app.core.app_secret import AppSecret, AppSecretRefresher
+from app.core.errors import OAuth2NotConfigured
 from app.core.signing import SigningKeys
 from app.flows.health import Recorder
+from app.flows.oauth2_accounts import NOT_CONFIGURED as OAUTH2_NOT_CONFIGURED
+from app.flows.oauth2_accounts import OAuth2Accounts
+from app.flows.refresh import Refresher
 
 # Each adapter is imported inside the function that builds it: boto3 and requests load when a
 # request first needs them, not with the app (a cold start's /healthz needs neither).
@@ -23,8 +27,10 @@ if TYPE_CHECKING:
     from app.adapters.events import EventBridgePublisher
     from app.adapters.invite_ledger import DynamoDBInviteLedger
     from app.adapters.operator_registry import DynamoDBOperatorRegistry
+    from app.adapters.refresh_lease import ServiceRefreshLease
     from app.adapters.secrets_manager import SecretsManagerAccountStore, SecretsManagerAppSecret
     from app.adapters.x_client import OAuth1XClient
+    from app.adapters.x_oauth2 import OAuth2XClient
     from app.config import Settings
 
 
@@ -130,8 +136,8 @@ def caller_arn() -> str:
 
 
 def create_tables(settings: "Settings", *, client: "DynamoDBClient") -> None:
-    """The ledger's, the operators' and the audit trail's tables as serverless.yml declares
-    them (for an embedded DynamoDB)."""
+    """The ledger's, the operators', the audit trail's and the refresh leases' tables as
+    serverless.yml declares them (for an embedded DynamoDB)."""
     from app.adapters.audit_trail import create_audit_table
     from app.adapters.invite_ledger import create_invites_table
     from app.adapters.operator_registry import create_operators_table
@@ -139,6 +145,7 @@ def create_tables(settings: "Settings", *, client: "DynamoDBClient") -> None:
     create_invites_table(client, settings.invites_table)
     create_operators_table(client, settings.operators_table)
     create_audit_table(client, settings.audit_table)
+    create_refresh_lease_table(settings, client=client)
 
 
 def event_publisher(settings: "Settings", *, client: Any = None) -> "EventBridgePublisher":
@@ -162,3 +169,78 @@ def sweep_recorder(settings: "Settings", *, signing_keys: SigningKeys) -> Record
         signing_keys=signing_keys,
         base_url=settings.public_base_url if settings.events_invite_links else None,
     )
+
+
+def oauth2_client(settings: "Settings", secret: AppSecret) -> "OAuth2XClient":
+    """X's OAuth 2.0 for the app secret's client id and secret (OAuth2NotConfigured if unset)."""
+    if not secret.client_id or not secret.client_secret:
+        raise OAuth2NotConfigured(OAUTH2_NOT_CONFIGURED)
+    return oauth2_client_for(
+        settings, client_id=secret.client_id, client_secret=secret.client_secret
+    )
+
+
+def oauth2_client_for(
+    settings: "Settings", *, client_id: str, client_secret: str
+) -> "OAuth2XClient":
+    """For a client not stored yet: its rotation proves it at X before writing it."""
+    from app.adapters.x_oauth2 import OAuth2XClient
+
+    return OAuth2XClient(
+        base_url=settings.x_api_base_url,
+        authorize_url=settings.x_oauth2_authorize_url,
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=settings.x_oauth2_scopes,
+        timeout_seconds=settings.x_timeout_seconds,
+    )
+
+
+def refresh_lease(
+    settings: "Settings", *, client: "DynamoDBClient | None" = None
+) -> "ServiceRefreshLease":
+    from app.adapters.dynamodb import create_dynamodb_client
+    from app.adapters.refresh_lease import ServiceRefreshLease
+
+    return ServiceRefreshLease(
+        client or create_dynamodb_client(), table_name=settings.refresh_leases_table
+    )
+
+
+def create_refresh_lease_table(settings: "Settings", *, client: "DynamoDBClient") -> None:
+    """The refresh leases' table as serverless.yml declares it (for an embedded DynamoDB)."""
+    from app.adapters.refresh_lease import create_lease_table
+
+    create_lease_table(client, settings.refresh_leases_table)
+
+
+def refresher(
+    settings: "Settings", secret: AppSecret, *, recorder: Recorder | None = None
+) -> Refresher:
+    """Refreshes OAuth 2.0 tokens through the lease; `recorder` records and announces a
+    refresh that X refused or whose answer was lost (default: verify's, minting nothing)."""
+    store = account_store(settings)
+    return Refresher(
+        store=store,
+        lease=refresh_lease(settings),
+        client=oauth2_client(settings, secret),
+        recorder=recorder or Recorder(store=store, events=event_publisher(settings)),
+    )
+
+
+def oauth2_accounts(
+    settings: "Settings",
+    secret: AppSecret,
+    *,
+    recorder: Recorder | None = None,
+    may_refresh: bool = True,
+) -> OAuth2Accounts | None:
+    """Bearer calls for OAuth 2.0 accounts; None when the app secret has no OAuth 2.0 client
+    (an OAuth 2.0 account then answers 409 oauth2_not_configured). `may_refresh=False` (the
+    sweep, which writes no secret) uses tokens as they are."""
+    if not secret.has_oauth2_client:
+        return None
+    client = oauth2_client(settings, secret)
+    if not may_refresh:
+        return OAuth2Accounts(client)
+    return OAuth2Accounts(client, refresher(settings, secret, recorder=recorder))

@@ -64,11 +64,26 @@ ROLE_ACTIONS: dict[str, dict[str, str]] = {
         "kms:GenerateDataKey": _THROUGH_SECRETS_MANAGER,
         "dynamodb:GetItem": "ledger.get (open, withdraw, claim); operators.get (every sign-in)",
         "dynamodb:PutItem": "ledger.record (create_invite); operators.add; audit.append",
-        "dynamodb:UpdateItem": "ledger.claim, release, withdraw, count_attempt; operators.touch",
+        "dynamodb:UpdateItem": "ledger.claim, release, withdraw, count_attempt; operators.touch; "
+        "the refresh lease's acquire, mark_spending, clear_spending, release",
         "dynamodb:DeleteItem": "operators.remove (revoke_operator)",
         "dynamodb:Scan": "ledger.list_invites; operators.list_operators",
         "dynamodb:Query": "audit.page (GET /audit)",
         "events:PutEvents": "EventBridgePublisher.publish (every account event)",
+    },
+    # app/refresher.py: refresh_due() over the store, the lease, X, and the Recorder.
+    "app.refresher.handler": {
+        **_LAMBDA_LOGS,
+        "secretsmanager:GetSecretValue": "wiring.app_secret; store.get_account (each due account)",
+        "secretsmanager:PutSecretValue": "Refresher: store.replace_account_value (the new pair)",
+        "secretsmanager:DescribeSecret": "Refresher._report; Recorder._reinvite",
+        "secretsmanager:TagResource": "Recorder.record: store.record_check",
+        "secretsmanager:ListSecrets": "refresh_due: store.list_accounts",
+        "kms:Decrypt": _THROUGH_SECRETS_MANAGER,
+        "kms:GenerateDataKey": _THROUGH_SECRETS_MANAGER,
+        "dynamodb:UpdateItem": "the refresh lease: acquire, mark_spending, clear_spending, release",
+        "dynamodb:PutItem": "Recorder._reinvite: ledger.record",
+        "events:PutEvents": "Recorder.record: EventBridgePublisher.publish",
     },
     # app/sweep.py: sweep() over the store, the Recorder, and the re-invite of a revoked account.
     "app.sweep.handler": {

@@ -142,6 +142,9 @@ def test_app_secret_that_is_not_json_is_a_clear_error(aws: Any) -> None:
         load_app_secret(settings=Settings(), source=CountingStore(aws))
 
 
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
 @pytest.mark.slow
 def test_importing_the_app_makes_no_aws_client_or_network_call() -> None:
     # A fresh interpreter with no region set: creating a client here would raise NoRegionError.
@@ -159,8 +162,9 @@ def test_importing_the_app_makes_no_aws_client_or_network_call() -> None:
         text=True,
         timeout=60,
         check=False,
-        env={"PATH": "/usr/bin:/bin"},
-        cwd=Path(__file__).resolve().parents[1],
+        # The checkout's client, not whichever copy the venv installed.
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPOSITORY / "client" / "src")},
+        cwd=REPOSITORY,
     )
 
     assert result.returncode == 0, result.stderr

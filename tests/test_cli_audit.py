@@ -114,6 +114,11 @@ def test_every_changing_command_writes_one_record_and_reading_ones_none(
     assert run("pin", "--screen-name", "PinBot", stdin=pin) == expect(
         "account.connect", account="pinbot"
     )
+    # No OAuth 2.0 client in this app secret: nothing to refresh (exit 1, recorded as failed).
+    assert run("refresh", "PinBot", returncode=1) == expect(
+        "account.refresh", "failed", account="pinbot", error_code="oauth2_not_configured"
+    )
+    assert run("refresh", "--due") == expect("fleet.refresh")
     new_key, new_secret = x_standin.regenerate_consumer_key(CONSUMER_KEY)
     known |= {new_key, new_secret}
     assert run("rotate-consumer-keys", *BASE, stdin=f"{new_key}\n{new_secret}\n") == expect(

@@ -211,6 +211,8 @@ def test_accounts_json_is_the_apis_shape(cli_env: dict[str, str], secrets_client
                 "status": "ok",
                 "checked_at": None,
                 "access_level": None,
+                "kind": "oauth1",
+                "expires_at": None,
             }
         ]
     }

@@ -15,8 +15,11 @@ import pytest
 
 APP = Path(__file__).resolve().parents[1] / "app"
 
-# What a core module may import besides the standard library and other core modules.
-_CORE_MAY_IMPORT = ("birdhouse_client.layout",)
+# What a core module (and a flow) may import of the client: its standard-library-only modules,
+# the account secret's layout and the single writer's refresh rules (one definition each, for
+# the service and bot jobs alike).
+_CORE_MAY_IMPORT = ("birdhouse_client.layout", "birdhouse_client.single_writer")
+CLIENT = APP.parent / "client" / "src" / "birdhouse_client"
 _THIRD_PARTY_KEPT_OUT_OF_CORE = (
     "boto3",
     "botocore",
@@ -104,10 +107,10 @@ def _broken_rule(importer: str, imported: str) -> str | None:
             return "flows import core and flows only"
         if imported.split(".")[0] in _OUTSIDE_SYSTEMS:
             return "flows reach the outside only through core's interfaces"
-        if _within(imported, "birdhouse_client") and not _within(
-            imported, "birdhouse_client.layout"
+        if _within(imported, "birdhouse_client") and not any(
+            _within(imported, allowed) for allowed in _CORE_MAY_IMPORT
         ):
-            return "flows may use the client's layout only"
+            return "flows may use the client's layout and single writer only"
         return None
     if _within(importer, "app.adapters"):
         if birdhouse and not (_within(imported, "app.core") or _within(imported, "app.adapters")):
@@ -122,6 +125,22 @@ def test_no_import_crosses_a_layer() -> None:
     assert crossings() == []
 
 
+@pytest.mark.parametrize("module", _CORE_MAY_IMPORT)
+def test_the_client_modules_core_uses_import_the_standard_library_only(module: str) -> None:
+    import sys
+
+    path = CLIENT / f"{module.rsplit('.', 1)[1]}.py"
+    outside = {
+        imported
+        for _line, imported in _imports(path, CLIENT)
+        if imported.split(".")[0] not in sys.stdlib_module_names
+        and imported.split(".")[0] != "botocore"  # layout: under TYPE_CHECKING, for a type
+        and imported.split(".")[0] != "requests_oauthlib"  # the same
+        and not any(_within(imported, allowed) for allowed in _CORE_MAY_IMPORT)
+    }
+    assert outside == set()
+
+
 @pytest.mark.parametrize(
     ("importer", "imported"),
     [
@@ -134,6 +153,8 @@ def test_no_import_crosses_a_layer() -> None:
         ("app.flows.health", "app.web.deps"),
         ("app.flows.health", "app.wiring"),
         ("app.flows.health", "boto3"),
+        ("app.flows.refresh", "birdhouse_client.leases"),
+        ("app.core.oauth2", "birdhouse_client.oauth2"),
         ("app.flows.onboarding", "requests"),
         ("app.adapters.invite_ledger", "app.flows.invites"),
         ("app.adapters.events", "app.web.deps"),
@@ -151,6 +172,8 @@ def test_each_forbidden_crossing_is_caught(importer: str, imported: str) -> None
     [
         ("app.core.invites", "app.core.errors"),
         ("app.core.x", "birdhouse_client.layout"),
+        ("app.core.oauth2", "birdhouse_client.single_writer"),
+        ("app.flows.refresh", "birdhouse_client.single_writer"),
         ("app.flows.onboarding", "app.core.accounts"),
         ("app.flows.health", "app.flows.invites"),
         ("app.adapters.secrets_manager", "app.core.accounts"),

@@ -341,7 +341,11 @@ def test_the_api_function_must_know_its_timeout(checker: ModuleType) -> None:
 
 # --- each function's role: exactly what its code calls ------------------------------------------
 
-ROLE_OF = {"app.main.handler": "ApiRole", "app.sweep.handler": "SweepRole"}
+ROLE_OF = {
+    "app.main.handler": "ApiRole",
+    "app.sweep.handler": "SweepRole",
+    "app.refresher.handler": "RefresherRole",
+}
 BUS_ARN = "arn:aws:events:eu-west-1:123456789012:event-bus/birdhouse-test"
 
 
@@ -581,7 +585,7 @@ def test_the_default_bus_or_an_open_bus_is_caught(checker: ModuleType) -> None:
 
     assert "MainLambdaFunction: EVENT_BUS_NAME is 'default'" in text
     assert "MainLambdaFunction: may PutEvents to" in text
-    assert "not exactly the functions' roles ['ApiRole', 'SweepRole']" in text
+    assert "not exactly the functions' roles ['ApiRole', 'RefresherRole', 'SweepRole']" in text
     assert "AlertRule: matches 'birdhouse' events off the stack's bus" in text
 
     del template["Resources"]["EventBus"]["Properties"]["Policy"]

@@ -21,7 +21,7 @@ from app.adapters.dynamodb import n as _n
 from app.adapters.dynamodb import s as _s
 from app.core.errors import ExpiredInvite, InviteNotFound, InviteNotPending, LedgerUnavailable
 from app.core.invites import InviteRecord, InviteStatus, already_used, withdrawn
-from birdhouse_client.layout import aws_error_code
+from birdhouse_client.layout import KIND_OAUTH1, aws_error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -320,6 +320,8 @@ def _item(invite: InviteRecord) -> dict[str, "AttributeValueTypeDef"]:
     for name in _OPTIONAL_TEXT:
         if value := getattr(invite, name):
             item[name] = _s(value)
+    if invite.auth != KIND_OAUTH1:
+        item["auth"] = _s(invite.auth)  # records from before OAuth 2.0 have none: OAuth 1.0a
     return item
 
 
@@ -345,6 +347,7 @@ def _record(item: dict[str, Any]) -> InviteRecord:
             connected_user_id=text("connected_user_id"),
             used_at=moment("used_at"),
             revoked_at=moment("revoked_at"),
+            auth=text("auth") or KIND_OAUTH1,
         )
     except (KeyError, TypeError, ValueError) as exc:
         invite_id = item.get("invite_id", {}).get("S", "?") if isinstance(item, dict) else "?"

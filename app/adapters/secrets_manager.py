@@ -26,12 +26,15 @@ from birdhouse_client.layout import (
     STATUS_REVOKED,
     TAG_ACCESS_LEVEL,
     TAG_CHECKED_AT,
+    TAG_EXPIRES_AT,
     TAG_MOVED_TO,
     TAG_NAME_CONFLICT,
     TAG_STATUS,
     TAG_USER_ID,
-    AccountSecret,
     AccountSummary,
+    OAuth2AccountSecret,
+    StoredAccount,
+    account_from_secret_dict,
     account_secret_name,
     accounts_prefix,
     aws_error_code,
@@ -105,7 +108,7 @@ def _translated_errors(action: str, secret_id: str) -> Iterator[None]:
         ) from exc
 
 
-def _description(account: AccountSecret) -> str:
+def _description(account: StoredAccount) -> str:
     return f"X (Twitter) tokens for @{account.screen_name}, by Birdhouse"
 
 
@@ -136,17 +139,21 @@ class SecretsManagerAccountStore:
     def account_secret_name(self, screen_name: str) -> str:
         return account_secret_name(screen_name, prefix=self._prefix)
 
-    def get_account(self, screen_name: str) -> AccountSecret | None:
+    def get_account(self, screen_name: str) -> StoredAccount | None:
         secret_id = self.account_secret_name(screen_name)
         data = _read_json(self._client, secret_id)
         if data is None or is_tombstone(data):
             return None
         try:
-            return AccountSecret.from_secret_dict(data)
+            return account_from_secret_dict(data)
         except KeyError as exc:
             raise StoreUnavailable(f"{secret_id} lacks the key {exc.args[0]!r}") from None
+        except ValueError:
+            raise StoreUnavailable(
+                f"{secret_id} is not an account secret Birdhouse knows"
+            ) from None
 
-    def save_account(self, account: AccountSecret) -> SaveOutcome:
+    def save_account(self, account: StoredAccount) -> SaveOutcome:
         """Create the secret, or put a new version so the old tokens stay as AWSPREVIOUS."""
         secret_id = self.account_secret_name(account.screen_name)
         secret_string = json.dumps(account.as_secret_dict())
@@ -198,15 +205,24 @@ class SecretsManagerAccountStore:
             self._remove_tags(secret_id, stale)
         return SaveOutcome.UPDATED
 
-    def replace_account_value(self, account: AccountSecret) -> None:
-        """A new version of an existing secret (one PutSecretValue); the old one is AWSPREVIOUS."""
+    def replace_account_value(self, account: StoredAccount) -> None:
+        """A new version of an existing secret (one PutSecretValue); the old one is AWSPREVIOUS.
+
+        An OAuth 2.0 account's expiry is tagged too (the refresher lists it instead of reading
+        every token); the value is what matters, so a failed tag is only logged.
+        """
         secret_id = self.account_secret_name(account.screen_name)
         with _translated_errors("rewrite", secret_id):
             self._client.put_secret_value(
                 SecretId=secret_id, SecretString=json.dumps(account.as_secret_dict())
             )
+        if isinstance(account, OAuth2AccountSecret):
+            try:
+                self._update_tags(secret_id, [{"Key": TAG_EXPIRES_AT, "Value": account.expires_at}])
+            except StoreUnavailable:
+                log.warning("%s: the new token's expiry was not tagged", secret_id)
 
-    def mark_revoked(self, account: AccountSecret) -> None:
+    def mark_revoked(self, account: StoredAccount) -> None:
         """Keep the secret, marked in its value (bot jobs read it) and in a tag (the operator)."""
         self.replace_account_value(replace(account, status=STATUS_REVOKED))
         self._update_tags(

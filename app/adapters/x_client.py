@@ -5,6 +5,7 @@ import logging
 import time
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import requests
@@ -183,17 +184,6 @@ class OAuth1XClient:
         response = self._send("POST", path, auth, params=params)
         return dict(parse_qsl(response.text, keep_blank_values=True))
 
-    def _budget(self, method: str, path: str) -> float:
-        """This call's time: the timeout, or less if the request's deadline is nearer."""
-        deadline = current_deadline()
-        if deadline is None:
-            return self._timeout
-        budget = min(self._timeout, deadline.remaining())
-        if budget < MIN_X_CALL_SECONDS:
-            log.warning("X %s %s not started: %.2fs left in the request", method, path, budget)
-            raise XTimeout(f"There was no time left in this request to ask X ({path}).")
-        return budget
-
     def _send(
         self,
         method: str,
@@ -205,35 +195,71 @@ class OAuth1XClient:
         as_account: bool = False,
     ) -> HttpAnswer:
         """One signed call; `as_account` when signed with an account's access token."""
-        url = f"{self._base_url}{path}"
-        budget = self._budget(method, path)
-        try:
-            response = bounded_request(
-                self._session,
-                method,
-                url,
-                budget_seconds=budget,
-                connect_seconds=_MAX_CONNECT_SECONDS,
-                max_body_bytes=_MAX_BODY_BYTES,
-                params=params,
-                json=json_body,
-                auth=auth,
-            )
-        except (CallTimedOut, requests.Timeout) as exc:
-            log.warning("X %s %s timed out after %.2fs", method, path, budget)
-            raise XTimeout(f"X did not answer {path} within {budget:.3g} seconds.") from exc
-        except BodyTooLarge as exc:
-            log.warning("X %s %s answered more than %s bytes", method, path, _MAX_BODY_BYTES)
-            raise XBadResponse(f"X's answer to {path} was far larger than expected.") from exc
-        except requests.RequestException as exc:
-            log.warning("X %s %s failed: %s", method, path, type(exc).__name__)
-            raise XUnavailable(f"X could not be reached for {path}.") from exc
-        log.info("X %s %s answered %s", method, path, response.status_code)
-        if response.status_code >= 500:
-            raise XUnavailable(f"X answered {path} with {response.status_code}.")
-        if response.status_code >= 400:
-            raise _refusal(path, response, as_account=as_account)
-        return response
+        return send_to_x(
+            self._session,
+            method,
+            f"{self._base_url}{path}",
+            path=path,
+            timeout_seconds=self._timeout,
+            as_account=as_account,
+            params=params,
+            json=json_body,
+            auth=auth,
+        )
+
+
+def send_to_x(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    path: str,
+    timeout_seconds: float,
+    as_account: bool = False,
+    **request_options: Any,
+) -> HttpAnswer:
+    """One call to X within the timeout and the request's deadline; X's answers as our errors.
+
+    `as_account` when the call is made with an account's token (a 401 then means that token).
+    """
+    budget = _budget(method, path, timeout_seconds)
+    try:
+        response = bounded_request(
+            session,
+            method,
+            url,
+            budget_seconds=budget,
+            connect_seconds=_MAX_CONNECT_SECONDS,
+            max_body_bytes=_MAX_BODY_BYTES,
+            **request_options,
+        )
+    except (CallTimedOut, requests.Timeout) as exc:
+        log.warning("X %s %s timed out after %.2fs", method, path, budget)
+        raise XTimeout(f"X did not answer {path} within {budget:.3g} seconds.") from exc
+    except BodyTooLarge as exc:
+        log.warning("X %s %s answered more than %s bytes", method, path, _MAX_BODY_BYTES)
+        raise XBadResponse(f"X's answer to {path} was far larger than expected.") from exc
+    except requests.RequestException as exc:
+        log.warning("X %s %s failed: %s", method, path, type(exc).__name__)
+        raise XUnavailable(f"X could not be reached for {path}.") from exc
+    log.info("X %s %s answered %s", method, path, response.status_code)
+    if response.status_code >= 500:
+        raise XUnavailable(f"X answered {path} with {response.status_code}.")
+    if response.status_code >= 400:
+        raise _refusal(path, response, as_account=as_account)
+    return response
+
+
+def _budget(method: str, path: str, timeout_seconds: float) -> float:
+    """This call's time: the timeout, or less if the request's deadline is nearer."""
+    deadline = current_deadline()
+    if deadline is None:
+        return timeout_seconds
+    budget = min(timeout_seconds, deadline.remaining())
+    if budget < MIN_X_CALL_SECONDS:
+        log.warning("X %s %s not started: %.2fs left in the request", method, path, budget)
+        raise XTimeout(f"There was no time left in this request to ask X ({path}).")
+    return budget
 
 
 def _refusal(path: str, response: HttpAnswer, *, as_account: bool) -> XRejected:

@@ -14,10 +14,15 @@ from app.core.invites import invite_link
 from app.core.screen_names import validate_screen_name
 from app.flows import account_admin
 from birdhouse_client import load_account
-from birdhouse_client.layout import CREDENTIAL_KEYS, HEALTHY_STATUSES
+from birdhouse_client.layout import CREDENTIAL_KEYS, HEALTHY_STATUSES, OAuth2AccountSecret
 
 # `creds --format env`: the names twitter bot scripts conventionally read.
 _ENV_NAMES = {key: f"TWITTER_{key.upper()}" for key in CREDENTIAL_KEYS}
+# An OAuth 2.0 account's: the user access token (a Bearer token) and when it expires.
+_OAUTH2_ENV_NAMES = {
+    "access_token": "TWITTER_BEARER_TOKEN",
+    "expires_at": "TWITTER_TOKEN_EXPIRES_AT",
+}
 
 
 def register(add_command: AddCommand) -> None:
@@ -152,7 +157,8 @@ def _creds(args: argparse.Namespace, ctx: Context) -> int:
         secrets_prefix=ctx.settings.secrets_prefix,
     )
     if args.format == "env":
-        for key, name in _ENV_NAMES.items():
+        names = _OAUTH2_ENV_NAMES if isinstance(account, OAuth2AccountSecret) else _ENV_NAMES
+        for key, name in names.items():
             print(f"export {name}={shlex.quote(getattr(account, key))}")
     else:
         print(json.dumps(account.as_dict(), indent=2))
@@ -171,7 +177,11 @@ def _verify(args: argparse.Namespace, ctx: Context) -> int:
         try:
             # The same check as POST /accounts/{name}/verify.
             result = account_admin.verify_account(
-                screen_name=name, store=ctx.store, x_client=ctx.x_client, recorder=ctx.recorder
+                screen_name=name,
+                store=ctx.store,
+                x_client=ctx.x_client,
+                recorder=ctx.recorder,
+                oauth2=ctx.oauth2,
             )
         except XTokenRevoked:
             kind, line, detail = "revoked", f"@{name}: token revoked, onboard again", ""
@@ -206,6 +216,7 @@ def _tweet(args: argparse.Namespace, ctx: Context) -> int:
         text=args.text,
         store=ctx.store,
         x_client=ctx.x_client,
+        oauth2=ctx.oauth2,
     )
     print(f"Posted: {posted.url}")
     print(posted.text)
@@ -218,6 +229,7 @@ def _reset(args: argparse.Namespace, ctx: Context) -> int:
         screen_name=validate_screen_name(args.screen_name),
         store=ctx.store,
         x_client=ctx.x_client,
+        oauth2=ctx.oauth2,
         ledger=ctx.ledger,
         signing_keys=ctx.app_secret.signing_keys,
     )
@@ -249,6 +261,7 @@ def _rename(args: argparse.Namespace, ctx: Context) -> int:
         screen_name=validate_screen_name(args.screen_name),
         store=ctx.store,
         x_client=ctx.x_client,
+        oauth2=ctx.oauth2,
         recovery_window_days=ctx.settings.deletion_recovery_days,
     )
     print(rename.detail)
@@ -260,6 +273,7 @@ def _delete(args: argparse.Namespace, ctx: Context) -> int:
         screen_name=validate_screen_name(args.screen_name),
         store=ctx.store,
         x_client=ctx.x_client,
+        oauth2=ctx.oauth2,
         ledger=ctx.ledger,
         events=ctx.events,
         recovery_window_days=args.recovery_window_days or ctx.settings.deletion_recovery_days,
@@ -282,6 +296,7 @@ def _restore(args: argparse.Namespace, ctx: Context) -> int:
         screen_name=validate_screen_name(args.screen_name),
         store=ctx.store,
         x_client=ctx.x_client,
+        oauth2=ctx.oauth2,
         events=ctx.events,
         app_secret=ctx.app_secret,
     )

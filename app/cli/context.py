@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
     from app.config import Settings
+    from app.flows.oauth2_accounts import OAuth2Accounts
+    from app.flows.refresh import Refresher
 
 
 class Context:
@@ -93,6 +95,14 @@ class Context:
     @cached_property
     def recorder(self) -> Recorder:
         return wiring.recorder(self.settings)
+
+    @cached_property
+    def oauth2(self) -> "OAuth2Accounts | None":
+        return wiring.oauth2_accounts(self.settings, self.app_secret, recorder=self.recorder)
+
+    @cached_property
+    def refresher(self) -> "Refresher":
+        return wiring.refresher(self.settings, self.app_secret, recorder=self.recorder)
 
     def base_url(self, given: str | None, *, required: bool = True) -> str:
         """Where browsers reach Birdhouse: --base-url, else PUBLIC_BASE_URL."""

@@ -64,6 +64,12 @@ def register(add_command: AddCommand) -> None:
     policy.add_argument("--account-id", default="*", help="the AWS account id; default *")
     policy.add_argument("--partition", default="aws")
     policy.add_argument("--kms-key-arn", help="the customer-managed key, if the secrets use one")
+    policy.add_argument(
+        "--oauth2",
+        action="store_true",
+        help="the accounts are OAuth 2.0: also let the job refresh a token about to expire "
+        "(their lease items in REFRESH_LEASES_TABLE, and writing their secrets)",
+    )
 
 
 def _bootstrap(args: argparse.Namespace, ctx: Context) -> int:
@@ -168,6 +174,7 @@ def _policy(args: argparse.Namespace, ctx: Context) -> int:
         account_id=args.account_id,
         partition=args.partition,
         kms_key_arn=args.kms_key_arn,
+        oauth2_lease_table=ctx.settings.refresh_leases_table if args.oauth2 else None,
     )
     print(json.dumps(policy, indent=2))
     return 0

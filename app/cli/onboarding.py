@@ -6,7 +6,7 @@ import sys
 from datetime import timedelta
 
 from app.cli.context import Context
-from app.cli.output import UsageError, ask, print_table
+from app.cli.output import CommandError, UsageError, ask, print_table
 from app.cli.parser import AddCommand, screen_name_argument
 from app.core.invites import (
     MAX_INVITE_LIFETIME,
@@ -32,6 +32,12 @@ def register(add_command: AddCommand) -> None:
     invite.add_argument("--note", help="free text for the operator, at most 200 characters")
     invite.add_argument(
         "--screen-name", type=screen_name_argument, help="the bot account the owner must authorize"
+    )
+    invite.add_argument(
+        "--auth",
+        choices=("oauth1", "oauth2"),
+        default="oauth1",
+        help="how the owner authorizes at X: OAuth 1.0a (default) or OAuth 2.0 with PKCE",
     )
     invite.add_argument(
         "--expires",
@@ -71,6 +77,11 @@ def _invite(args: argparse.Namespace, ctx: Context) -> int:
     if args.note and len(args.note) > MAX_NOTE_LENGTH:
         raise UsageError(f"--note is at most {MAX_NOTE_LENGTH} characters")
     screen_name = args.screen_name
+    if args.auth == "oauth2" and not ctx.app_secret.has_oauth2_client:
+        raise CommandError(
+            "an OAuth 2.0 invite needs the X app's OAuth 2.0 client_id and client_secret in the "
+            "app secret (rotate-client-secret writes them)"
+        )
     invite = create_invite(
         ledger=ctx.ledger,
         store=ctx.store,
@@ -78,12 +89,13 @@ def _invite(args: argparse.Namespace, ctx: Context) -> int:
         screen_name=screen_name,
         lifetime=lifetime,
         note=args.note,
+        auth=args.auth,
     )
     ctx.audit_entry.invite = invite.record.id
     print(invite_link(base_url, invite.token))
     who = f"@{screen_name}" if screen_name else "any account"
     print(
-        f"Invite {invite.record.id} for {who}; single use; expires "
+        f"Invite {invite.record.id} for {who} ({invite.record.auth}); single use; expires "
         f"{invite.record.expires_at:%Y-%m-%d %H:%M} UTC.",
         file=sys.stderr,
     )

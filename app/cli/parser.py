@@ -25,7 +25,7 @@ class AddCommand(Protocol):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.cli import accounts, keys, onboarding, operators
+    from app.cli import accounts, keys, onboarding, operators, refresh
 
     parser = argparse.ArgumentParser(
         prog="python -m app",
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run, command_parser=sub, audit=audit)
         return sub
 
-    for group in (keys, onboarding, accounts, operators):
+    for group in (keys, onboarding, accounts, operators, refresh):
         group.register(add_command)
     return parser
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from birdhouse_client.layout import AccountSecret, AccountSummary
+    from birdhouse_client.layout import AccountSummary, StoredAccount
 
 
 class SaveOutcome(enum.Enum):
@@ -29,13 +29,13 @@ class PendingDeletion:
 class AccountStore(Protocol):
     """Where account secrets are kept, one per screen name."""
 
-    def get_account(self, screen_name: str) -> "AccountSecret | None": ...
+    def get_account(self, screen_name: str) -> "StoredAccount | None": ...
 
-    def save_account(self, account: "AccountSecret") -> SaveOutcome: ...
+    def save_account(self, account: "StoredAccount") -> SaveOutcome: ...
 
-    def replace_account_value(self, account: "AccountSecret") -> None: ...
+    def replace_account_value(self, account: "StoredAccount") -> None: ...
 
-    def mark_revoked(self, account: "AccountSecret") -> None: ...
+    def mark_revoked(self, account: "StoredAccount") -> None: ...
 
     def record_check(
         self, screen_name: str, *, status: str, access_level: str | None, checked_at: str

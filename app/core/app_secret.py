@@ -6,6 +6,9 @@ from typing import Any, Protocol
 from app.core.accounts import SaveOutcome
 
 APP_SECRET_KEYS = ("consumer_key", "consumer_secret", "admin_token", "signing_key")
+# Optional: the X app's OAuth 2.0 client (Keys and tokens → OAuth 2.0 Client ID and Secret),
+# needed only to onboard OAuth 2.0 accounts and refresh their tokens.
+OAUTH2_CLIENT_KEYS = ("client_id", "client_secret")
 # Earlier signing keys, newest first: accepted to check links and cookies, never to sign.
 PREVIOUS_SIGNING_KEYS = "previous_signing_keys"
 # Links live at most 30 days and rotations are rare: three earlier keys cover any sane cadence.
@@ -24,6 +27,12 @@ class AppSecret:
     admin_token: str = field(repr=False)
     signing_key: str = field(repr=False)
     previous_signing_keys: tuple[str, ...] = field(default=(), repr=False)
+    client_id: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+
+    @property
+    def has_oauth2_client(self) -> bool:
+        return bool(self.client_id and self.client_secret)
 
     @property
     def signing_keys(self) -> tuple[str, ...]:

@@ -424,3 +424,63 @@ class InvalidAuditCursor(BirdhouseError):
     status_code = 400
     title = "Invalid page cursor"
     code = "invalid_cursor"
+
+
+class OAuth2NotConfigured(BirdhouseError):
+    """OAuth 2.0 was asked for, and the app secret has no client_id / client_secret."""
+
+    status_code = 409
+    title = "OAuth 2.0 is not set up"
+    code = "oauth2_not_configured"
+    badge = "Setup problem"
+    page_message = "This link asks for an OAuth 2.0 authorization, which is not set up here."
+    page_hint = "Tell the person who sent you the link; nothing you do here can fix it."
+
+
+class XRefreshRejected(XRejected):
+    """X refused an OAuth 2.0 refresh token (invalid_grant): the owner must authorize again."""
+
+    status_code = 410
+    title = "The account's refresh token no longer works"
+    code = "refresh_rejected"
+
+
+class XRefreshLost(XError):
+    """A refresh reached X (or may have) and its answer never came back: the refresh token is
+    spent, and is never sent again."""
+
+    status_code = 502
+    title = "The refresh's answer was lost"
+    code = "refresh_lost"
+
+
+class RefreshLost(BirdhouseError):
+    """X rotated (or may have rotated) the token and the new pair was never stored."""
+
+    status_code = 502
+    title = "The account's new token was lost"
+    code = "refresh_lost"
+
+
+class RefreshBusy(BirdhouseError):
+    """Another refresher held the account's lease and no new token appeared in time."""
+
+    status_code = 503
+    title = "A refresh is already under way"
+    code = "refresh_busy"
+
+
+class LeaseUnavailable(BirdhouseError):
+    """DynamoDB refused or did not answer for the refresh lease."""
+
+    status_code = 503
+    title = "Refresh leases are unavailable"
+    code = "lease_unavailable"
+
+
+class NotOAuth2Account(BirdhouseError):
+    """Only OAuth 2.0 accounts have tokens to refresh."""
+
+    status_code = 409
+    title = "Not an OAuth 2.0 account"
+    code = "not_oauth2"

@@ -46,6 +46,8 @@ class InviteRecord:
     connected_screen_name: str | None = None
     connected_user_id: str | None = None
     revoked_at: datetime | None = None
+    # Which OAuth the owner authorizes with: "oauth1" (1.0a, the default) or "oauth2".
+    auth: str = "oauth1"
 
     def as_of(self, now: datetime) -> "InviteRecord":
         """Pending past its expiry reads as expired (the ledger's TTL removes it later)."""

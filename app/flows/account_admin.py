@@ -4,7 +4,7 @@ import logging
 import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
@@ -22,19 +22,24 @@ from app.core.errors import (
 from app.core.events import ACCOUNT_DELETED, ACCOUNT_RESTORED, EventPublisher
 from app.core.invites import REINVITE_LIFETIME, InviteLedger, InviteStatus
 from app.core.signing import SigningKeys
-from app.core.x import TokenPair, XClient
+from app.core.x import TokenPair, Tweet, XClient, XUser
 from app.flows.health import Recorder, check_account, whose_401
 from app.flows.invites import NewInvite, create_invite, list_invites, withdraw_invite
+from app.flows.oauth2_accounts import required
 from birdhouse_client.layout import (
     STATUS_READ_ONLY,
     STATUS_RENAMED,
     STATUS_REVOKED,
     STATUS_UNCHECKED,
-    AccountSecret,
     AccountSummary,
+    OAuth2AccountSecret,
+    StoredAccount,
     not_onboarded_message,
     same_account_name,
 )
+
+if TYPE_CHECKING:
+    from app.flows.oauth2_accounts import OAuth2Accounts
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +119,7 @@ def verify_account(
     store: AccountStore,
     x_client: XClient,
     recorder: Recorder | None = None,
+    oauth2: "OAuth2Accounts | None" = None,
 ) -> Verification:
     """Ask X who the token belongs to (GET /2/users/me): works without posting anything.
 
@@ -122,7 +128,7 @@ def verify_account(
     """
     account = _load(screen_name, store)
     before = store.describe_account(account.screen_name) if recorder else None
-    finding = check_account(account, x_client=x_client)
+    finding = check_account(account, x_client=x_client, oauth2=oauth2)
     if recorder is not None:
         recorder.record(finding, previous_status=before.status if before else STATUS_UNCHECKED)
     if finding.error is not None:
@@ -156,22 +162,34 @@ def verify_account(
 
 
 def post_test_tweet(
-    *, screen_name: str, text: str | None, store: AccountStore, x_client: XClient
+    *,
+    screen_name: str,
+    text: str | None,
+    store: AccountStore,
+    x_client: XClient,
+    oauth2: "OAuth2Accounts | None" = None,
 ) -> PostedTweet:
     account = _load(screen_name, store)
-    try:
-        tweet = x_client.create_tweet(
-            TokenPair.of_account(account), text=text or default_test_text()
-        )
-    except XTokenRevoked as exc:
-        # v2's bare 401 also means "not these app keys" (while new ones propagate, say).
-        raise whose_401(x_client, exc)[1] from exc
+    tweet = _post(account, text or default_test_text(), x_client=x_client, oauth2=oauth2)
     log.info("posted test tweet %s as @%s", tweet.tweet_id, account.screen_name)
     return PostedTweet(
         id=tweet.tweet_id,
         text=tweet.text,
         url=f"https://x.com/{account.screen_name}/status/{tweet.tweet_id}",
     )
+
+
+def _post(
+    account: StoredAccount, text: str, *, x_client: XClient, oauth2: "OAuth2Accounts | None"
+) -> Tweet:
+    if isinstance(account, OAuth2AccountSecret):
+        # A Bearer 401 means this token: no app signature to doubt.
+        return required(oauth2).post(account, text=text)
+    try:
+        return x_client.create_tweet(TokenPair.of_account(account), text=text)
+    except XTokenRevoked as exc:
+        # v2's bare 401 also means "not these app keys" (while new ones propagate, say).
+        raise whose_401(x_client, exc)[1] from exc
 
 
 def default_test_text(now: datetime | None = None) -> str:
@@ -188,6 +206,7 @@ def remove_account(
     ledger: InviteLedger | None,
     events: EventPublisher,
     recovery_window_days: int,
+    oauth2: "OAuth2Accounts | None" = None,
 ) -> Removal:
     """Revoke the token at X, then schedule the secret's deletion, even if X can't be reached.
 
@@ -195,7 +214,7 @@ def remove_account(
     withdrawn too: opening one would connect the account again and undo the deletion.
     """
     account = _load(screen_name, store)
-    revoked, x_detail = _revoke_at_x(account, x_client)
+    revoked, x_detail = _revoke_at_x(account, x_client, oauth2)
     # Before the deletion: if the ledger fails, nothing is deleted and the call can be repeated
     # (a deleted account could not be found to withdraw its invites afterwards).
     withdrawn = _withdraw_invites_for(account, ledger) if ledger is not None else 0
@@ -214,7 +233,7 @@ def remove_account(
     )
 
 
-def _withdraw_invites_for(account: AccountSecret, ledger: InviteLedger) -> int:
+def _withdraw_invites_for(account: StoredAccount, ledger: InviteLedger) -> int:
     now = datetime.now(UTC)
     withdrawn = 0
     for record in list_invites(ledger=ledger, status=InviteStatus.PENDING, now=now):
@@ -252,6 +271,7 @@ def reset_account(
     ledger: InviteLedger,
     signing_keys: SigningKeys,
     invite_lifetime: timedelta = REINVITE_LIFETIME,
+    oauth2: "OAuth2Accounts | None" = None,
 ) -> AccountReset:
     """Revoke at X, mark the secret `revoked` (bot jobs get a clear error), hand back an invite.
 
@@ -259,7 +279,7 @@ def reset_account(
     the same secret and clears the mark.
     """
     account = _load(screen_name, store)
-    revoked, x_detail = _revoke_at_x(account, x_client)
+    revoked, x_detail = _revoke_at_x(account, x_client, oauth2)
     store.mark_revoked(account)
     invite = create_invite(
         ledger=ledger,
@@ -275,10 +295,16 @@ def reset_account(
     )
 
 
-def _revoke_at_x(account: AccountSecret, x_client: XClient) -> tuple[bool, str | None]:
+def _revoke_at_x(
+    account: StoredAccount, x_client: XClient, oauth2: "OAuth2Accounts | None" = None
+) -> tuple[bool, str | None]:
     """(revoked, what to tell the operator): a failure at X never stops the local action."""
     try:
-        x_client.invalidate_token(TokenPair.of_account(account))
+        if isinstance(account, OAuth2AccountSecret):
+            # At /2/oauth2/revoke: the refresh token (its family) and the access token.
+            required(oauth2).revoke(account)
+        else:
+            x_client.invalidate_token(TokenPair.of_account(account))
     except XTokenRevoked:
         return True, "X had already revoked this token."
     except XError as exc:
@@ -299,7 +325,12 @@ class Rename:
 
 
 def rename_account(
-    *, screen_name: str, store: AccountStore, x_client: XClient, recovery_window_days: int
+    *,
+    screen_name: str,
+    store: AccountStore,
+    x_client: XClient,
+    recovery_window_days: int,
+    oauth2: "OAuth2Accounts | None" = None,
 ) -> Rename:
     """The account is renamed at X (same user id): move its secret to the new name.
 
@@ -307,7 +338,7 @@ def rename_account(
     tagged with where it went, as when a renamed bot onboards again.
     """
     account = _load(screen_name, store)
-    user = x_client.get_me(TokenPair.of_account(account))
+    user = _who(account, x_client=x_client, oauth2=oauth2)
     if same_account_name(user.screen_name, account.screen_name):
         return Rename(account.screen_name, account.screen_name, False, "X still uses this name.")
     if user.user_id != account.user_id:
@@ -334,6 +365,12 @@ def rename_account(
     )
 
 
+def _who(account: StoredAccount, *, x_client: XClient, oauth2: "OAuth2Accounts | None") -> XUser:
+    if isinstance(account, OAuth2AccountSecret):
+        return required(oauth2).get_me(account)
+    return x_client.get_me(TokenPair.of_account(account))
+
+
 def list_deleted_accounts(*, store: AccountStore) -> list[DeletedAccount]:
     """Accounts scheduled for deletion: they vanish from the list but can still be restored."""
     return [
@@ -357,6 +394,7 @@ def restore_account(
     x_client: XClient,
     events: EventPublisher,
     app_secret: AppSecret,
+    oauth2: "OAuth2Accounts | None" = None,
 ) -> Restoration:
     """Undo a deletion, then ask X whether the token still works: deleting revoked it.
 
@@ -380,15 +418,11 @@ def restore_account(
     events.publish(
         ACCOUNT_RESTORED, {"screen_name": summary.screen_name, "user_id": summary.user_id}
     )
-    current_keys = (app_secret.consumer_key, app_secret.consumer_secret)
-    if (account.consumer_key, account.consumer_secret) != current_keys:
-        account = replace(
-            account,
-            consumer_key=app_secret.consumer_key,
-            consumer_secret=app_secret.consumer_secret,
-        )
+    current = with_current_app_keys(account, app_secret)
+    if current != account:
+        account = current
         store.replace_account_value(account)
-    finding = check_account(account, x_client=x_client)
+    finding = check_account(account, x_client=x_client, oauth2=oauth2)
     store.record_check(
         account.screen_name,
         status=finding.status,
@@ -421,6 +455,21 @@ def restore_account(
     )
 
 
+def with_current_app_keys(account: StoredAccount, app_secret: AppSecret) -> StoredAccount:
+    """The account with the app's current keys: consumer keys (OAuth 1.0a) or client (2.0)."""
+    if isinstance(account, OAuth2AccountSecret):
+        if not app_secret.client_id or not app_secret.client_secret:
+            return account
+        return replace(
+            account, client_id=app_secret.client_id, client_secret=app_secret.client_secret
+        )
+    return replace(
+        account,
+        consumer_key=app_secret.consumer_key,
+        consumer_secret=app_secret.consumer_secret,
+    )
+
+
 def _refuse_a_second_secret_for_one_user(screen_name: str, store: AccountStore) -> None:
     pending = next(
         (
@@ -448,7 +497,7 @@ def _refuse_a_second_secret_for_one_user(screen_name: str, store: AccountStore) 
         )
 
 
-def _load(screen_name: str, store: AccountStore) -> AccountSecret:
+def _load(screen_name: str, store: AccountStore) -> StoredAccount:
     account = store.get_account(screen_name)
     if account is None:
         raise _not_found(screen_name)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from app.core.accounts import AccountStore
 from app.core.errors import (
@@ -34,16 +35,25 @@ from birdhouse_client.layout import (
     STATUS_FORBIDDEN,
     STATUS_OK,
     STATUS_READ_ONLY,
+    STATUS_REFRESH_LOST,
+    STATUS_REFRESH_REJECTED,
     STATUS_RENAMED,
     STATUS_REVOKED,
     STATUS_UNCHECKED,
     STATUS_UNREACHABLE,
-    AccountSecret,
     AccountSummary,
+    OAuth2AccountSecret,
+    StoredAccount,
     same_account_name,
 )
 
+if TYPE_CHECKING:
+    from app.flows.oauth2_accounts import OAuth2Accounts
+
 log = logging.getLogger(__name__)
+
+# The owner must authorize again: the sweep's event names a fresh invite for these.
+NEEDS_OWNER = frozenset({STATUS_REVOKED, STATUS_REFRESH_REJECTED, STATUS_REFRESH_LOST})
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,8 @@ class Finding:
     status: str
     access_level: str | None = None
     x_screen_name: str | None = None
-    error: XError | None = None
+    # X's refusal, or (OAuth 2.0) why the token could not be refreshed.
+    error: BirdhouseError | None = None
 
     @property
     def can_post(self) -> bool | None:
@@ -64,11 +75,20 @@ class Finding:
         return self.access_level.startswith("read-write")
 
 
-def check_account(account: AccountSecret, *, x_client: XClient) -> Finding:
+def check_account(
+    account: StoredAccount, *, x_client: XClient, oauth2: "OAuth2Accounts | None" = None
+) -> Finding:
     """GET /2/users/me with the account's token, read as a status."""
 
     def refused(status: str, error: XError) -> Finding:
         return Finding(account.screen_name, account.user_id, status, error=error)
+
+    if isinstance(account, OAuth2AccountSecret):
+        if oauth2 is None:
+            from app.flows.oauth2_accounts import NOT_CONFIGURED
+
+            return refused(STATUS_UNREACHABLE, XError(NOT_CONFIGURED))
+        return oauth2.check(account)
 
     try:
         user = x_client.get_me(TokenPair.of_account(account))
@@ -151,7 +171,7 @@ class Recorder:
             "access_level": finding.access_level,
             "detail": finding.error.message if finding.error else None,
         }
-        if finding.status == STATUS_REVOKED:
+        if finding.status in NEEDS_OWNER:
             detail.update(self._reinvite(finding.screen_name))
         log.info("@%s: %s -> %s", finding.screen_name, previous_status, finding.status)
         self.events.publish(ACCOUNT_STATUS_CHANGED, detail)
@@ -170,7 +190,7 @@ class Recorder:
                 signing_key=self.signing_keys,
                 screen_name=screen_name,
                 lifetime=REINVITE_LIFETIME,
-                note="re-onboarding: the sweep found the token revoked",
+                note="re-onboarding: the sweep found the token revoked or unrefreshable",
             )
         except BirdhouseError as exc:
             log.warning("no invite for revoked @%s: %s", screen_name, exc.message)
@@ -199,6 +219,7 @@ def sweep(
     store: AccountStore,
     x_client: XClient,
     recorder: Recorder,
+    oauth2: "OAuth2Accounts | None" = None,
     budget_seconds: float,
     concurrency: int = 4,
     seconds_between_calls: float = 0.0,
@@ -220,7 +241,7 @@ def sweep(
                 report.out_of_time = True
                 break
             batch = fleet[start : start + max(1, concurrency)]
-            findings = pool.map(lambda s: _check_one(s, store, x_client), batch)
+            findings = pool.map(lambda s: _check_one(s, store, x_client, oauth2), batch)
             for summary, finding in zip(batch, findings, strict=True):
                 if finding is None:
                     continue
@@ -234,7 +255,12 @@ def sweep(
     return report
 
 
-def _check_one(summary: AccountSummary, store: AccountStore, x_client: XClient) -> Finding | None:
+def _check_one(
+    summary: AccountSummary,
+    store: AccountStore,
+    x_client: XClient,
+    oauth2: "OAuth2Accounts | None" = None,
+) -> Finding | None:
     try:
         account = store.get_account(summary.screen_name)
     except BirdhouseError as exc:
@@ -242,4 +268,4 @@ def _check_one(summary: AccountSummary, store: AccountStore, x_client: XClient) 
         return None
     if account is None:  # deleted since the listing
         return None
-    return check_account(account, x_client=x_client)
+    return check_account(account, x_client=x_client, oauth2=oauth2)

@@ -25,6 +25,7 @@ from app.core.signing import SigningKeys, itsdangerous_keys
 
 if TYPE_CHECKING:
     from itsdangerous import URLSafeSerializer
+from birdhouse_client.layout import KIND_OAUTH1
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,14 @@ def create_invite(
     lifetime: timedelta,
     note: str | None = None,
     now: datetime | None = None,
+    auth: str | None = None,
 ) -> NewInvite:
     """Record a pending invite and sign its link token.
 
     For an account already connected, the invite records its X user id: only that user may
-    use it, whoever holds the screen name by then.
+    use it, whoever holds the screen name by then. `auth` (oauth1 or oauth2) is how the owner
+    authorizes; unset, a connected account's own kind (a reset keeps an OAuth 2.0 bot on
+    OAuth 2.0), else OAuth 1.0a.
     """
     known = store.describe_account(screen_name) if screen_name else None
     user_id = known.user_id if known and known.user_id else None
@@ -73,6 +77,7 @@ def create_invite(
         screen_name=screen_name,
         user_id=user_id,
         note=note or None,
+        auth=auth or (known.kind if known else KIND_OAUTH1),
     )
     ledger.record(record)
     log.info("invite %s recorded for %s", record.id, _describe(screen_name))

@@ -7,6 +7,7 @@ new name, and claims the invite (single use) only once every check has passed.
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -24,6 +25,7 @@ from app.core.errors import (
     AccountMismatch,
     BirdhouseError,
     LedgerUnavailable,
+    OAuth2NotConfigured,
     OnboardingSessionError,
     ScreenNameTaken,
     StoreUnavailable,
@@ -34,15 +36,27 @@ from app.core.errors import (
     XUnavailable,
 )
 from app.core.events import ACCOUNT_CONNECTED, EventPublisher
-from app.core.invites import InviteLedger
+from app.core.invites import InviteLedger, InviteRecord
+from app.core.oauth2 import (
+    Authorized2,
+    Grant,
+    OAuth2Client,
+    code_challenge,
+    code_verifier,
+    key_id,
+)
 from app.core.x import AuthorizedAccount, TokenPair, XClient
 from app.flows.invites import open_invite, read_invite_id
 from birdhouse_client.layout import (
+    KIND_OAUTH2,
     STATUS_OK,
     STATUS_READ_ONLY,
     AccountSecret,
     AccountSummary,
+    OAuth2AccountSecret,
+    StoredAccount,
     same_account_name,
+    utc_timestamp,
 )
 
 log = logging.getLogger(__name__)
@@ -65,9 +79,32 @@ class OnboardingState:
 
 
 @dataclass(frozen=True)
+class OAuth2OnboardingState:
+    """What the OAuth 2.0 callback needs from the start. The PKCE verifier is not here: it is
+    derived from `state` with the signing key named by `key_id`, and never leaves Birdhouse."""
+
+    state: str
+    key_id: str
+    expected_screen_name: str | None
+    expected_user_id: str | None = None
+    invite_id: str | None = None
+
+    @property
+    def oauth_token(self) -> str:
+        """What the cookie and the ledger's spent-state note are keyed by (as for OAuth 1.0a)."""
+        return self.state
+
+
+@dataclass(frozen=True)
 class OnboardingStart:
     authorize_url: str
     state: OnboardingState
+
+
+@dataclass(frozen=True)
+class OAuth2Start:
+    authorize_url: str
+    state: OAuth2OnboardingState
 
 
 @dataclass(frozen=True)
@@ -92,14 +129,20 @@ def start_onboarding(
     ledger: InviteLedger,
     callback_url: str,
     refresh_app_secret: AppSecretRefresher | None = None,
-) -> OnboardingStart:
+    oauth2: OAuth2Client | None = None,
+) -> OnboardingStart | OAuth2Start:
     """Check the invite (signature, then the ledger) before anything reaches X.
 
     When X refuses the app's own keys, `refresh_app_secret` reads the app secret again: the
     keys may have been rotated since this container read them, and the owner's next try works.
+    An OAuth 2.0 invite goes to X's OAuth 2.0 authorize page instead (`oauth2`).
     """
     invite_id = read_invite_id(invite_token, signing_key=app_secret.signing_keys)
     invite = open_invite(invite_id, ledger=ledger)
+    if invite.auth == KIND_OAUTH2:
+        return _start_oauth2(
+            invite, app_secret=app_secret, oauth2=oauth2, callback_url=callback_url
+        )
     try:
         request_token = x_client.fetch_request_token(callback_url=callback_url)
     except XRateLimited:
@@ -126,6 +169,38 @@ def start_onboarding(
             expected_user_id=invite.user_id,
             invite_id=invite.id,
         ),
+    )
+
+
+def _start_oauth2(
+    invite: InviteRecord, *, app_secret: AppSecret, oauth2: OAuth2Client | None, callback_url: str
+) -> OAuth2Start:
+    """PKCE S256 with a verifier derived from a fresh state (see OAuth2OnboardingState)."""
+    if oauth2 is None:
+        log.error("invite %s asks for OAuth 2.0; the app secret has no client_id", invite.id)
+        raise OAuth2NotConfigured(
+            "This link asks for an OAuth 2.0 authorization, which is not set up here yet.",
+            hint="Tell the person who sent you the link; nothing you do here can fix it.",
+        )
+    state = OAuth2OnboardingState(
+        state=secrets.token_urlsafe(24),
+        key_id=key_id(app_secret.signing_key),
+        expected_screen_name=invite.screen_name,
+        expected_user_id=invite.user_id,
+        invite_id=invite.id,
+    )
+    verifier = code_verifier(state.state, signing_key=app_secret.signing_key)
+    log.info(
+        "OAuth 2.0 onboarding started for invite %s (%s)", invite.id, _describe(invite.screen_name)
+    )
+    return OAuth2Start(
+        authorize_url=oauth2.authorize_url(
+            state=state.state,
+            code_challenge=code_challenge(verifier),
+            redirect_uri=callback_url,
+            screen_name=invite.screen_name,
+        ),
+        state=state,
     )
 
 
@@ -168,6 +243,12 @@ def complete_pin_onboarding(
         raise OnboardingSessionError("X did not accept that PIN; run the command again.") from exc
 
 
+# What either token exchange answers: the tokens, and who authorized.
+Authorized = AuthorizedAccount | Authorized2
+# Revokes the tokens X just issued for an account Birdhouse refuses (best effort).
+Revoke = Callable[[Authorized], None]
+
+
 def complete_onboarding(
     *,
     state: OnboardingState,
@@ -180,24 +261,128 @@ def complete_onboarding(
     recovery_window_days: int = 7,
 ) -> ConnectedAccount:
     """Exchange the verifier, refuse the wrong account, claim the invite, store the secret,
-    and announce it ("Account connected").
+    and announce it ("Account connected")."""
 
-    An invite's state buys one access-token call: a replayed callback is refused before X is
-    asked. When X did not take the verifier (down, slow, rate-limited), the state is given
-    back, so reloading the page can still complete the authorization.
+    def account_secret(access: Authorized, authorized_at: str) -> StoredAccount:
+        assert isinstance(access.tokens, TokenPair)
+        return AccountSecret(
+            screen_name=access.screen_name,
+            user_id=access.user_id,
+            authorized_at=authorized_at,
+            consumer_key=app_secret.consumer_key,
+            consumer_secret=app_secret.consumer_secret,
+            access_token=access.tokens.token,
+            access_token_secret=access.tokens.secret,
+        )
+
+    return _finish(
+        state=state,
+        exchange=lambda: x_client.fetch_access_token(state.request_token, verifier=verifier),
+        revoke=lambda access: x_client.invalidate_token(_token_pair(access)),
+        account_secret=account_secret,
+        store=store,
+        ledger=ledger,
+        events=events,
+        recovery_window_days=recovery_window_days,
+    )
+
+
+def complete_oauth2_onboarding(
+    *,
+    state: OAuth2OnboardingState,
+    code: str,
+    code_verifier: str,
+    redirect_uri: str,
+    app_secret: AppSecret,
+    oauth2: OAuth2Client,
+    store: AccountStore,
+    ledger: InviteLedger | None,
+    events: EventPublisher,
+    recovery_window_days: int = 7,
+) -> ConnectedAccount:
+    """The OAuth 2.0 callback: exchange the code (PKCE, HTTP Basic), ask X who authorized
+    (/2/users/me), then every rule the OAuth 1.0a callback has."""
+
+    def exchange() -> Authorized:
+        grant = oauth2.exchange_code(
+            code=code, redirect_uri=redirect_uri, code_verifier=code_verifier
+        )
+        try:
+            user = oauth2.get_me(grant.access_token)
+        except XError as exc:
+            _revoke_grant(oauth2, grant)  # live tokens nobody would hold
+            raise XUnavailable(
+                "X authorized an account but could not say which; nothing was saved."
+            ) from exc
+        return Authorized2(
+            tokens=grant,
+            user_id=user.user_id,
+            screen_name=user.screen_name,
+            access_level=user.access_level,
+        )
+
+    def account_secret(access: Authorized, authorized_at: str) -> StoredAccount:
+        grant = access.tokens
+        assert isinstance(grant, Grant)
+        assert app_secret.client_id
+        assert app_secret.client_secret
+        return OAuth2AccountSecret(
+            screen_name=access.screen_name,
+            user_id=access.user_id,
+            authorized_at=authorized_at,
+            client_id=app_secret.client_id,
+            client_secret=app_secret.client_secret,
+            access_token=grant.access_token,
+            refresh_token=grant.refresh_token,
+            expires_at=utc_timestamp(grant.expires_at(datetime.fromisoformat(authorized_at))),
+            scopes=grant.scopes,
+        )
+
+    def revoke(access: Authorized) -> None:
+        assert isinstance(access.tokens, Grant)
+        _revoke_grant(oauth2, access.tokens)
+
+    return _finish(
+        state=state,
+        exchange=exchange,
+        revoke=revoke,
+        account_secret=account_secret,
+        store=store,
+        ledger=ledger,
+        events=events,
+        recovery_window_days=recovery_window_days,
+    )
+
+
+def _finish(
+    *,
+    state: "OnboardingState | OAuth2OnboardingState",
+    exchange: Callable[[], Authorized],
+    revoke: Revoke,
+    account_secret: Callable[[Authorized, str], StoredAccount],
+    store: AccountStore,
+    ledger: InviteLedger | None,
+    events: EventPublisher,
+    recovery_window_days: int,
+) -> ConnectedAccount:
+    """Both callbacks' rules, whichever OAuth issued the tokens.
+
+    An invite's state buys one token exchange: a replayed callback is refused before X is
+    asked. When X did not take the verifier or code (down, slow, rate-limited), the state is
+    given back, so reloading the page can still complete the authorization.
     """
     if state.invite_id and ledger is not None:
         # Before the state is spent and X issues a token nobody could store in time.
         _refuse_without_time_to_save(plus=MIN_X_CALL_SECONDS)
         _spend_state(ledger, state)
     try:
-        access = x_client.fetch_access_token(state.request_token, verifier=verifier)
+        access = exchange()
     except (XRateLimited, XUnavailable, XTimeout):
         if state.invite_id and ledger is not None:
             _give_back_state(ledger, state)
         raise  # reloading the page later can still complete this authorization
     except XRejected as exc:
-        log.warning("X refused the access token exchange (%s)", exc.x_status)
+        log.warning("X refused the token exchange (%s)", exc.x_status)
         raise OnboardingSessionError(
             "X did not accept this authorization. It may have been completed already, "
             "or it took too long.",
@@ -205,7 +390,7 @@ def complete_onboarding(
         ) from exc
 
     try:
-        _refuse_another_account(state, access, x_client=x_client, store=store)
+        _refuse_another_account(state, access, revoke=revoke, store=store)
         previous = _previous_name(access, store=store)
     except StoreUnavailable as exc:
         raise StoreUnavailable(
@@ -233,17 +418,9 @@ def complete_onboarding(
             # here (the clean-up keeps it if a stored account uses it). A callback of the same
             # X user won: X issued it the same token, which that callback is saving now.
             if not _claimed_by_user(ledger, state.invite_id, access.user_id):
-                _discard_unwanted_token(access, x_client=x_client, store=store)
+                _discard_unwanted_token(access, revoke=revoke, store=store)
             raise
-    account = AccountSecret(
-        screen_name=access.screen_name,
-        user_id=access.user_id,
-        authorized_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
-        consumer_key=app_secret.consumer_key,
-        consumer_secret=app_secret.consumer_secret,
-        access_token=access.tokens.token,
-        access_token_secret=access.tokens.secret,
-    )
+    account = account_secret(access, utc_timestamp(datetime.now(UTC)))
     claimed = bool(state.invite_id and ledger is not None)
     # A claim's release keeps its own time: the save may not spend it.
     reserve = ONE_LEDGER_CALL_SECONDS if claimed else 0.0
@@ -297,7 +474,11 @@ def complete_onboarding(
 
 
 def _refuse_another_account(
-    state: OnboardingState, access: AuthorizedAccount, *, x_client: XClient, store: AccountStore
+    state: "OnboardingState | OAuth2OnboardingState",
+    access: Authorized,
+    *,
+    revoke: Revoke,
+    store: AccountStore,
 ) -> None:
     """The invite's account, and a name that still belongs to the user stored under it."""
     expected = state.expected_screen_name
@@ -309,7 +490,7 @@ def _refuse_another_account(
         and not same_account_name(expected, access.screen_name)
     ):
         log.warning("refused @%s: the invite is for @%s", access.screen_name, expected)
-        _discard_unwanted_token(access, x_client=x_client, store=store)
+        _discard_unwanted_token(access, revoke=revoke, store=store)
         raise AccountMismatch(
             f"This link is for @{expected}, but you authorized @{access.screen_name}. "
             "Nothing was saved.",
@@ -322,7 +503,7 @@ def _refuse_another_account(
             access.screen_name,
             state.expected_user_id,
         )
-        _discard_unwanted_token(access, x_client=x_client, store=store)
+        _discard_unwanted_token(access, revoke=revoke, store=store)
         raise AccountMismatch(
             f"This link re-connects the account that was @{expected or access.screen_name} "
             f"here, but @{access.screen_name} is now a different X account. Nothing was saved.",
@@ -341,7 +522,7 @@ def _refuse_another_account(
             stored.user_id,
         )
         store.note_name_conflict(stored.screen_name, detail=detail)
-        _discard_unwanted_token(access, x_client=x_client, store=store)
+        _discard_unwanted_token(access, revoke=revoke, store=store)
         raise ScreenNameTaken(
             f"@{access.screen_name} is connected here as a different X account (user id "
             f"{stored.user_id}); you authorized user id {access.user_id}, which holds that "
@@ -350,7 +531,7 @@ def _refuse_another_account(
         )
 
 
-def _previous_name(access: AuthorizedAccount, *, store: AccountStore) -> AccountSummary | None:
+def _previous_name(access: Authorized, *, store: AccountStore) -> AccountSummary | None:
     """The stored account of this X user under another name: the bot was renamed."""
     found = store.find_by_user_id(access.user_id)
     if found is None or same_account_name(found.screen_name, access.screen_name):
@@ -363,7 +544,7 @@ def _previous_name(access: AuthorizedAccount, *, store: AccountStore) -> Account
 
 def _retire_old_name(
     previous: AccountSummary,
-    account: AccountSecret,
+    account: StoredAccount,
     *,
     store: AccountStore,
     recovery_window_days: int,
@@ -389,7 +570,7 @@ def _refresh(refresh_app_secret: AppSecretRefresher) -> None:
         log.warning("could not re-read the app secret after X refused its keys")
 
 
-def _spend_state(ledger: InviteLedger, state: OnboardingState) -> None:
+def _spend_state(ledger: InviteLedger, state: "OnboardingState | OAuth2OnboardingState") -> None:
     assert state.invite_id is not None
     if not ledger.spend_state(
         state.invite_id, oauth_token=state.oauth_token, now=datetime.now(UTC)
@@ -402,7 +583,9 @@ def _spend_state(ledger: InviteLedger, state: OnboardingState) -> None:
         )
 
 
-def _give_back_state(ledger: InviteLedger, state: OnboardingState) -> None:
+def _give_back_state(
+    ledger: InviteLedger, state: "OnboardingState | OAuth2OnboardingState"
+) -> None:
     assert state.invite_id is not None
     try:
         ledger.return_state(state.invite_id, oauth_token=state.oauth_token)
@@ -446,9 +629,7 @@ def _claimed_by_user(ledger: InviteLedger, invite_id: str, user_id: str) -> bool
     return record is not None and record.connected_user_id == user_id
 
 
-def _discard_unwanted_token(
-    access: AuthorizedAccount, *, x_client: XClient, store: AccountStore
-) -> None:
+def _discard_unwanted_token(access: Authorized, *, revoke: Revoke, store: AccountStore) -> None:
     """Best effort: revoke the token just issued for an account we refuse.
 
     X hands out the same token each time one account authorizes one app, so if any stored
@@ -460,7 +641,7 @@ def _discard_unwanted_token(
         if _stored_somewhere(access, store):
             log.info("kept the token of user %s: a stored account uses it", access.user_id)
             return
-        x_client.invalidate_token(access.tokens)
+        revoke(access)
         log.info("revoked the token issued for @%s", access.screen_name)
     except BirdhouseError as exc:
         # XError and StoreUnavailable both land here; the refusal stands either way.
@@ -468,7 +649,7 @@ def _discard_unwanted_token(
         log.warning("could not revoke the token issued for @%s (%s)", access.screen_name, kind)
 
 
-def _stored_somewhere(access: AuthorizedAccount, store: AccountStore) -> bool:
+def _stored_somewhere(access: Authorized, store: AccountStore) -> bool:
     names = {access.screen_name}
     found = store.find_by_user_id(access.user_id)
     if found is not None:
@@ -478,9 +659,28 @@ def _stored_somewhere(access: AuthorizedAccount, store: AccountStore) -> bool:
         names.update(a.screen_name for a in store.list_accounts() if not a.user_id)
     for name in names:
         account = store.get_account(name)
-        if account is not None and account.access_token == access.tokens.token:
+        if account is not None and account.access_token == _access_token(access):
             return True
     return False
+
+
+def _access_token(access: Authorized) -> str:
+    tokens = access.tokens
+    return tokens.token if isinstance(tokens, TokenPair) else tokens.access_token
+
+
+def _token_pair(access: Authorized) -> TokenPair:
+    assert isinstance(access.tokens, TokenPair)
+    return access.tokens
+
+
+def _revoke_grant(oauth2: OAuth2Client, grant: Grant) -> None:
+    """Revoke both tokens of a grant (the refresh token first: it is the family's root)."""
+    try:
+        oauth2.revoke(grant.refresh_token)
+        oauth2.revoke(grant.access_token)
+    except XError:
+        log.warning("could not revoke an OAuth 2.0 grant nobody will store")
 
 
 def _describe(screen_name: str | None) -> str:

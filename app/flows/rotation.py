@@ -20,6 +20,7 @@ from app.core.invites import REINVITE_LIFETIME, InviteLedger
 from app.core.signing import SigningKeys
 from app.core.x import TokenPair, XClient
 from app.flows.invites import create_invite
+from birdhouse_client.layout import OAuth2AccountSecret
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,11 @@ def _rotate_account(
     account = store.get_account(screen_name)
     if account is None:  # deleted since the listing
         return AccountOutcome(screen_name, False, Verdict.FAILED, "no longer stored")
+    if isinstance(account, OAuth2AccountSecret):
+        # Its tokens belong to the app's OAuth 2.0 client: see rotate-client-secret.
+        return AccountOutcome(
+            account.screen_name, False, Verdict.OK, "OAuth 2.0: does not use the consumer keys"
+        )
     rewritten = (account.consumer_key, account.consumer_secret) != (consumer_key, consumer_secret)
     if rewritten:
         account = replace(account, consumer_key=consumer_key, consumer_secret=consumer_secret)

@@ -321,14 +321,20 @@ def _dev_stack(
             )
         else:
             from app.sandbox.x_standin import XStandin
+            from app.sandbox.x_standin.oauth2 import AUTHORIZE_PATH as OAUTH2_AUTHORIZE_PATH
 
             consumer_key = "sandbox-consumer-key"
             consumer_secret = secrets.token_urlsafe(24)
             if kept_secret is not None:
                 consumer_key = kept_secret["consumer_key"]
                 consumer_secret = kept_secret["consumer_secret"]
+            # The sandbox's OAuth 2.0 client too, so `"auth": "oauth2"` invites work locally.
+            client_id, client_secret = "sandbox-client-id", secrets.token_urlsafe(24)
+            if kept_secret is not None and kept_secret.get("client_secret"):
+                client_secret = kept_secret["client_secret"]
             standin = XStandin(
                 consumers={consumer_key: consumer_secret},
+                oauth2_clients={client_id: client_secret},
                 sandbox_banner=True,
                 # Kept only beside the embedded AWS, whose secrets hold the tokens it issued.
                 on_change=(lambda: state.save_x_sandbox(standin.snapshot())) if embedded else None,
@@ -340,8 +346,11 @@ def _dev_stack(
             stack.callback(x_server.stop)
             env.update(
                 X_API_BASE_URL=x_server.url,
+                X_OAUTH2_AUTHORIZE_URL=f"{x_server.url}{OAUTH2_AUTHORIZE_PATH}",
                 CONSUMER_KEY=consumer_key,
                 CONSUMER_SECRET=consumer_secret,
+                CLIENT_ID=client_id,
+                CLIENT_SECRET=client_secret,
             )
             dev.notes.append(f"X: SANDBOX at {x_server.url} (any username, no password)")
 
@@ -352,9 +361,9 @@ def _dev_stack(
             dev.admin_token = kept_secret["admin_token"]
             dev.signing_key = kept_secret["signing_key"]
             dev.notes.append(
-                f"Invite ledger, operators, audit trail: DynamoDB tables "
+                f"Invite ledger, operators, audit trail, refresh leases: DynamoDB tables "
                 f"{settings.invites_table}, {settings.operators_table}, {settings.audit_table}, "
-                "embedded"
+                f"{settings.refresh_leases_table}, embedded"
             )
         yield dev
 
@@ -409,6 +418,8 @@ def _seed_app_secret(env: dict[str, str], settings: Settings) -> dict[str, str]:
         "consumer_secret": env["CONSUMER_SECRET"],
         "admin_token": secrets.token_urlsafe(24),
         "signing_key": secrets.token_urlsafe(32),
+        # The X app's OAuth 2.0 client, where one is configured (the sandbox's, or .env's).
+        **{key: env[key.upper()] for key in ("client_id", "client_secret") if env.get(key.upper())},
     }
     client = _embedded_client(env, "secretsmanager")
     client.create_secret(Name=settings.app_secret_id, SecretString=json.dumps(value))

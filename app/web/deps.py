@@ -30,6 +30,9 @@ from app.web.public_url import ensure_trusted_host, public_base_url
 if TYPE_CHECKING:
     # Not at import: app.config loads the Settings class on first use.
     from app.config import Settings
+    from app.core.oauth2 import OAuth2Client
+    from app.flows.oauth2_accounts import OAuth2Accounts
+    from app.flows.refresh import Refresher
 
 log = logging.getLogger(__name__)
 
@@ -256,3 +259,31 @@ def audited(action: str, role: Role) -> Any:
             yield entry
 
     return Depends(record)
+
+
+def get_oauth2_accounts(
+    settings: SettingsDep, app_secret: AppSecretDep, recorder: RecorderDep
+) -> "OAuth2Accounts | None":
+    return wiring.oauth2_accounts(settings, app_secret, recorder=recorder)
+
+
+OAuth2AccountsDep = Annotated["OAuth2Accounts | None", Depends(get_oauth2_accounts)]
+
+
+def get_refresher(
+    settings: SettingsDep, app_secret: AppSecretDep, recorder: RecorderDep
+) -> "Refresher":
+    return wiring.refresher(settings, app_secret, recorder=recorder)
+
+
+RefresherDep = Annotated["Refresher", Depends(get_refresher)]
+
+
+def get_oauth2_client(settings: SettingsDep, app_secret: AppSecretDep) -> "OAuth2Client | None":
+    """X's OAuth 2.0 for onboarding; None when the app secret has no client id and secret."""
+    if not app_secret.has_oauth2_client:
+        return None
+    return wiring.oauth2_client(settings, app_secret)
+
+
+OAuth2ClientDep = Annotated["OAuth2Client | None", Depends(get_oauth2_client)]

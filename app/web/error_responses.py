@@ -65,6 +65,10 @@ INVITE_ERRORS: dict[int | str, dict[str, Any]] = {
     409: _error("The invite is used, withdrawn or expired"),
 }
 
+OAUTH2_SETUP_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: _error("OAuth 2.0 asked for, and the app secret has no client_id / client_secret"),
+}
+
 X_ERRORS: dict[int | str, dict[str, Any]] = {
     402: _error("The X developer account is out of credits: top it up"),
     403: _error("X says the token may not post, refuses the account, or the app is not enrolled"),

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from app.core.errors import OnboardingSessionError
 from app.core.signing import SigningKeys, itsdangerous_keys
 from app.core.x import TokenPair
-from app.flows.onboarding import OnboardingState
+from app.flows.onboarding import OAuth2OnboardingState, OnboardingState
 
 if TYPE_CHECKING:
     from itsdangerous import URLSafeTimedSerializer
@@ -34,6 +34,8 @@ OAUTH_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
 _SALT = "birdhouse.oauth-state.v1"
 # Another salt: a done note can never be read as a state, nor the other way round.
 _DONE_SALT = "birdhouse.oauth-done.v1"
+# And one for OAuth 2.0 states: never read as an OAuth 1.0a state.
+_OAUTH2_SALT = "birdhouse.oauth2-state.v1"
 
 
 def state_cookie_name(oauth_token: str) -> str:
@@ -65,20 +67,13 @@ def open_state(
 ) -> OnboardingState:
     """Verify the cookie and that it belongs to this oauth_token."""
     if not cookie_value:
-        raise OnboardingSessionError(
-            "This browser has no authorization in progress for this link. It may have been "
-            "completed already, started in another browser, or cookies may be blocked.",
-            hint="Open your invite link again in this browser.",
-        )
+        raise _no_authorization_here()
     from itsdangerous import BadData, SignatureExpired
 
     try:
         payload = _serializer(signing_key).loads(cookie_value, max_age=max_age_seconds)
     except SignatureExpired:
-        raise OnboardingSessionError(
-            "This authorization took longer than 15 minutes and has expired.",
-            hint="Open your invite link again.",
-        ) from None
+        raise _too_slow() from None
     except BadData:
         raise _not_ours() from None
     if not isinstance(payload, dict) or payload.get("t") != oauth_token:
@@ -97,12 +92,71 @@ def open_state(
     )
 
 
+def seal_oauth2_state(state: OAuth2OnboardingState, *, signing_key: SigningKeys) -> str:
+    """The OAuth 2.0 state: whom the invite wants, which key derives the PKCE verifier; the
+    verifier itself never leaves Birdhouse."""
+    payload = {
+        "t": state.state,
+        "k": state.key_id,
+        "n": state.expected_screen_name,
+        "u": state.expected_user_id,
+        "i": state.invite_id,
+    }
+    return str(_serializer(signing_key, salt=_OAUTH2_SALT).dumps(payload))
+
+
+def open_oauth2_state(
+    cookie_value: str | None,
+    *,
+    state: str,
+    signing_key: SigningKeys,
+    max_age_seconds: int = STATE_MAX_AGE_SECONDS,
+) -> OAuth2OnboardingState:
+    """Verify the cookie and that it belongs to this `state` (X sends it back as it got it)."""
+    if not cookie_value:
+        raise _no_authorization_here()
+    from itsdangerous import BadData, SignatureExpired
+
+    try:
+        payload = _serializer(signing_key, salt=_OAUTH2_SALT).loads(
+            cookie_value, max_age=max_age_seconds
+        )
+    except SignatureExpired:
+        raise _too_slow() from None
+    except BadData:
+        raise _not_ours() from None
+    if not isinstance(payload, dict) or payload.get("t") != state:
+        raise _not_ours()
+    key = payload.get("k")
+    optional = {name: payload.get(name) for name in ("n", "u", "i")}
+    if not isinstance(key, str) or not all(
+        value is None or isinstance(value, str) for value in optional.values()
+    ):
+        raise _not_ours()
+    return OAuth2OnboardingState(
+        state=state,
+        key_id=key,
+        expected_screen_name=optional["n"],
+        expected_user_id=optional["u"],
+        invite_id=optional["i"],
+    )
+
+
 def set_state_cookie(
-    response: Response, state: OnboardingState, *, signing_key: SigningKeys, base_url: str
+    response: Response,
+    state: OnboardingState | OAuth2OnboardingState,
+    *,
+    signing_key: SigningKeys,
+    base_url: str,
 ) -> None:
+    sealed = (
+        seal_oauth2_state(state, signing_key=signing_key)
+        if isinstance(state, OAuth2OnboardingState)
+        else seal_state(state, signing_key=signing_key)
+    )
     response.set_cookie(
         state_cookie_name(state.oauth_token),
-        seal_state(state, signing_key=signing_key),
+        sealed,
         max_age=STATE_MAX_AGE_SECONDS,
         **_cookie_attributes(base_url),
     )
@@ -167,6 +221,21 @@ def _serializer(signing_key: SigningKeys, *, salt: str = _SALT) -> "URLSafeTimed
     from itsdangerous import URLSafeTimedSerializer
 
     return URLSafeTimedSerializer(itsdangerous_keys(signing_key), salt=salt)
+
+
+def _no_authorization_here() -> OnboardingSessionError:
+    return OnboardingSessionError(
+        "This browser has no authorization in progress for this link. It may have been "
+        "completed already, started in another browser, or cookies may be blocked.",
+        hint="Open your invite link again in this browser.",
+    )
+
+
+def _too_slow() -> OnboardingSessionError:
+    return OnboardingSessionError(
+        "This authorization took longer than 15 minutes and has expired.",
+        hint="Open your invite link again.",
+    )
 
 
 def _not_ours() -> OnboardingSessionError:

@@ -106,7 +106,9 @@ def test_oauth1_session_signs_as_the_account(x_standin: XStandin, x_url: str, aw
         )
     )
 
-    session = load_account("HelloBot", client=aws).oauth1_session()
+    loaded = load_account("HelloBot", client=aws)
+    assert isinstance(loaded, AccountSecret)
+    session = loaded.oauth1_session()
     answer = session.get(f"{x_url}/2/users/me", timeout=5)
 
     assert answer.status_code == 200

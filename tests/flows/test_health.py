@@ -22,7 +22,7 @@ from app.core.events import ACCOUNT_STATUS_CHANGED
 from app.core.invites import REINVITE_LIFETIME
 from app.flows.health import Finding, Recorder, check_account, sweep
 from app.flows.invites import read_invite_id
-from birdhouse_client.layout import AccountSecret
+from birdhouse_client.layout import AccountSecret, StoredAccount
 from tests.support.constants import APP_SECRET_VALUE, SIGNING_KEY
 from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger, RecordedEvents
 
@@ -539,7 +539,7 @@ def test_an_account_deleted_since_the_listing_is_skipped(
     fleet(x, store, "Alpha", "Bravo")
 
     class DeletedMeanwhile(InMemoryAccountStore):
-        def get_account(self, screen_name: str) -> AccountSecret | None:
+        def get_account(self, screen_name: str) -> StoredAccount | None:
             return None if screen_name == "Alpha" else super().get_account(screen_name)
 
     racing = DeletedMeanwhile()

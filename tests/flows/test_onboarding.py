@@ -22,10 +22,12 @@ from app.core.invites import InviteStatus
 from app.flows.invites import create_invite, read_invite_id
 from app.flows.onboarding import (
     ConnectedAccount,
+    OnboardingStart,
     OnboardingState,
     complete_onboarding,
     start_onboarding,
 )
+from birdhouse_client.layout import AccountSecret
 from tests.support.constants import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET, SIGNING_KEY
 from tests.support.fakes import FakeX, InMemoryAccountStore, InMemoryInviteLedger, RecordedEvents
 
@@ -75,6 +77,7 @@ def onboard(
         ledger=LEDGER,
         callback_url="https://b.example/callback",
     )
+    assert isinstance(start, OnboardingStart)
     verifier = x.approve(start.state.oauth_token, screen_name=log_in_as)
     connected = complete_onboarding(
         events=RecordedEvents(),
@@ -122,7 +125,7 @@ def test_the_account_is_stored_with_the_apps_consumer_keys(
 
     stored = store.get_account("HELLOBOT")
     assert outcome is SaveOutcome.CREATED
-    assert stored is not None
+    assert isinstance(stored, AccountSecret)
     assert (stored.consumer_key, stored.consumer_secret) == (CONSUMER_KEY, CONSUMER_SECRET)
     assert stored.access_token == x.account("HelloBot").access_token.token  # type: ignore[union-attr]
 
@@ -290,6 +293,7 @@ def test_a_lost_claim_gives_back_a_token_nobody_stores(
         ledger=LEDGER,
         callback_url="https://b.example/callback",
     )
+    assert isinstance(start, OnboardingStart)
     onboard(x, store, log_in_as="FirstBot", token=token)  # another tab won the invite
     verifier = x.approve(start.state.oauth_token, screen_name="SecondBot")
 
@@ -315,7 +319,7 @@ def test_a_tab_that_loses_the_claim_to_the_same_user_leaves_the_winners_token_al
     x: FakeX, store: InMemoryAccountStore
 ) -> None:
     token = invite_for("HelloBot")
-    tabs = [
+    starts = [
         start_onboarding(
             invite_token=token,
             app_secret=APP_SECRET,
@@ -325,6 +329,8 @@ def test_a_tab_that_loses_the_claim_to_the_same_user_leaves_the_winners_token_al
         )
         for _ in range(2)
     ]
+    tabs = [tab for tab in starts if isinstance(tab, OnboardingStart)]
+    assert len(tabs) == 2
     verifiers = [x.approve(tab.state.oauth_token, screen_name="HelloBot") for tab in tabs]
     # The first tab has claimed the invite and is saving the token X issued (the same token X
     # gives the second tab) when the second tab's callback arrives.
@@ -395,6 +401,7 @@ def authorized(
         ledger=ledger,
         callback_url="https://b.example/callback",
     )
+    assert isinstance(start, OnboardingStart)
     return start.state, x.approve(start.state.oauth_token, screen_name=log_in_as)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.core.errors import RotationRefused, XRejected
 from app.flows.rotation import Verdict, rotate_consumer_keys
-from birdhouse_client.layout import AccountSecret
+from birdhouse_client.layout import AccountSecret, StoredAccount
 from tests.support.constants import APP_SECRET_ID, APP_SECRET_VALUE, SIGNING_KEY
 from tests.support.fakes import (
     FakeX,
@@ -94,7 +94,7 @@ def test_a_half_done_rotation_stops_clearly_and_a_second_run_finishes(
     original = store.replace_account_value
     calls = {"n": 0}
 
-    def fail_on_the_second(account: AccountSecret) -> None:
+    def fail_on_the_second(account: StoredAccount) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             store.writes_fail = True

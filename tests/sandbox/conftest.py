@@ -28,7 +28,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "CONSUMER_", "ADMIN_", "SIGNING_", "X_API", "PUBLIC_"))
     }
-    env["PYTHONPATH"] = str(REPOSITORY)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPOSITORY), str(REPOSITORY / "client" / "src")])
     env["PYTHONUNBUFFERED"] = "1"
     command = [sys.executable, "-m", "app.sandbox.dev", "--no-reload"]
     command += ["--port", str(free_port()), "--x-port", str(free_port())]

@@ -130,10 +130,12 @@ def test_an_operator_runs_the_fleet_from_the_console(
     expect(page.locator("#view-accounts")).to_be_visible()
     expect(page.locator("#signin")).to_be_hidden()
 
-    # An invite, created; then a refused one, which takes the old link away.
+    # An invite (OAuth 2.0: the sandbox has a client), created; then a refused one, which takes
+    # the old link away.
     page.click('.tab[data-view="invites"]')
     page.fill("#invite-screen-name", bot)
     page.select_option("#invite-lifetime", "86400")
+    page.select_option("#invite-auth", "oauth2")
     page.fill("#invite-note", "sent to Ada by mail")
     page.click("#create-invite")
     result = page.locator("#invite-result")
@@ -163,8 +165,16 @@ def test_an_operator_runs_the_fleet_from_the_console(
     expect(page.locator("#invite-screen-name")).to_have_attribute("aria-invalid", "true")
     walk.shoot("invite-refused")
 
-    # The owner opens the link and connects the bot.
-    connect_over_http(fleet, bot, url)
+    # The owner opens the link in a browser of their own and connects the bot at X's OAuth 2.0
+    # page (with PKCE).
+    owner = page.context.browser.new_context(viewport=PHONE).new_page()
+    owner.goto(url)
+    assert "/i/oauth2/authorize?" in owner.url
+    owner.fill("#screen_name", bot)
+    owner.click("button.authorize")
+    owner.wait_for_url(f"{fleet.app_url}/callback?*")
+    assert owner.inner_text("h1") == f"@{bot} is connected"
+    owner.context.close()
 
     # Verify: the answer under the row, the focus back on Verify.
     page.click('.tab[data-view="accounts"]')

@@ -44,7 +44,10 @@ def env_file(tmp_path: Path) -> Path:
 def clean_env(env_file: Path) -> dict[str, str]:
     """The developer's shell with nothing of Birdhouse's configured, and `.env` at env_file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SETTINGS_PREFIXES)}
-    env.update(PYTHONPATH=str(REPOSITORY), PYTHONUNBUFFERED="1")
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(REPOSITORY), str(REPOSITORY / "client" / "src")]),
+        PYTHONUNBUFFERED="1",
+    )
     env[ENV_FILE_VARIABLE] = str(env_file)
     # Each test's own embedded AWS: its own port and kept state, never the repository's.
     env["MOTO_PORT"] = str(_free_port())

@@ -249,7 +249,8 @@ def cli_env(moto_server: str, x_url: str, tmp_path: Path) -> dict[str, str]:
         AWS_SECRET_ACCESS_KEY="cli",
         AWS_DEFAULT_REGION="us-east-1",
         X_API_BASE_URL=x_url,
-        PYTHONPATH=str(REPOSITORY),
+        # The checkout's client, not whichever copy the venv installed.
+        PYTHONPATH=os.pathsep.join([str(REPOSITORY), str(REPOSITORY / "client" / "src")]),
     )
     return env
 

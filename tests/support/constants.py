@@ -32,3 +32,12 @@ ACCOUNT_EVENTS = {
         "Account restored",
     ],
 }
+# The X app's OAuth 2.0 client (confidential: "Automated App / Bot"), for OAuth 2.0 accounts.
+CLIENT_ID = "client-id-birdhouse-tests-7e21"
+CLIENT_SECRET = "client-secret-birdhouse-tests-4b8d0f62a1c3"
+REFRESH_LEASES_TABLE = "birdhouse-refresh-leases"
+OAUTH2_APP_SECRET_VALUE = {
+    **APP_SECRET_VALUE,
+    "client_id": CLIENT_ID,
+    "client_secret": CLIENT_SECRET,
+}

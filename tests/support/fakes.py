@@ -6,6 +6,7 @@ still run the real adapters against moto and the signature-checking X stand-in.
 """
 
 import secrets
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -22,17 +23,21 @@ from app.core.errors import (
     OperatorExists,
     OperatorsUnavailable,
     StoreUnavailable,
+    XRefreshLost,
+    XRefreshRejected,
     XRejected,
     XTokenRevoked,
+    XUnavailable,
 )
 from app.core.invites import InviteRecord, InviteStatus, already_used, withdrawn
+from app.core.oauth2 import Grant, HeldLease
 from app.core.operators import Operator, StoredOperator
 from app.core.x import AuthorizedAccount, TokenPair, Tweet, XUser
-from birdhouse_client.layout import AccountSecret, AccountSummary, normalise_screen_name
+from birdhouse_client.layout import AccountSummary, StoredAccount, normalise_screen_name
 
 
 def _summary(
-    account: AccountSecret,
+    account: StoredAccount,
     check: tuple[str, str | None, str] | None = None,
     *,
     tagged: bool = True,
@@ -45,6 +50,7 @@ def _summary(
         status=status,
         access_level=access_level,
         checked_at=checked_at or None,
+        kind=account.kind,
     )
 
 
@@ -52,8 +58,9 @@ class InMemoryAccountStore:
     """An AccountStore in two dicts: live accounts, and those scheduled for deletion."""
 
     def __init__(self) -> None:
-        self.live: dict[str, AccountSecret] = {}
-        self.deleted: dict[str, AccountSecret] = {}
+        # Either kind of account: a test reads the fields of the kind it stored.
+        self.live: dict[str, Any] = {}
+        self.deleted: dict[str, Any] = {}
         self.moved_to: dict[str, str] = {}
         self.conflicts: dict[str, str] = {}
         # Tags a check wrote: status, access level, when.
@@ -65,11 +72,11 @@ class InMemoryAccountStore:
         # a search by user id does not find them.
         self.untagged: set[str] = set()
 
-    def get_account(self, screen_name: str) -> AccountSecret | None:
+    def get_account(self, screen_name: str) -> StoredAccount | None:
         self._check()
         return self.live.get(normalise_screen_name(screen_name))
 
-    def save_account(self, account: AccountSecret) -> SaveOutcome:
+    def save_account(self, account: StoredAccount) -> SaveOutcome:
         self._check()
         if self.writes_fail:
             raise StoreUnavailable("Secrets Manager could not save (in-memory store)")
@@ -78,13 +85,13 @@ class InMemoryAccountStore:
         self.live[key] = account
         return SaveOutcome.UPDATED if existed else SaveOutcome.CREATED
 
-    def replace_account_value(self, account: AccountSecret) -> None:
+    def replace_account_value(self, account: StoredAccount) -> None:
         self._check()
         if self.writes_fail:
             raise StoreUnavailable("Secrets Manager could not rewrite (in-memory store)")
         self.live[normalise_screen_name(account.screen_name)] = account
 
-    def mark_revoked(self, account: AccountSecret) -> None:
+    def mark_revoked(self, account: StoredAccount) -> None:
         self.replace_account_value(replace(account, status="revoked"))
         self.checks[normalise_screen_name(account.screen_name)] = ("revoked", None, "")
 
@@ -115,7 +122,9 @@ class InMemoryAccountStore:
 
     def describe_account(self, screen_name: str) -> AccountSummary | None:
         account = self.get_account(screen_name)
-        return None if account is None else _summary(account)
+        if account is None:
+            return None
+        return _summary(account, self.checks.get(normalise_screen_name(screen_name)))
 
     def schedule_deletion(
         self, screen_name: str, *, recovery_window_days: int, moved_to: str | None = None
@@ -446,3 +455,124 @@ class InMemoryAuditTrail:
         start = int(cursor) if cursor else 0
         end = start + limit
         return AuditPage(records=found[start:end], next=str(end) if end < len(found) else None)
+
+
+class InMemoryLease:
+    """A RefreshLease in a dict, each change under one lock: DynamoDB's per-item atomicity."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.acquired = 0
+        self._lock = threading.Lock()
+
+    def acquire(self, account: str, *, owner: str, now: float, seconds: float) -> HeldLease | None:
+        with self._lock:
+            item = self.items.setdefault(account, {})
+            if item.get("until") is not None and item["until"] >= now:
+                return None
+            item.update(owner=owner, until=now + seconds)
+            self.acquired += 1
+            return HeldLease(account=account, owner=owner, spending=item.get("spending"))
+
+    def mark_spending(self, lease: HeldLease, *, fingerprint: str) -> bool:
+        with self._lock:
+            item = self.items.get(lease.account, {})
+            if item.get("owner") != lease.owner:
+                return False
+            item["spending"] = fingerprint
+            return True
+
+    def clear_spending(self, lease: HeldLease, *, fingerprint: str) -> None:
+        with self._lock:
+            item = self.items.get(lease.account, {})
+            if item.get("owner") == lease.owner and item.get("spending") == fingerprint:
+                del item["spending"]
+
+    def release(self, lease: HeldLease) -> None:
+        with self._lock:
+            item = self.items.get(lease.account, {})
+            if item.get("owner") == lease.owner:
+                item.pop("owner", None)
+                item.pop("until", None)
+
+
+class FakeOAuth2:
+    """X's OAuth 2.0 as the strictest provider runs it: single-use refresh tokens, and a
+    reused one revokes its family. `next_refresh` makes the next refresh fail: "lost" (X
+    rotates, the answer never arrives), "rejected" (invalid_grant), "down" (X never saw it)."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, XUser] = {}
+        self.refreshes: list[str] = []
+        self.revoked: list[str] = []
+        self.next_refresh: str | None = None
+        self._live_refresh: set[str] = set()
+        self._spent_refresh: set[str] = set()
+        self._access: dict[str, XUser] = {}
+        self._family: dict[str, str] = {}
+        self._dead_families: set[str] = set()
+        self._lock = threading.Lock()
+
+    def grant_for(self, screen_name: str, user_id: str = "42", family: str | None = None) -> Grant:
+        user = self.users.setdefault(
+            screen_name.lower(),
+            XUser(user_id=user_id, screen_name=screen_name, access_level="read-write"),
+        )
+        family = family or secrets.token_hex(4)
+        access, refresh = f"at-{secrets.token_hex(8)}", f"rt-{secrets.token_hex(8)}"
+        self._access[access] = user
+        self._live_refresh.add(refresh)
+        self._family[access] = self._family[refresh] = family
+        return Grant(
+            access_token=access,
+            refresh_token=refresh,
+            lifetime_seconds=7200,
+            scopes=("tweet.write", "offline.access"),
+        )
+
+    def authorize_url(
+        self, *, state: str, code_challenge: str, redirect_uri: str, screen_name: str | None
+    ) -> str:
+        return f"https://x.example/i/oauth2/authorize?state={state}&code_challenge={code_challenge}"
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> Grant:
+        return self.grant_for(code)  # the fake's code names who authorized
+
+    def refresh(self, refresh_token: str) -> Grant:
+        with self._lock:
+            fault, self.next_refresh = self.next_refresh, None
+            if fault == "down":
+                raise XUnavailable("X could not be reached for /2/oauth2/token.")
+            if fault == "rejected" or refresh_token not in self._live_refresh:
+                if refresh_token in self._spent_refresh:
+                    self._dead_families.add(self._family[refresh_token])
+                raise XRefreshRejected("invalid_grant", x_status=400)
+            if self._family[refresh_token] in self._dead_families:
+                raise XRefreshRejected("invalid_grant", x_status=400)
+            self._live_refresh.discard(refresh_token)
+            self._spent_refresh.add(refresh_token)
+            self.refreshes.append(refresh_token)
+            user = next(
+                u for a, u in self._access.items() if self._family[a] == self._family[refresh_token]
+            )
+            grant = self.grant_for(
+                user.screen_name, user.user_id, family=self._family[refresh_token]
+            )
+            if fault == "lost":
+                raise XRefreshLost("The refresh reached X and its answer was lost.")
+            return grant
+
+    def revoke(self, token: str) -> None:
+        self.revoked.append(token)
+        if token in self._family:
+            self._dead_families.add(self._family[token])
+
+    def get_me(self, access_token: str) -> XUser:
+        user = self._access.get(access_token)
+        if user is None or self._family[access_token] in self._dead_families:
+            raise XTokenRevoked("Unauthorized", x_status=401)
+        return user
+
+    def create_tweet(self, access_token: str, *, text: str) -> Tweet:
+        self.get_me(access_token)
+        return Tweet(tweet_id=secrets.token_hex(4), text=text)

@@ -1,6 +1,7 @@
 """A minimal browser: Birdhouse through the Lambda handler, X over real HTTP, one cookie jar."""
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -153,6 +154,28 @@ def authorize_at_x(authorize_url: str, *, screen_name: str, action: str = "autho
     decision = requests.post(
         authorize_url.split("?")[0],
         data={"oauth_token": oauth_token, "screen_name": screen_name, "action": action},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert decision.status_code == 302, decision.text
+    return decision.headers["location"]
+
+
+def authorize_at_x_oauth2(
+    authorize_url: str, *, screen_name: str, action: str = "authorize"
+) -> str:
+    """X's OAuth 2.0 authorize page, as the owner uses it: load it, press a button; return
+    where X sends the browser (the callback with ?state=&code=, or ?error=access_denied)."""
+    page = requests.get(authorize_url, timeout=5)
+    assert page.status_code == 200, page.text
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    decision = requests.post(
+        authorize_url.split("?")[0],
+        data={
+            **{k: html.unescape(v) for k, v in hidden.items()},
+            "screen_name": screen_name,
+            "action": action,
+        },
         allow_redirects=False,
         timeout=5,
     )

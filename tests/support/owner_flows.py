@@ -1,13 +1,23 @@
 """Steps of the onboarding flow, as an operator and a bot owner take them."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from app.adapters.x_client import OAuth1XClient
+from app.adapters.x_oauth2 import OAuth2XClient
+from app.core.oauth2 import code_challenge
 from app.core.x import AuthorizedAccount
 from app.sandbox.x_standin import XStandin
-from tests.support.constants import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET
+from birdhouse_client.layout import OAuth2AccountSecret, utc_timestamp
+from tests.support.constants import (
+    ADMIN_TOKEN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CONSUMER_KEY,
+    CONSUMER_SECRET,
+)
 from tests.support.lambda_browser import LambdaBrowser, Page, authorize_at_x
 
 
@@ -62,4 +72,42 @@ def tokens_from_standin(x_standin: XStandin, x_url: str, screen_name: str) -> Au
     callback = x_standin.approve(request_token.token, screen_name=screen_name)
     return x.fetch_access_token(
         request_token, verifier=parse_qs(urlsplit(callback).query)["oauth_verifier"][0]
+    )
+
+
+def oauth2_account(standin: XStandin, x_url: str, screen_name: str) -> OAuth2AccountSecret:
+    """An OAuth 2.0 account as onboarding stores it: a code, exchanged with PKCE."""
+    verifier = "v" * 43
+    callback = "https://birdhouse.example.com/callback"
+    answer = standin.oauth2.approve(
+        {
+            "client_id": CLIENT_ID,
+            "redirect_uri": callback,
+            "code_challenge": code_challenge(verifier),
+            "scope": "tweet.read tweet.write users.read offline.access",
+            "state": "s",
+        },
+        screen_name=screen_name,
+    )
+    code = answer.rsplit("code=", 1)[1]
+    client = OAuth2XClient(
+        base_url=x_url,
+        authorize_url=f"{x_url}/i/oauth2/authorize",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scopes="tweet.read tweet.write users.read offline.access",
+        timeout_seconds=5,
+    )
+    grant = client.exchange_code(code=code, redirect_uri=callback, code_verifier=verifier)
+    user = standin.account(screen_name)
+    return OAuth2AccountSecret(
+        screen_name=screen_name,
+        user_id=user.user_id,
+        authorized_at=utc_timestamp(datetime.now(UTC)),
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        access_token=grant.access_token,
+        refresh_token=grant.refresh_token,
+        expires_at=utc_timestamp(grant.expires_at(datetime.now(UTC))),
+        scopes=grant.scopes,
     )

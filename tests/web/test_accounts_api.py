@@ -63,7 +63,10 @@ def test_list_shows_every_account_without_tokens(
         "status",
         "checked_at",
         "access_level",
+        "kind",
+        "expires_at",
     }
+    assert (first["kind"], first["expires_at"]) == ("oauth1", None)
     assert_no_token_in(answer, birdhouse)
 
 

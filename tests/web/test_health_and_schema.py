@@ -46,6 +46,7 @@ ADMIN_OPERATIONS = {
     ("/operators/me", "get"),
     ("/operators/{name}", "delete"),
     ("/audit", "get"),
+    ("/accounts/{screen_name}/refresh", "post"),
 }
 PUBLIC_OPERATIONS = {("/healthz", "get"), ("/onboard", "get"), ("/callback", "get")}
 

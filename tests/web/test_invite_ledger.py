@@ -97,7 +97,7 @@ def test_the_operator_sees_every_invite_and_what_it_connected(
     finish_at_x(browser, used_link, log_in_as="HelloBot")
     answer = api.call("POST", "/invites", {"note": "for the weather bot's owner"})
     assert answer.status == 201
-    assert set(answer.json) == {"id", "url", "expires_at", "screen_name"}
+    assert set(answer.json) == {"id", "url", "expires_at", "screen_name", "auth"}
 
     listed = api.call("GET", "/invites").json["invites"]
     used_only = api.call("GET", "/invites?status=used").json["invites"]

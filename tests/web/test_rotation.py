@@ -8,6 +8,7 @@ import pytest
 
 from app.sandbox.x_standin import XStandin
 from birdhouse_client import AccountRevoked, load_account
+from birdhouse_client.layout import AccountSecret
 from tests.support.admin_api import AdminApi
 from tests.support.constants import APP_SECRET_ID, CONSUMER_KEY
 from tests.support.lambda_browser import LambdaBrowser, authorize_at_x
@@ -34,6 +35,7 @@ def test_reset_revokes_marks_and_the_invite_reconnects_the_same_secret(
 
     assert page.status == 200
     reconnected = load_account("HelloBot", client=aws)
+    assert isinstance(reconnected, AccountSecret)
     assert reconnected.status == "ok"
     assert (reconnected.access_token, reconnected.access_token_secret) == (
         birdhouse.access_token_for("HelloBot")

@@ -26,9 +26,10 @@ class AuthorizePage:
         oauth_token = request.query_params.get("oauth_token", "")
         if not self._state.is_pending(oauth_token):
             return self._render("This page is no longer valid", status=400)
-        return self._render(
+        return render_authorize_page(
             "Authorize app",
-            oauth_token=oauth_token,
+            sandbox=self._sandbox_banner,
+            hidden={"oauth_token": oauth_token},
             screen_name=request.query_params.get("screen_name", ""),
             force_login=request.query_params.get("force_login") == "true",
         )
@@ -41,10 +42,11 @@ class AuthorizePage:
             return self._render("This page is no longer valid", status=400)
         if form.get("action") == "cancel":
             return RedirectResponse(self._state.deny(oauth_token), status_code=302)
-        if not (1 <= len(screen_name) <= 15 and set(screen_name) <= _SCREEN_NAME_CHARS):
-            return self._render(
+        if not valid_username(screen_name):
+            return render_authorize_page(
                 "Authorize app",
-                oauth_token=oauth_token,
+                sandbox=self._sandbox_banner,
+                hidden={"oauth_token": oauth_token},
                 screen_name=screen_name,
                 force_login=True,
                 error="Enter the account's username (1-15 letters, digits, _).",
@@ -57,8 +59,19 @@ class AuthorizePage:
         return RedirectResponse(callback_url, status_code=302)
 
     def _render(self, title: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-        html = _TEMPLATE.render(title=title, sandbox=self._sandbox_banner, **context)
-        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+        return render_authorize_page(title, sandbox=self._sandbox_banner, status=status, **context)
+
+
+def valid_username(screen_name: str) -> bool:
+    return 1 <= len(screen_name) <= 15 and set(screen_name) <= _SCREEN_NAME_CHARS
+
+
+def render_authorize_page(
+    title: str, *, sandbox: bool, status: int = 200, **context: Any
+) -> HTMLResponse:
+    """The page, for either OAuth: `hidden` are the fields the decision posts back."""
+    html = _TEMPLATE.render(title=title, sandbox=sandbox, **context)
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 _TEMPLATE = Environment(autoescape=select_autoescape(default=True)).from_string(
@@ -84,11 +97,13 @@ button{flex:1;padding:.75rem;border-radius:999px;border:0;font-weight:700;font-s
 {% endif %}
 <main>
 <h1>{{ title }}</h1>
-{% if oauth_token %}
+{% if hidden %}
 <p>An app wants to read and post as the account you log in with.</p>
+{% if scopes %}<p class="note">It asks for: {{ scopes }}</p>{% endif %}
 {% if error %}<p class="error">{{ error }}</p>{% endif %}
 <form method="post" action="authorize">
-<input type="hidden" name="oauth_token" value="{{ oauth_token }}">
+{% for name, value in hidden.items() %}<input type="hidden" name="{{ name }}" value="{{ value }}">
+{% endfor %}
 <label for="screen_name">Log in as (username)</label>
 <input id="screen_name" name="screen_name" value="{{ screen_name }}" autocomplete="off"
  autocapitalize="none" spellcheck="false" placeholder="username">

@@ -18,6 +18,9 @@ ENDPOINTS = (
     "tweets",
     "verify_credentials",
     "statuses_update",
+    "oauth2_authorize",
+    "oauth2_token",
+    "oauth2_revoke",
 )
 
 
@@ -33,6 +36,9 @@ class Fault:
     # Send the body a byte at a time, this far apart: each gap shorter than a read timeout,
     # so only a bound on the whole call stops the client.
     trickle_seconds: float = 0.0
+    # Do the endpoint's work first, then answer with this fault: X acted (rotated a token,
+    # say) and its answer was lost on the way back.
+    after_work: bool = False
 
 
 class Faults:

@@ -1,6 +1,8 @@
 """The pretend X as one FastAPI app, and the controls tests drive it with."""
 
 import asyncio
+import contextlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +15,7 @@ from app.sandbox.x_standin.answers import Handler, Refused, Route
 from app.sandbox.x_standin.authorize import AuthorizePage
 from app.sandbox.x_standin.faults import Fault, Faults, fault_response
 from app.sandbox.x_standin.oauth import OAuthEndpoints
+from app.sandbox.x_standin.oauth2 import OAuth2Standin
 from app.sandbox.x_standin.signatures import SignatureCheck
 from app.sandbox.x_standin.state import StandinAccount, StandinState
 from app.sandbox.x_standin.v1 import V1Endpoints
@@ -27,12 +30,19 @@ class XStandin:
         *,
         consumers: dict[str, str],
         sandbox_banner: bool = False,
+        oauth2_clients: dict[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
         on_change: Callable[[], None] | None = None,
     ) -> None:
+        """`oauth2_clients`: OAuth 2.0 client id → secret; `clock` dates OAuth 2.0 tokens."""
         refuse_to_run_in_lambda()
         self._state = StandinState(consumers)
         # Called after every request that may have changed the state (all but GETs).
         self._on_change = on_change
+        # OAuth 2.0 (authorize page, token and revoke endpoints, Bearer on v2), for tests too.
+        self.oauth2 = OAuth2Standin(
+            self._state, clients=oauth2_clients or {}, clock=clock, sandbox_banner=sandbox_banner
+        )
         self._faults = Faults()
         self.sandbox_banner = sandbox_banner
         # The state's own objects, for tests to read.
@@ -48,7 +58,8 @@ class XStandin:
             [
                 *OAuthEndpoints(self._state, signatures).routes,
                 *AuthorizePage(self._state, sandbox_banner=sandbox_banner).routes,
-                *V2Endpoints(self._state, signatures, self._faults).routes,
+                *self.oauth2.routes,
+                *V2Endpoints(self._state, signatures, self._faults, self.oauth2).routes,
                 *V1Endpoints(self._state, signatures).routes,
             ]
         )
@@ -115,6 +126,9 @@ class XStandin:
 
         async def endpoint(request: Request) -> Response:
             fault = self._faults.next_for(name)
+            if fault is not None and fault.after_work:
+                with contextlib.suppress(Refused):  # X refused; that answer is lost all the same
+                    await work(request)
             if fault is not None:
                 if fault.delay_seconds:
                     await asyncio.sleep(fault.delay_seconds)

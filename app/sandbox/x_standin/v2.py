@@ -1,4 +1,4 @@
-"""X API v2 under OAuth 1.0a user context: who am I, and post."""
+"""X API v2 under user context, OAuth 1.0a (signed) or OAuth 2.0 (Bearer): who am I, and post."""
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -7,22 +7,45 @@ from starlette.responses import Response
 from app.sandbox.x_standin.answers import Refused, Route
 from app.sandbox.x_standin.faults import Faults, fault_response
 from app.sandbox.x_standin.oauth import access_level
+from app.sandbox.x_standin.oauth2 import OAuth2Standin
 from app.sandbox.x_standin.signatures import SignatureCheck
-from app.sandbox.x_standin.state import StandinState
+from app.sandbox.x_standin.state import StandinAccount, StandinState
 
 
 class V2Endpoints:
-    def __init__(self, state: StandinState, signatures: SignatureCheck, faults: Faults) -> None:
+    def __init__(
+        self,
+        state: StandinState,
+        signatures: SignatureCheck,
+        faults: Faults,
+        oauth2: OAuth2Standin | None = None,
+    ) -> None:
         self._state = state
         self._signatures = signatures
         self._faults = faults
+        self._oauth2 = oauth2
         self.routes = (
             Route("GET", "/2/users/me", "users_me", self.users_me),
             Route("POST", "/2/tweets", "tweets", self.create_tweet),
         )
 
+    async def _account(self, request: Request) -> StandinAccount:
+        """Who made the call: a Bearer user token (OAuth 2.0) or a signature (OAuth 1.0a)."""
+        if self._oauth2 is not None and request.headers.get("authorization", "").startswith(
+            "Bearer "
+        ):
+            return self._oauth2.account_for(request)
+        return await self._signatures.account(request)
+
+    def _may_write(self, request: Request, account: StandinAccount) -> bool:
+        if self._oauth2 is not None and request.headers.get("authorization", "").startswith(
+            "Bearer "
+        ):
+            return account.can_write and self._oauth2.can_write(request)
+        return account.can_write
+
     async def users_me(self, request: Request) -> Response:
-        account = await self._signatures.account(request)
+        account = await self._account(request)
         fault = self._faults.for_account(account.screen_name)
         if fault is not None:
             return fault_response(fault)
@@ -38,8 +61,8 @@ class V2Endpoints:
         )
 
     async def create_tweet(self, request: Request) -> Response:
-        account = await self._signatures.account(request)
-        if not account.can_write:
+        account = await self._account(request)
+        if not self._may_write(request, account):
             raise Refused(
                 403,
                 {

@@ -18,6 +18,7 @@ from app.web.deps import (
     AppSecretDep,
     EventsDep,
     LedgerDep,
+    OAuth2AccountsDep,
     PublicBaseUrlDep,
     RecorderDep,
     SettingsDep,
@@ -94,11 +95,16 @@ def get_account(screen_name: ScreenNamePath, store: StoreDep) -> AccountSummary:
     dependencies=[audited("account.verify", Role.ADMIN)],
 )
 def verify_account(
-    screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep, recorder: RecorderDep
+    screen_name: ScreenNamePath,
+    store: StoreDep,
+    x_client: XClientDep,
+    recorder: RecorderDep,
+    oauth2: OAuth2AccountsDep,
 ) -> Verification:
-    """Check the token at X (GET /2/users/me) without posting; records the status."""
+    """Check the token at X (GET /2/users/me) without posting; records the status. An OAuth
+    2.0 token near its end is refreshed first."""
     return account_admin.verify_account(
-        screen_name=screen_name, store=store, x_client=x_client, recorder=recorder
+        screen_name=screen_name, store=store, x_client=x_client, recorder=recorder, oauth2=oauth2
     )
 
 
@@ -112,14 +118,17 @@ def post_test_tweet(
     screen_name: ScreenNamePath,
     store: StoreDep,
     x_client: XClientDep,
+    oauth2: OAuth2AccountsDep,
     request: Annotated[TestTweetRequest | None, Body()] = None,
 ) -> PostedTweet:
-    """Post through POST /2/tweets as the account."""
+    """Post through POST /2/tweets as the account (OAuth 2.0: Bearer, refreshed first when
+    near its end)."""
     return account_admin.post_test_tweet(
         screen_name=screen_name,
         text=request.text if request else None,
         store=store,
         x_client=x_client,
+        oauth2=oauth2,
     )
 
 
@@ -135,6 +144,7 @@ def remove_account(
     ledger: LedgerDep,
     settings: SettingsDep,
     events: EventsDep,
+    oauth2: OAuth2AccountsDep,
     recovery_window_days: Annotated[
         int | None, Query(ge=7, le=30, description="Days the secret can still be restored.")
     ] = None,
@@ -148,6 +158,7 @@ def remove_account(
         ledger=ledger,
         events=events,
         recovery_window_days=recovery_window_days or settings.deletion_recovery_days,
+        oauth2=oauth2,
     )
 
 
@@ -167,6 +178,7 @@ def reset_account(
     ledger: LedgerDep,
     app_secret: AppSecretDep,
     base_url: PublicBaseUrlDep,
+    oauth2: OAuth2AccountsDep,
 ) -> AccountResetAnswer:
     """A leaked token: revoke it at X, mark the secret, and get a fresh invite for the account."""
     reset = account_admin.reset_account(
@@ -175,6 +187,7 @@ def reset_account(
         x_client=x_client,
         ledger=ledger,
         signing_keys=app_secret.signing_keys,
+        oauth2=oauth2,
     )
     entry.invite = reset.invite.record.id
     return AccountResetAnswer(
@@ -195,6 +208,7 @@ def restore_account(
     x_client: XClientDep,
     events: EventsDep,
     app_secret: AppSecretDep,
+    oauth2: OAuth2AccountsDep,
 ) -> Restoration:
     """Undo a deletion within its recovery window, then check the token at X: a token
     revoked at X stays revoked, and the answer says so and what to do. Refused (409) while
@@ -205,6 +219,7 @@ def restore_account(
         x_client=x_client,
         events=events,
         app_secret=app_secret,
+        oauth2=oauth2,
     )
 
 
@@ -214,7 +229,11 @@ def restore_account(
     dependencies=[audited("account.rename", Role.ADMIN)],
 )
 def rename_account(
-    screen_name: ScreenNamePath, store: StoreDep, x_client: XClientDep, settings: SettingsDep
+    screen_name: ScreenNamePath,
+    store: StoreDep,
+    x_client: XClientDep,
+    settings: SettingsDep,
+    oauth2: OAuth2AccountsDep,
 ) -> Rename:
     """The account was renamed at X (same user id): move its secret to the new name."""
     return account_admin.rename_account(
@@ -222,4 +241,5 @@ def rename_account(
         store=store,
         x_client=x_client,
         recovery_window_days=settings.deletion_recovery_days,
+        oauth2=oauth2,
     )

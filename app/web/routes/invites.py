@@ -1,10 +1,10 @@
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.core.errors import InvalidScreenName
+from app.core.errors import InvalidScreenName, OAuth2NotConfigured
 from app.core.invites import (
     DEFAULT_INVITE_LIFETIME,
     INVITE_ID_PATTERN,
@@ -20,7 +20,13 @@ from app.core.screen_names import validate_screen_name
 from app.flows.audit import AuditEntry
 from app.flows.invites import NewInvite, create_invite, list_invites, withdraw_invite
 from app.web.deps import AppSecretDep, LedgerDep, PublicBaseUrlDep, StoreDep, audited, needs
-from app.web.error_responses import ADMIN_ERRORS, INVITE_ERRORS
+from app.web.error_responses import ADMIN_ERRORS, INVITE_ERRORS, OAUTH2_SETUP_ERRORS
+from birdhouse_client.layout import KIND_OAUTH2
+
+NOT_CONFIGURED_FOR_INVITES = (
+    "An OAuth 2.0 invite needs the X app's OAuth 2.0 Client ID and Secret in the app secret "
+    "(client_id, client_secret); nothing was recorded."
+)
 
 router = APIRouter(tags=["invites"], responses=ADMIN_ERRORS)
 
@@ -47,6 +53,11 @@ class InviteRequest(BaseModel):
         max_length=MAX_NOTE_LENGTH,
         description="Free text for the operator (who it was sent to, why); never shown to owners.",
     )
+    auth: Literal["oauth1", "oauth2"] = Field(
+        default="oauth1",
+        description="How the owner authorizes at X: OAuth 1.0a, or OAuth 2.0 with PKCE (the "
+        "account's token then lasts two hours and Birdhouse refreshes it).",
+    )
 
     @field_validator("screen_name")
     @classmethod
@@ -63,13 +74,14 @@ class InviteCreated(BaseModel):
     url: str
     expires_at: datetime
     screen_name: str | None
+    auth: str = "oauth1"
 
 
 class InviteList(BaseModel):
     invites: list[InviteRecord]
 
 
-@router.post("/invites", status_code=201)
+@router.post("/invites", status_code=201, responses=OAUTH2_SETUP_ERRORS)
 def create(
     entry: Annotated[AuditEntry, audited("invite.create", Role.INVITER)],
     app_secret: AppSecretDep,
@@ -80,6 +92,8 @@ def create(
 ) -> InviteCreated:
     """Mint a single-use onboarding link to send to a bot's owner, and record it."""
     request = request or InviteRequest()
+    if request.auth == KIND_OAUTH2 and not app_secret.has_oauth2_client:
+        raise OAuth2NotConfigured(NOT_CONFIGURED_FOR_INVITES)
     invite = create_invite(
         ledger=ledger,
         store=store,
@@ -87,6 +101,7 @@ def create(
         screen_name=request.screen_name,
         lifetime=timedelta(seconds=request.expires_in),
         note=request.note,
+        auth=request.auth,
     )
     entry.invite = invite.record.id
     return invite_created(invite, base_url=base_url)
@@ -98,6 +113,7 @@ def invite_created(invite: NewInvite, *, base_url: str) -> InviteCreated:
         url=invite_link(base_url, invite.token),
         expires_at=invite.record.expires_at,
         screen_name=invite.record.screen_name,
+        auth=invite.record.auth,
     )
 
 

@@ -8,7 +8,7 @@ keys = load_account("HelloBot").credentials()  # consumer_key, ..., access_token
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from birdhouse_client.layout import AccountSecret, AccountSummary
+from birdhouse_client.layout import AccountSecret, AccountSummary, OAuth2AccountSecret
 
 if TYPE_CHECKING:
     from birdhouse_client.loaders import (
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         AccountsNotLoaded,
         CachedCredentials,
         CredentialsError,
+        TokenNotRefreshed,
         account_statuses,
         load_account,
         load_accounts,
@@ -35,6 +36,7 @@ _LAZY = {
     "AccountsNotLoaded": "birdhouse_client.loaders",
     "CachedCredentials": "birdhouse_client.loaders",
     "CredentialsError": "birdhouse_client.loaders",
+    "TokenNotRefreshed": "birdhouse_client.loaders",
     "account_statuses": "birdhouse_client.loaders",
     "load_account": "birdhouse_client.loaders",
     "load_accounts": "birdhouse_client.loaders",
@@ -65,6 +67,8 @@ __all__ = [
     "AccountsNotLoaded",
     "CachedCredentials",
     "CredentialsError",
+    "OAuth2AccountSecret",
+    "TokenNotRefreshed",
     "account_statuses",
     "load_account",
     "load_accounts",

@@ -6,8 +6,9 @@ Standard library only (botocore only for reading an error's code).
 
 import os
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
@@ -22,6 +23,17 @@ SCREEN_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 # The four keys bot jobs have always read, in the order tweepy and twython take them.
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 
+# Which kind of account a secret holds. OAuth 1.0a secrets have no marker (they are the layout
+# bot jobs have always read, unchanged); OAuth 2.0 secrets say "kind": "oauth2".
+KIND_KEY = "kind"
+KIND_OAUTH1 = "oauth1"
+KIND_OAUTH2 = "oauth2"
+KINDS = (KIND_OAUTH1, KIND_OAUTH2)
+# An OAuth 2.0 account's keys: the app's client (to refresh), the user's two-hour access token,
+# its single-use refresh token, when the access token expires, and what it may do.
+OAUTH2_KEYS = ("client_id", "client_secret", "access_token", "refresh_token", "expires_at")
+OAUTH2_SCOPES_KEY = "scopes"
+
 # Tags let the operator list thousands of accounts without reading one secret.
 TAG_SCREEN_NAME = "birdhouse:screen_name"
 TAG_USER_ID = "birdhouse:user_id"
@@ -34,6 +46,11 @@ TAG_NAME_CONFLICT = "birdhouse:name_conflict"
 TAG_STATUS = "birdhouse:status"
 TAG_CHECKED_AT = "birdhouse:checked_at"
 TAG_ACCESS_LEVEL = "birdhouse:access_level"
+# Set on OAuth 2.0 accounts only ("oauth2"): the refresher finds them without reading a value.
+TAG_KIND = "birdhouse:kind"
+# OAuth 2.0: when the stored access token expires, as Birdhouse last wrote it (a bot job's own
+# refresh does not tag, so it can only be older than the secret: the refresher then reads it).
+TAG_EXPIRES_AT = "birdhouse:expires_at"
 STATUS_OK = "ok"
 STATUS_READ_ONLY = "read_only"
 STATUS_REVOKED = "revoked"
@@ -43,6 +60,11 @@ STATUS_APP_KEYS_REJECTED = "app_keys_rejected"
 STATUS_CREDITS_DEPLETED = "credits_depleted"
 STATUS_UNREACHABLE = "unreachable"
 STATUS_UNCHECKED = "unchecked"
+# OAuth 2.0 only: X refused the refresh token (invalid_grant): the owner must authorize again.
+STATUS_REFRESH_REJECTED = "refresh_rejected"
+# OAuth 2.0 only: a refresh was sent and its answer lost, or X rotated the token and the new
+# pair could not be written. The spent refresh token is never sent again: authorize again.
+STATUS_REFRESH_LOST = "refresh_lost"
 STATUSES = (
     STATUS_OK,
     STATUS_READ_ONLY,
@@ -53,6 +75,8 @@ STATUSES = (
     STATUS_CREDITS_DEPLETED,
     STATUS_UNREACHABLE,
     STATUS_UNCHECKED,
+    STATUS_REFRESH_REJECTED,
+    STATUS_REFRESH_LOST,
 )
 # A bot can run on these; the others need someone to act.
 HEALTHY_STATUSES = frozenset({STATUS_OK, STATUS_UNCHECKED, STATUS_UNREACHABLE})
@@ -128,7 +152,9 @@ def aws_error_code(exc: "ClientError") -> str:
 
 @dataclass(frozen=True)
 class AccountSecret:
-    """One onboarded account's keys; repr never shows a secret."""
+    """One onboarded OAuth 1.0a account's keys; repr never shows a secret."""
+
+    kind: ClassVar[str] = KIND_OAUTH1
 
     screen_name: str
     user_id: str
@@ -189,6 +215,130 @@ class AccountSecret:
         )
 
 
+def utc_timestamp(moment: datetime) -> str:
+    """How the layout writes a time: ISO 8601, UTC, whole seconds."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class OAuth2AccountSecret:
+    """One onboarded OAuth 2.0 account: a user access token that lasts two hours, and the
+    single-use refresh token that replaces it. repr never shows a secret."""
+
+    kind: ClassVar[str] = KIND_OAUTH2
+
+    screen_name: str
+    user_id: str
+    authorized_at: str
+    client_id: str = field(repr=False)
+    client_secret: str = field(repr=False)
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    # When the access token stops working (ISO 8601, UTC).
+    expires_at: str
+    scopes: tuple[str, ...] = ()
+    status: str = "ok"
+
+    def expiry(self) -> datetime:
+        return datetime.fromisoformat(self.expires_at)
+
+    def seconds_left(self, now: datetime) -> float:
+        """How long the access token still works (negative once expired)."""
+        return (self.expiry() - now).total_seconds()
+
+    def with_tokens(
+        self,
+        *,
+        access_token: str,
+        refresh_token: str,
+        expires_at: datetime,
+        scopes: tuple[str, ...],
+    ) -> "OAuth2AccountSecret":
+        """The same account after a refresh: the new pair, its expiry and scopes."""
+        return replace(
+            self,
+            access_token=access_token,
+            refresh_token=refresh_token,
+            expires_at=utc_timestamp(expires_at),
+            scopes=scopes or self.scopes,
+        )
+
+    def as_secret_dict(self) -> dict[str, str]:
+        """The JSON stored in Secrets Manager (scopes space-separated, as OAuth writes them)."""
+        marks = {} if self.status == "ok" else {"status": self.status}
+        return {
+            KIND_KEY: KIND_OAUTH2,
+            **{key: getattr(self, key) for key in OAUTH2_KEYS},
+            OAUTH2_SCOPES_KEY: " ".join(self.scopes),
+            "screen_name": self.screen_name,
+            "user_id": self.user_id,
+            "authorized_at": self.authorized_at,
+            **marks,
+        }
+
+    def as_dict(self) -> dict[str, str]:
+        """What a bot job needs: the user access token, when it expires, who it is."""
+        return {
+            "access_token": self.access_token,
+            "expires_at": self.expires_at,
+            "screen_name": self.screen_name,
+            "user_id": self.user_id,
+        }
+
+    def credentials(self) -> dict[str, str]:
+        """Keyword arguments for tweepy.Client: the user token is its bearer token (post with
+        `user_auth=False`)."""
+        return {"bearer_token": self.access_token}
+
+    def authorization_header(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+    def tags(self) -> dict[str, str]:
+        return {
+            TAG_SCREEN_NAME: self.screen_name,
+            TAG_USER_ID: self.user_id,
+            TAG_AUTHORIZED_AT: self.authorized_at,
+            TAG_STATUS: STATUS_OK if self.status == "ok" else self.status,
+            TAG_KIND: KIND_OAUTH2,
+            TAG_EXPIRES_AT: self.expires_at,
+        }
+
+    @classmethod
+    def from_secret_dict(cls, data: dict[str, Any]) -> "OAuth2AccountSecret":
+        """KeyError names the first missing key; nothing here echoes a value."""
+        expires_at = str(data["expires_at"])
+        datetime.fromisoformat(expires_at)  # ValueError for anything but a time
+        return cls(
+            screen_name=str(data["screen_name"]),
+            user_id=str(data["user_id"]),
+            authorized_at=str(data["authorized_at"]),
+            client_id=str(data["client_id"]),
+            client_secret=str(data["client_secret"]),
+            access_token=str(data["access_token"]),
+            refresh_token=str(data["refresh_token"]),
+            expires_at=expires_at,
+            scopes=tuple(str(data.get(OAUTH2_SCOPES_KEY) or "").split()),
+            status=str(data.get("status") or "ok"),
+        )
+
+
+# Either kind of account, as a secret holds it.
+StoredAccount = AccountSecret | OAuth2AccountSecret
+
+
+def account_from_secret_dict(data: dict[str, Any]) -> StoredAccount:
+    """The account a secret's JSON holds, by its kind marker (none: OAuth 1.0a).
+
+    KeyError names a missing key, ValueError an unknown kind; neither echoes a value.
+    """
+    kind = data.get(KIND_KEY) or KIND_OAUTH1
+    if kind == KIND_OAUTH2:
+        return OAuth2AccountSecret.from_secret_dict(data)
+    if kind == KIND_OAUTH1:
+        return AccountSecret.from_secret_dict(data)
+    raise ValueError("unknown account kind")
+
+
 @dataclass(frozen=True)
 class AccountSummary:
     """What the operator may see of an account: who and when, never a token."""
@@ -201,6 +351,9 @@ class AccountSummary:
     status: str = STATUS_UNCHECKED
     checked_at: str | None = None
     access_level: str | None = None
+    kind: str = KIND_OAUTH1
+    # OAuth 2.0: when its token expires, as last tagged (see TAG_EXPIRES_AT).
+    expires_at: str | None = None
 
     @classmethod
     def from_tags(
@@ -215,4 +368,6 @@ class AccountSummary:
             status=tags.get(TAG_STATUS) or STATUS_UNCHECKED,
             checked_at=tags.get(TAG_CHECKED_AT) or None,
             access_level=tags.get(TAG_ACCESS_LEVEL) or None,
+            kind=tags.get(TAG_KIND) or KIND_OAUTH1,
+            expires_at=tags.get(TAG_EXPIRES_AT) or None,
         )

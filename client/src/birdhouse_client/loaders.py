@@ -6,8 +6,13 @@ prefix from SECRETS_PREFIX.
     from birdhouse_client import load_account, load_accounts
 
     bot = load_account("HelloBot")
+    bot.kind               # "oauth1" or "oauth2"
     bot.as_dict()          # consumer_key, consumer_secret, access_token, access_token_secret, ...
     fleet = load_accounts()  # every onboarded account, 20 per Secrets Manager call
+
+An OAuth 2.0 account's access token lasts two hours. Birdhouse refreshes it well before, so
+it normally has minutes left; one about to expire is refreshed here first, through Birdhouse's
+per-account lease (birdhouse_client.oauth2), so a fleet of jobs never races a refresh.
 """
 
 import json
@@ -16,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -24,9 +30,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
     HEALTHY_STATUSES,
+    STATUS_REFRESH_LOST,
+    STATUS_REFRESH_REJECTED,
     STATUS_REVOKED,
-    AccountSecret,
     NotAScreenName,
+    OAuth2AccountSecret,
+    StoredAccount,
+    account_from_secret_dict,
     account_secret_name,
     accounts_prefix,
     aws_error_code,
@@ -36,8 +46,10 @@ from birdhouse_client.layout import (
     resolve_secrets_prefix,
 )
 from birdhouse_client.listing import account_secrets, account_summary
+from birdhouse_client.single_writer import CLIENT_MARGIN_SECONDS, RefreshFailed
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 log = logging.getLogger(__name__)
@@ -57,10 +69,14 @@ class AccountRevoked(CredentialsError):
     """The operator reset this account's token (it leaked); it works again once re-onboarded."""
 
 
+class TokenNotRefreshed(CredentialsError):
+    """An OAuth 2.0 account's token was about to expire and could not be refreshed."""
+
+
 class AccountsNotLoaded(CredentialsError):
     """Some accounts failed; `loaded` holds the rest, `errors` maps screen name to reason."""
 
-    def __init__(self, loaded: dict[str, AccountSecret], errors: dict[str, str]) -> None:
+    def __init__(self, loaded: dict[str, StoredAccount], errors: dict[str, str]) -> None:
         failed = ", ".join(f"{name} ({reason})" for name, reason in sorted(errors.items()))
         super().__init__(f"{len(errors)} account(s) could not be loaded: {failed}")
         self.loaded = loaded
@@ -72,12 +88,44 @@ def load_account(
     *,
     client: "SecretsManagerClient | None" = None,
     secrets_prefix: str | None = None,
-) -> AccountSecret:
-    """One account's keys: a single GetSecretValue."""
-    secret_id = _secret_id(resolve_secrets_prefix(secrets_prefix), screen_name)
+    refresh: bool = True,
+    dynamodb: "DynamoDBClient | None" = None,
+    now: Callable[[], datetime] | None = None,
+) -> StoredAccount:
+    """One account's keys: a single GetSecretValue.
+
+    An OAuth 2.0 account whose token has less than five minutes left is refreshed first,
+    through Birdhouse's lease (`refresh=False` returns it as stored); `now` is the clock its
+    expiry is judged by (default: the system's).
+    """
+    prefix = resolve_secrets_prefix(secrets_prefix)
+    secret_id = _secret_id(prefix, screen_name)
+    secrets_client = client or _client()
     with _translated_errors(secret_id, screen_name=screen_name):
-        answer = (client or _client()).get_secret_value(SecretId=secret_id)
-    return _parse(secret_id, answer.get("SecretString"))
+        answer = secrets_client.get_secret_value(SecretId=secret_id)
+    account = _parse(secret_id, answer.get("SecretString"))
+    if refresh and isinstance(account, OAuth2AccountSecret):
+        return _fresh(account, client=secrets_client, prefix=prefix, dynamodb=dynamodb, now=now)
+    return account
+
+
+def _fresh(
+    account: OAuth2AccountSecret,
+    *,
+    client: "SecretsManagerClient",
+    prefix: str,
+    dynamodb: "DynamoDBClient | None",
+    now: Callable[[], datetime] | None,
+) -> OAuth2AccountSecret:
+    from birdhouse_client.oauth2 import refreshed_account, utc_now
+
+    try:
+        with _translated_errors(f"to refresh @{account.screen_name}"):
+            return refreshed_account(
+                account, client=client, prefix=prefix, dynamodb=dynamodb, now=now or utc_now
+            )
+    except RefreshFailed as exc:
+        raise TokenNotRefreshed(str(exc)) from exc
 
 
 def load_accounts(
@@ -86,7 +134,7 @@ def load_accounts(
     client: "SecretsManagerClient | None" = None,
     secrets_prefix: str | None = None,
     healthy_only: bool = False,
-) -> dict[str, AccountSecret]:
+) -> dict[str, StoredAccount]:
     """Several accounts, keyed by lower-case screen name; None loads every onboarded account.
 
     BatchGetSecretValue fetches 20 per call, so N accounts cost at most ceil(N/20) + 1 calls.
@@ -96,7 +144,7 @@ def load_accounts(
     """
     prefix = resolve_secrets_prefix(secrets_prefix)
     secrets_client = client or _client()
-    loaded: dict[str, AccountSecret] = {}
+    loaded: dict[str, StoredAccount] = {}
     errors: dict[str, str] = {}
     with _translated_errors(f"to list {accounts_prefix(prefix)}"):
         if healthy_only:
@@ -118,6 +166,10 @@ def load_accounts(
                 name = entry.get("Name", "")
                 try:
                     account = _parse(name, entry.get("SecretString"))
+                    if isinstance(account, OAuth2AccountSecret):
+                        account = _fresh(
+                            account, client=secrets_client, prefix=prefix, dynamodb=None, now=None
+                        )
                 except CredentialsError as exc:
                     errors[name.rsplit("/", 1)[-1]] = str(exc)
                     continue
@@ -136,8 +188,9 @@ class CachedCredentials:
     """Keys kept in memory for `ttl_seconds`, so a long-running bot doesn't call AWS per tweet.
 
     Not aws-secretsmanager-caching: it caches one GetSecretValue per secret and cannot batch,
-    which is the expensive case here (a fleet), and a TTL is all a bot needs: tokens don't
-    expire, and a re-onboarded account's new tokens arrive within one TTL.
+    which is the expensive case here (a fleet), and a TTL is all a bot needs: OAuth 1.0a tokens
+    don't expire (an OAuth 2.0 account is kept only while its token has minutes left), and a
+    re-onboarded account's new tokens arrive within one TTL.
     """
 
     def __init__(
@@ -152,10 +205,10 @@ class CachedCredentials:
         self._client = client
         self._prefix = secrets_prefix
         self._clock = clock
-        self._entries: dict[str, tuple[float, AccountSecret]] = {}
+        self._entries: dict[str, tuple[float, StoredAccount]] = {}
         self._lock = threading.Lock()
 
-    def account(self, screen_name: str) -> AccountSecret:
+    def account(self, screen_name: str) -> StoredAccount:
         key = _key(screen_name)
         with self._lock:
             cached = self._entries.get(key)
@@ -165,7 +218,7 @@ class CachedCredentials:
         self._remember([account])
         return account
 
-    def accounts(self, screen_names: Iterable[str] | None = None) -> dict[str, AccountSecret]:
+    def accounts(self, screen_names: Iterable[str] | None = None) -> dict[str, StoredAccount]:
         """Every named account (or all), fetching only what is missing or stale."""
         if screen_names is None:
             fleet = load_accounts(client=self._client, secrets_prefix=self._prefix)
@@ -190,10 +243,15 @@ class CachedCredentials:
             else:
                 self._entries.pop(_key(screen_name), None)
 
-    def _remember(self, accounts: Iterable[AccountSecret]) -> None:
-        until = self._clock() + self._ttl
+    def _remember(self, accounts: Iterable[StoredAccount]) -> None:
+        now = self._clock()
         with self._lock:
             for account in accounts:
+                until = now + self._ttl
+                if isinstance(account, OAuth2AccountSecret):
+                    # Never past the point where the token is due for a refresh.
+                    left = account.seconds_left(_utc_now()) - CLIENT_MARGIN_SECONDS
+                    until = now + max(0.0, min(self._ttl, left))
                 self._entries[account.screen_name.lower()] = (until, account)
 
 
@@ -254,23 +312,29 @@ def _pages_by_id(client: "SecretsManagerClient", secret_ids: list[str]) -> Itera
         yield client.batch_get_secret_value(SecretIdList=secret_ids[start : start + BATCH_SIZE])
 
 
-def _parse(secret_id: str, secret_string: str | None) -> AccountSecret:
+def _parse(secret_id: str, secret_string: str | None) -> StoredAccount:
     try:
         data = json.loads(secret_string or "")
         if isinstance(data, dict) and is_tombstone(data):
             moved = f": it moved to @{data['moved_to']}" if data.get("moved_to") else ""
             raise AccountNotOnboarded(f"{secret_id} holds no account any more{moved}")
-        account = AccountSecret.from_secret_dict(data)
-    except (ValueError, KeyError, TypeError) as exc:
+        account = account_from_secret_dict(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # Name the problem, never the content.
         raise CredentialsError(f"{secret_id} is not a Birdhouse account secret") from exc
-    if account.status == STATUS_REVOKED:
+    if account.status in (STATUS_REVOKED, STATUS_REFRESH_REJECTED, STATUS_REFRESH_LOST):
         # Clearer than X's bare 401 on the first post.
         raise AccountRevoked(
-            f"@{account.screen_name}'s token was revoked by the operator; it works again once "
-            "the account is onboarded again"
+            f"@{account.screen_name}'s token was revoked by the operator or can no longer be "
+            "refreshed; it works again once the account is onboarded again"
         )
     return account
+
+
+def _utc_now() -> datetime:
+    from birdhouse_client.oauth2 import utc_now
+
+    return utc_now()
 
 
 def _secret_id(prefix: str, screen_name: str) -> str:

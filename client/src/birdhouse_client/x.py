@@ -2,7 +2,8 @@
 
 from typing import TYPE_CHECKING, Any
 
-from birdhouse_client.loaders import load_account
+from birdhouse_client.layout import OAuth2AccountSecret
+from birdhouse_client.loaders import CredentialsError, load_account
 
 if TYPE_CHECKING:
     from requests_oauthlib import OAuth1Session
@@ -10,11 +11,22 @@ if TYPE_CHECKING:
 
 def oauth1_session(screen_name: str, **load_options: Any) -> "OAuth1Session":
     """A requests session that signs every call as the account (extra: oauth)."""
-    return load_account(screen_name, **load_options).oauth1_session()
+    account = load_account(screen_name, **load_options)
+    if isinstance(account, OAuth2AccountSecret):
+        raise CredentialsError(
+            f"@{account.screen_name} is an OAuth 2.0 account: send its access token as "
+            "'Authorization: Bearer' (load_account(...).authorization_header())"
+        )
+    return account.oauth1_session()
 
 
 def tweepy_client(screen_name: str, **load_options: Any) -> Any:
-    """A tweepy.Client posting as the account through X API v2 (extra: tweepy)."""
+    """A tweepy.Client posting as the account through X API v2 (extra: tweepy).
+
+    For an OAuth 1.0a account it signs every call; for an OAuth 2.0 account the user access
+    token (fresh: refreshed first if about to expire) is its bearer token, so call it with
+    `user_auth=False`, as tweepy's docs say for OAuth 2.0 user context.
+    """
     import tweepy
 
     return tweepy.Client(**load_account(screen_name, **load_options).credentials())

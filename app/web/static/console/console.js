@@ -632,7 +632,10 @@
     event.preventDefault();
     clearStale();
     clearInviteResult(); // a failed create must not leave the previous link showing
-    var request = { expires_in: Number($("invite-lifetime").value) };
+    var request = {
+      expires_in: Number($("invite-lifetime").value),
+      auth: $("invite-auth").value
+    };
     var screenName = $("invite-screen-name").value.trim();
     var note = $("invite-note").value.trim();
     if (screenName) request.screen_name = screenName;
