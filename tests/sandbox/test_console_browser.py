@@ -398,7 +398,8 @@ def test_each_role_sees_only_what_it_may_and_the_audit_tab_lists_who_did_what(
     expect(page.locator(f'#deleted tr[data-screen-name="{gone}"]')).to_be_visible()
     expect(page.locator("#deleted .restore")).to_have_count(0)
     page.click('.tab[data-view="invites"]')
-    expect(page.locator("#invites tr[data-invite-id]", has_text=f"@{pending}").first).to_be_visible()
+    pending_row = page.locator("#invites tr[data-invite-id]", has_text=f"@{pending}")
+    expect(pending_row.first).to_be_visible()
     expect(page.locator("#invite-form")).to_be_hidden()
     expect(page.locator("#invites .withdraw")).to_have_count(0)
     page.click('.tab[data-view="audit"]')
@@ -412,10 +413,9 @@ def test_each_role_sees_only_what_it_may_and_the_audit_tab_lists_who_did_what(
     page.click('.tab[data-view="invites"]')
     page.fill("#invite-screen-name", "InvitedByIvan")
     page.click("#create-invite")
-    expect(page.locator("#invite-result input.link")).to_be_visible()
-    assert page.locator("#invite-result input.link").input_value().startswith(
-        f"{fleet.app_url}/onboard?invite="
-    )
+    new_link = page.locator("#invite-result input.link")
+    expect(new_link).to_be_visible()
+    assert new_link.input_value().startswith(f"{fleet.app_url}/onboard?invite=")
     expect(
         page.locator("#invites tr[data-invite-id]", has_text="@InvitedByIvan").locator(".withdraw")
     ).to_be_visible()
