@@ -9,6 +9,10 @@ operator sees: the answer in the viewport, right under the row or form the actio
 
 Screenshots of the viewport after each step go to test-artifacts/console-{width}-*.png. Any
 console error or CSP report fails the test: the page must run with no inline script.
+
+Then each role in turn (a viewer, an inviter, the owner as admin): each sees only the controls
+its role may use, an admin adds an operator (the key shown once) and revokes it, and the Audit
+tab lists those actions, filtered and a page at a time (screenshots: console-roles-*.png).
 """
 
 import re
@@ -16,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.support.local_stack import (
@@ -330,3 +335,155 @@ def test_an_operator_runs_the_fleet_from_the_console(
     )
     assert page.evaluate("window.injected") is None
     assert any("Content Security Policy" in p for p in page.problems)
+
+
+def add_operator(stack: LocalStack, name: str, role: str) -> str:
+    """A teammate's key, from the admin API (as the owner would with curl)."""
+    answer = requests.post(
+        f"{stack.app_url}/operators",
+        headers={"Authorization": f"Bearer {stack.admin_token}"},
+        json={"name": name, "role": role},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["key"])
+
+
+def who_is(stack: LocalStack, key: str) -> requests.Response:
+    return requests.get(
+        f"{stack.app_url}/operators/me", headers={"Authorization": f"Bearer {key}"}, timeout=10
+    )
+
+
+def sign_in(page: Any, stack: LocalStack, key: str, shown_as: str) -> None:
+    """Paste the key; wait until the console says who this is and the accounts are drawn."""
+    page.goto(f"{stack.app_url}/console")
+    page.fill("#token", key)
+    page.click("#signin-form button")
+    expect(page.locator("#whoami")).to_have_text(f"Signed in as {shown_as}")
+    page.locator("#accounts tbody tr[data-screen-name]").first.wait_for()
+
+
+ADMIN_ONLY = "#accounts .verify, #accounts .tweet, #accounts .reset, #accounts .delete"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP], ids=["1280"], indirect=True)
+def test_each_role_sees_only_what_it_may_and_the_audit_tab_lists_who_did_what(
+    fleet: LocalStack, console: Any
+) -> None:
+    page = console
+    viewer_key = add_operator(fleet, "vera", "viewer")
+    inviter_key = add_operator(fleet, "ivan", "inviter")
+    # A pending invite and an account pending deletion, for the controls a viewer must not get.
+    pending = "RolePending"
+    fresh_link(fleet, pending)
+    gone = "RoleGone"
+    connect_over_http(fleet, gone, fresh_link(fleet))
+    deleted = requests.delete(
+        f"{fleet.app_url}/accounts/{gone}",
+        headers={"Authorization": f"Bearer {fleet.admin_token}"},
+        timeout=10,
+    )
+    assert deleted.status_code == 200, deleted.text
+    for _ in range(12):  # enough records for more than one page of the Audit tab
+        fresh_link(fleet)
+
+    # A viewer reads everything and changes nothing.
+    sign_in(page, fleet, viewer_key, "vera · viewer")
+    expect(page.locator("#accounts .snippet").first).to_be_visible()
+    expect(page.locator(ADMIN_ONLY)).to_have_count(0)
+    expect(page.locator('.tab[data-view="operators"]')).to_be_hidden()
+    screenshot(page, "console-roles-1-viewer", full_page=False)
+    page.click('.tab[data-view="deleted"]')
+    expect(page.locator(f'#deleted tr[data-screen-name="{gone}"]')).to_be_visible()
+    expect(page.locator("#deleted .restore")).to_have_count(0)
+    page.click('.tab[data-view="invites"]')
+    pending_row = page.locator("#invites tr[data-invite-id]", has_text=f"@{pending}")
+    expect(pending_row.first).to_be_visible()
+    expect(page.locator("#invite-form")).to_be_hidden()
+    expect(page.locator("#invites .withdraw")).to_have_count(0)
+    page.click('.tab[data-view="audit"]')
+    expect(page.locator("#audit tbody tr").first).to_be_visible()
+    page.click("#sign-out")
+
+    # An inviter also mints and withdraws invites, and still changes no account.
+    sign_in(page, fleet, inviter_key, "ivan · inviter")
+    expect(page.locator(ADMIN_ONLY)).to_have_count(0)
+    expect(page.locator('.tab[data-view="operators"]')).to_be_hidden()
+    page.click('.tab[data-view="invites"]')
+    page.fill("#invite-screen-name", "InvitedByIvan")
+    page.click("#create-invite")
+    new_link = page.locator("#invite-result input.link")
+    expect(new_link).to_be_visible()
+    assert new_link.input_value().startswith(f"{fleet.app_url}/onboard?invite=")
+    expect(
+        page.locator("#invites tr[data-invite-id]", has_text="@InvitedByIvan").locator(".withdraw")
+    ).to_be_visible()
+    page.click("#sign-out")
+
+    # The owner, as admin: every control, and the operators.
+    sign_in(page, fleet, fleet.admin_token, "owner · admin")
+    expect(page.locator("#accounts .verify").first).to_be_visible()
+    page.click('.tab[data-view="operators"]')
+    expect(page.locator('#operators tr[data-operator="ivan"]')).to_contain_text("inviter")
+    expect(page.locator('#operators tr[data-operator="vera"]')).to_contain_text("viewer")
+    page.fill("#operator-name", "olga")
+    page.select_option("#operator-role", "viewer")
+    page.click("#add-operator")
+    key_box = page.locator("#operator-key")
+    expect(key_box).to_be_in_viewport()
+    key = key_box.input_value()
+    assert key.startswith("bho_olga_")
+    expect(page.locator("#operator-result .copy")).to_be_focused()
+    screenshot(page, "console-roles-2-operator-key", full_page=False)
+    assert who_is(fleet, key).json()["name"] == "olga"  # the key shown works
+    olga = page.locator('#operators tr[data-operator="olga"]')
+    expect(olga).to_contain_text("viewer")
+
+    # Revoke asks first; the next action has taken the key off the page for good.
+    olga.locator(".revoke").click()
+    expect(page.locator("#confirm-revoke")).to_be_focused()
+    expect(page.locator("#operator-result")).to_be_hidden()
+    assert page.locator("#operator-key").count() == 0
+    assert key not in page.content()
+    assert who_is(fleet, key).status_code == 200  # asked, not done
+    page.click("#confirm-revoke")
+    answer = page.locator("#operators tr.beside .result")
+    expect(answer).to_contain_text("olga's key is revoked")
+    expect(answer).to_be_focused()
+    expect(olga).to_have_count(0)
+    assert who_is(fleet, key).status_code == 401
+
+    # The Audit tab: newest first, who did what through the console.
+    page.click('.tab[data-view="audit"]')
+    rows = page.locator("#audit tbody tr")
+    expect(rows.first).to_contain_text("operator.revoke")
+    expect(rows.first).to_contain_text("operator olga")
+    expect(rows.first.locator("td[data-label='Operator']")).to_have_text("owner")
+    expect(rows.first.locator("td[data-label='Via']")).to_have_text("console")
+    added = rows.filter(has_text="operator.add").filter(has_text="operator olga")
+    expect(added.locator("td[data-label='Via']")).to_have_text("console")
+    expect(rows).to_have_count(20)  # a page; the rest behind More
+    page.click("#audit-more")
+    expect(rows.nth(20)).to_be_visible()
+    expect(rows.nth(20)).to_be_focused()  # the keyboard reads on from the first new record
+
+    # Filtered by operator, then by account: the inviter's invite, made in the console.
+    page.fill("#audit-operator", "ivan")
+    page.click("#apply-audit")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("invite.create")
+    expect(rows.first).to_contain_text("@invitedbyivan")
+    expect(rows.first.locator("td[data-label='Via']")).to_have_text("console")
+    expect(page.locator("#audit-more")).to_be_hidden()
+    screenshot(page, "console-roles-3-audit", full_page=False)
+    page.fill("#audit-operator", "")
+    page.fill("#audit-account", "@InvitedByIvan")
+    page.click("#apply-audit")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td[data-label='Operator']")).to_have_text("ivan")
+    page.fill("#audit-account", "not a name!")
+    page.click("#apply-audit")
+    expect(page.locator("#audit-error")).to_contain_text("Account: a screen name")
+
+    assert [p for p in page.problems if "status of 422" not in p] == []

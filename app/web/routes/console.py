@@ -1,9 +1,10 @@
 """The operator console: one HTML page and its script and style, all shipped with the app.
 
-Not behind the admin token: the page holds nothing secret. The operator pastes the token into
-it, the script keeps it in sessionStorage and sends it as a Bearer header on each call to the
-admin API, which checks it as for curl. No cookie, so no CSRF; a CSP that allows no inline
-script and no other origin, so an injected string cannot run or send the token anywhere.
+Not behind a key: the page holds nothing secret. The operator pastes their operator key (or
+the admin token) into it, the script keeps it in sessionStorage and sends it as a Bearer header
+on each call to the admin API, which checks it and its role as for curl. No cookie, so no
+CSRF; a CSP that allows no inline script and no other origin, so an injected string cannot run
+or send the key anywhere.
 """
 
 import html

@@ -6,10 +6,18 @@
 // view, and focus goes back to the control that was used. Starting an action clears what the
 // last one left (its panel, its errors). Lists are drawn again after each change; the open
 // panel is carried over to the row's new place, or to where the row was if it left the list.
+//
+// Roles: after sign-in GET /operators/me says who this is and with which role; the page shows
+// only what that role may do (elements marked data-needs="inviter" or "admin", and row
+// buttons drawn only for the roles that can use them). The API still decides: a refused call
+// (403 role_required) answers in the panel like any other error.
 "use strict";
 
 (function () {
   var TOKEN_KEY = "birdhouse-admin-token";
+  // Each role can do everything the one before it can (app/core/operators.py's Role).
+  var ROLES = ["viewer", "inviter", "admin"];
+  var AUDIT_PAGE_SIZE = 20;
   var STATUS_WORDS = {
     ok: "healthy",
     read_only: "read only: cannot post",
@@ -31,9 +39,22 @@
     expires_in: { label: "Link works for", rule: "choose one of the lifetimes offered" },
     note: { label: "Note", rule: "at most 200 characters" },
     text: { label: "Tweet text", rule: "1 to 280 characters" },
+    name: {
+      label: "Name",
+      rule: "1 to 32 lower-case letters, digits, '.' or '-', starting with a letter or digit",
+    },
+    role: { label: "Role", rule: "viewer, inviter or admin" },
+    account: { label: "Account", rule: "a screen name, 1 to 15 letters, digits or underscores" },
+    operator: { label: "Operator", rule: "at most 256 characters" },
   };
   var accountsPrefix = document.body.getAttribute("data-accounts-prefix") || "";
   var accounts = [];
+  // Who is signed in: {name, role, can} from GET /operators/me.
+  var me = null;
+
+  function may(role) {
+    return me !== null && ROLES.indexOf(me.role) >= ROLES.indexOf(role);
+  }
 
   function $(id) {
     return document.getElementById(id);
@@ -90,7 +111,11 @@
   }
 
   function api(method, path, body, token) {
-    var headers = { Authorization: "Bearer " + (token || sessionStorage.getItem(TOKEN_KEY)) };
+    var headers = {
+      Authorization: "Bearer " + (token || sessionStorage.getItem(TOKEN_KEY)),
+      // The audit trail records these calls as made through the console.
+      "X-Birdhouse-Client": "console",
+    };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     // Relative: stays under a REST API stage prefix, like the page itself.
     return fetch(path, {
@@ -138,8 +163,13 @@
 
   // One open panel per list: {key, row (the <tr> holding it), index (where its row was)}.
   var beside = {};
-  var KEY_ATTRIBUTE = { accounts: "data-screen-name", deleted: "data-screen-name", invites: "data-invite-id" };
-  var COLUMNS = { accounts: 7, deleted: 4, invites: 7 };
+  var KEY_ATTRIBUTE = {
+    accounts: "data-screen-name",
+    deleted: "data-screen-name",
+    invites: "data-invite-id",
+    operators: "data-operator",
+  };
+  var COLUMNS = { accounts: 7, deleted: 4, invites: 7, operators: 5 };
 
   function rowOf(list, key) {
     var rows = $(list).querySelectorAll("tbody > tr[" + KEY_ATTRIBUTE[list] + "]");
@@ -154,6 +184,15 @@
     Object.keys(beside).forEach(closePanel);
     $("notice").hidden = true;
     clearFormErrors();
+    clearOperatorKey(); // a new key is shown until the next action starts, never again
+    hideError("operator-error");
+    hideError("audit-error");
+  }
+
+  function hideError(id) {
+    var box = $(id);
+    box.textContent = "";
+    box.hidden = true;
   }
 
   function closePanel(list) {
@@ -223,9 +262,13 @@
 
   // Views and sign-in -----------------------------------------------------------
 
+  var VIEWS = ["accounts", "deleted", "invites", "operators", "audit"];
+
   function show(view) {
     clearStale();
-    ["accounts", "deleted", "invites"].forEach(function (name) {
+    var tab = document.querySelector('#nav .tab[data-view="' + view + '"]');
+    if (!tab || tab.hidden) view = "accounts"; // not for this role
+    VIEWS.forEach(function (name) {
       $("view-" + name).hidden = name !== view;
     });
     document.querySelectorAll("#nav .tab").forEach(function (tab) {
@@ -238,9 +281,28 @@
       clearInviteResult();
       loadInvites();
     }
+    if (view === "operators") loadOperators();
+    if (view === "audit") loadAudit(false);
   }
 
-  function signedIn() {
+  // What the role may not do leaves the page (the rows draw their buttons by role too).
+  function applyRole() {
+    document.querySelectorAll("[data-needs]").forEach(function (node) {
+      node.hidden = !may(node.getAttribute("data-needs"));
+    });
+    var who = $("whoami");
+    who.textContent = "";
+    if (!me) return;
+    who.appendChild(document.createTextNode("Signed in as "));
+    who.appendChild(el("b", { class: "who-name", text: me.name }));
+    who.appendChild(document.createTextNode(" · "));
+    who.appendChild(el("b", { class: "who-role", text: me.role }));
+    who.setAttribute("title", me.role + ": " + me.can);
+  }
+
+  function signedIn(identity) {
+    me = identity;
+    applyRole();
     $("signin").hidden = true;
     $("nav").hidden = false;
     show("accounts");
@@ -250,8 +312,10 @@
     sessionStorage.removeItem(TOKEN_KEY);
     clearStale();
     clearInviteResult();
+    me = null;
+    applyRole();
     $("nav").hidden = true;
-    ["accounts", "deleted", "invites"].forEach(function (name) {
+    VIEWS.forEach(function (name) {
       $("view-" + name).hidden = true;
     });
     $("signin").hidden = false;
@@ -263,11 +327,11 @@
     event.preventDefault();
     var token = $("token").value.trim();
     $("signin-error").hidden = true;
-    api("GET", "accounts", undefined, token).then(
-      function () {
+    api("GET", "operators/me", undefined, token).then(
+      function (identity) {
         sessionStorage.setItem(TOKEN_KEY, token);
         $("token").value = "";
-        signedIn();
+        signedIn(identity);
       },
       function (error) {
         showSigninError(error.message);
@@ -314,13 +378,19 @@
     });
     shown.forEach(function (account) {
       var name = account.screen_name;
-      var actions = el("td", { "data-label": "Actions", class: "actions" }, [
-        el("button", { type: "button", class: "verify", text: "Verify", onclick: function () { verify(name); } }),
-        el("button", { type: "button", class: "tweet", text: "Test tweet", onclick: function () { tweetForm(name); } }),
-        el("button", { type: "button", class: "reset", text: "Reset", onclick: function () { resetForm(name); } }),
-        el("button", { type: "button", class: "delete danger", text: "Delete", onclick: function () { deleteForm(name); } }),
-        el("button", { type: "button", class: "snippet quiet", text: "Bot snippet", onclick: function () { snippet(name); } }),
-      ]);
+      // Verify, test tweet, reset and delete are the admin's; anyone may read the snippet.
+      var buttons = may("admin")
+        ? [
+            el("button", { type: "button", class: "verify", text: "Verify", onclick: function () { verify(name); } }),
+            el("button", { type: "button", class: "tweet", text: "Test tweet", onclick: function () { tweetForm(name); } }),
+            el("button", { type: "button", class: "reset", text: "Reset", onclick: function () { resetForm(name); } }),
+            el("button", { type: "button", class: "delete danger", text: "Delete", onclick: function () { deleteForm(name); } }),
+          ]
+        : [];
+      buttons.push(
+        el("button", { type: "button", class: "snippet quiet", text: "Bot snippet", onclick: function () { snippet(name); } })
+      );
+      var actions = el("td", { "data-label": "Actions", class: "actions" }, buttons);
       var conflict = account.name_conflict ? [el("div", { class: "muted small", text: account.name_conflict })] : [];
       body.appendChild(
         el("tr", { "data-screen-name": name }, [
@@ -557,9 +627,13 @@
             el("td", { "data-label": "Screen name", class: "name", text: "@" + name }),
             el("td", { "data-label": "User id", text: account.user_id }),
             el("td", { "data-label": "Deleted for good on", text: when(account.deletion_date) }),
-            el("td", { "data-label": "Actions", class: "actions" }, [
-              el("button", { type: "button", class: "restore", text: "Restore", onclick: function () { restore(name); } }),
-            ]),
+            el(
+              "td",
+              { "data-label": "Actions", class: "actions" },
+              may("admin")
+                ? [el("button", { type: "button", class: "restore", text: "Restore", onclick: function () { restore(name); } })]
+                : []
+            ),
           ])
         );
       });
@@ -600,31 +674,39 @@
   }
 
   function clearFormErrors() {
-    var error = $("invite-error");
-    error.textContent = "";
-    error.hidden = true;
-    Object.keys(INVITE_FIELDS).forEach(function (field) {
-      var input = $(INVITE_FIELDS[field]);
+    clearFieldErrors("invite-error", INVITE_FIELDS);
+    clearFieldErrors("operator-error", OPERATOR_FIELDS);
+  }
+
+  // `fields`: each field the API may name, to the id of its input.
+  function clearFieldErrors(boxId, fields) {
+    hideError(boxId);
+    Object.keys(fields).forEach(function (field) {
+      var input = $(fields[field]);
       input.removeAttribute("aria-invalid");
       input.removeAttribute("aria-describedby");
     });
   }
 
-  // The refusal under the form, in its words; the first field it names takes the focus.
   function showFormError(error) {
-    var box = $("invite-error");
+    showFieldErrors("invite-error", INVITE_FIELDS, "create-invite", error);
+  }
+
+  // The refusal under the form, in its words; the first field it names takes the focus.
+  function showFieldErrors(boxId, fields, fallbackId, error) {
+    var box = $(boxId);
     box.textContent = error.message;
     box.hidden = false;
     var first = null;
     error.fields.forEach(function (item) {
       var loc = item.loc || [];
-      var input = $(INVITE_FIELDS[loc[loc.length - 1]]);
+      var input = $(fields[loc[loc.length - 1]]);
       if (!input) return;
       input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", "invite-error");
+      input.setAttribute("aria-describedby", boxId);
       first = first || input;
     });
-    (first || $("create-invite")).focus();
+    (first || $(fallbackId)).focus();
     box.scrollIntoView({ block: "nearest" });
   }
 
@@ -709,7 +791,7 @@
       body.textContent = "";
       data.invites.forEach(function (invite) {
         var actions = el("td", { "data-label": "Actions", class: "actions" });
-        if (invite.status === "pending") {
+        if (invite.status === "pending" && may("inviter")) {
           actions.appendChild(
             el("button", { type: "button", class: "withdraw danger", text: "Withdraw", onclick: function () { withdraw(invite); } })
           );
@@ -735,6 +817,190 @@
     });
   }
 
-  if (sessionStorage.getItem(TOKEN_KEY)) signedIn();
-  else $("token").focus();
+  // Operators (admin) ------------------------------------------------------
+
+  var OPERATOR_FIELDS = { name: "operator-name", role: "operator-role" };
+
+  function clearOperatorKey() {
+    var box = $("operator-result");
+    box.textContent = "";
+    box.hidden = true;
+  }
+
+  function loadOperators() {
+    return api("GET", "operators").then(function (data) {
+      var body = $("operators").querySelector("tbody");
+      body.textContent = "";
+      data.operators.forEach(function (operator) {
+        var name = operator.name;
+        var you = me && me.name === name ? [el("span", { class: "muted small", text: " (you)" })] : [];
+        body.appendChild(
+          el("tr", { "data-operator": name }, [
+            el("td", { "data-label": "Name", class: "name" }, [name].concat(you)),
+            el("td", { "data-label": "Role", text: operator.role }),
+            el("td", { "data-label": "Created", text: when(operator.created_at) }),
+            el("td", { "data-label": "Last used", text: when(operator.last_used_at) }),
+            el("td", { "data-label": "Actions", class: "actions" }, [
+              el("button", { type: "button", class: "revoke danger", text: "Revoke", onclick: function () { revokeForm(name); } }),
+            ]),
+          ])
+        );
+      });
+      $("operators-empty").hidden = data.operators.length !== 0;
+      placePanel("operators");
+    }, function (error) {
+      if (!signedOutBy(error)) notify("Could not list the operators: " + error.message, "error");
+    });
+  }
+
+  $("operator-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearStale();
+    var request = { name: $("operator-name").value.trim().toLowerCase(), role: $("operator-role").value };
+    var submit = $("add-operator");
+    submit.disabled = true;
+    api("POST", "operators", request).then(
+      function (added) {
+        submit.disabled = false;
+        var box = $("operator-result");
+        var key = el("input", { class: "link key", id: "operator-key", readonly: "", value: added.key, "aria-label": "Operator key" });
+        box.appendChild(el("h2", { text: "Operator " + added.name + " added (" + added.role + ")" }));
+        box.appendChild(
+          el("p", { text: "Their key, shown only now: Birdhouse keeps only its hash. Send it to " + added.name + " by a private channel; they paste it into the console's sign-in or send it as Authorization: Bearer." })
+        );
+        box.appendChild(el("div", { class: "row" }, [key, copyButton(function () { return added.key; })]));
+        box.hidden = false;
+        $("operator-form").reset();
+        box.querySelector(".copy").focus();
+        box.scrollIntoView({ block: "nearest" });
+        loadOperators();
+      },
+      function (error) {
+        submit.disabled = false;
+        if (!signedOutBy(error)) showFieldErrors("operator-error", OPERATOR_FIELDS, "add-operator", error);
+      }
+    );
+  });
+  $("refresh-operators").addEventListener("click", function () {
+    clearStale();
+    loadOperators().then(function () {
+      $("refresh-operators").focus();
+    });
+  });
+
+  function revokeForm(name) {
+    var panel = openPanel("operators", name, "Revoke " + name + "'s key?");
+    var yourself = me && me.name === name ? " It is the key you are signed in with: the console signs you out." : "";
+    confirmIn(
+      panel,
+      "operators",
+      name,
+      ".revoke",
+      "The key stops working at once, everywhere. To give " + name + " access again, add them anew (a new key)." + yourself,
+      "Revoke " + name,
+      "confirm-revoke",
+      function () {
+        panel.say("Revoking " + name + "'s key…", "info");
+        api("DELETE", "operators/" + encodeURIComponent(name)).then(
+          function () {
+            panel.body.textContent = "";
+            panel.retitle(name + " revoked");
+            loadOperators().then(function () {
+              panel.say(name + "'s key is revoked: it signs in nowhere now.", "ok");
+              panel.status.focus();
+            });
+          },
+          function (error) {
+            if (signedOutBy(error)) return;
+            panel.body.textContent = "";
+            panel.say(error.message, "error");
+            refocus("operators", name, ".revoke", panel.status);
+          }
+        );
+      }
+    );
+  }
+
+  // Audit ------------------------------------------------------------------
+
+  // The filters of the listing shown, and its `next` cursor (null at the end).
+  var auditQuery = null;
+  var auditNext = null;
+
+  var OUTCOME_CLASS = { ok: "status-ok", refused: "status-forbidden", failed: "status-revoked", attention: "status-read_only" };
+
+  function auditTarget(record) {
+    if (record.account) return "@" + record.account;
+    if (record.target_operator) return "operator " + record.target_operator;
+    if (record.invite) return "invite " + record.invite;
+    return "—";
+  }
+
+  // `more`: the next page under the ones shown; otherwise the first page of the filters.
+  function loadAudit(more) {
+    if (!more) {
+      var query = "limit=" + AUDIT_PAGE_SIZE;
+      var operator = $("audit-operator").value.trim();
+      var account = $("audit-account").value.trim().replace(/^@/, "");
+      if (operator) query += "&operator=" + encodeURIComponent(operator);
+      if (account) query += "&account=" + encodeURIComponent(account);
+      auditQuery = query;
+      auditNext = null;
+    }
+    var url = "audit?" + auditQuery + (more && auditNext ? "&next=" + encodeURIComponent(auditNext) : "");
+    return api("GET", url).then(function (data) {
+      var body = $("audit").querySelector("tbody");
+      if (!more) body.textContent = "";
+      data.records.forEach(function (record) {
+        var outcome = [el("span", { class: "status " + (OUTCOME_CLASS[record.outcome] || ""), text: record.outcome })];
+        if (record.error_code) outcome.push(el("div", { class: "muted small", text: record.error_code }));
+        body.appendChild(
+          el("tr", { "data-record-id": record.id }, [
+            el("td", { "data-label": "When", text: when(record.at) }),
+            el("td", { "data-label": "Operator", class: "name", text: record.operator }),
+            el("td", { "data-label": "Via", text: record.via }),
+            el("td", { "data-label": "Action", class: "action", text: record.action }),
+            el("td", { "data-label": "On", text: auditTarget(record) }),
+            el("td", { "data-label": "Outcome", class: "status-cell" }, outcome),
+            el("td", { "data-label": "Request id", class: "muted small", text: record.request_id }),
+          ])
+        );
+      });
+      auditNext = data.next;
+      $("audit-more").hidden = !auditNext;
+      $("audit-empty").hidden = body.children.length !== 0;
+    }, function (error) {
+      if (signedOutBy(error)) return;
+      var box = $("audit-error");
+      box.textContent = error.message;
+      box.hidden = false;
+    });
+  }
+
+  $("audit-filters").addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearStale();
+    loadAudit(false).then(function () {
+      $("apply-audit").focus();
+    });
+  });
+  $("audit-more").addEventListener("click", function () {
+    clearStale();
+    var shown = $("audit").querySelectorAll("tbody > tr").length;
+    loadAudit(true).then(function () {
+      // The first new record takes the focus, so the keyboard reads on from there.
+      var first = $("audit").querySelectorAll("tbody > tr")[shown];
+      if (first) {
+        first.setAttribute("tabindex", "-1");
+        first.focus();
+      } else $("audit-more").focus();
+    });
+  });
+
+  // A reload keeps the tab's key: ask again who it is (its role may have been revoked since).
+  if (sessionStorage.getItem(TOKEN_KEY)) {
+    api("GET", "operators/me").then(signedIn, function (error) {
+      if (!signedOutBy(error)) notify("Could not sign in again: " + error.message, "error");
+    });
+  } else $("token").focus();
 })();
