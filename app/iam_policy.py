@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from birdhouse_client.layout import account_secret_name, normalise_screen_name
+from birdhouse_client.layout import REPORT_SOURCE, account_secret_name, normalise_screen_name
 
 # Only a secret's current value: the versions before it (AWSPREVIOUS, or any by version id)
 # may hold tokens of an account that moved away from this name, or a leaked token replaced.
@@ -22,11 +22,14 @@ def bot_job_policy(
     partition: str = "aws",
     kms_key_arn: str | None = None,
     oauth2_lease_table: str | None = None,
+    event_bus: str | None = None,
 ) -> dict[str, Any]:
     """GetSecretValue of the current version of these accounts' secrets only (exact names,
     Secrets Manager's 6-character ARN suffix; no AWSPREVIOUS, no version ids),
     BatchGetSecretValue (which IAM cannot scope; it still needs GetSecretValue on
-    each secret), and Decrypt on the customer-managed key if the secrets use one.
+    each secret), Decrypt on the customer-managed key if the secrets use one, and with
+    `event_bus` PutEvents of bot-job reports to Birdhouse's bus (source birdhouse.bot-jobs
+    only: the bus refuses `birdhouse` itself to everyone but Birdhouse's roles).
 
     Every account secret carries the app's consumer key and secret as well as its own tokens.
 
@@ -94,6 +97,16 @@ def bot_job_policy(
                 }
                 if region != "*"
                 else {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+            }
+        )
+    if event_bus:
+        statements.append(
+            {
+                "Sid": "ReportWhatXAnswersToBirdhouse",
+                "Effect": "Allow",
+                "Action": ["events:PutEvents"],
+                "Resource": f"arn:{partition}:events:{region}:{account_id}:event-bus/{event_bus}",
+                "Condition": {"StringEquals": {"events:source": REPORT_SOURCE}},
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}

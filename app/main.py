@@ -23,6 +23,7 @@ from app.web.routes import (
     onboarding,
     operators,
     refresh,
+    sweep,
 )
 from app.web.security_headers import SecurityHeaders
 from app.web.startup import report_setup_problem
@@ -56,6 +57,7 @@ def create_app() -> FastAPI:
         invites.router,
         accounts.router,
         refresh.router,
+        sweep.router,
         operators.router,
         audit.router,
     )

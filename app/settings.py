@@ -52,11 +52,22 @@ class Settings(BaseSettings):
     # The sweep's "Account status changed" event for a revoked account names the fresh invite;
     # with this true (and PUBLIC_BASE_URL set) it carries the link itself, a bearer credential.
     events_invite_links: bool = False
-    # The sweep: how long one run may take, how many X reads at once, and the pause between
-    # batches that keeps it inside the app's rate limits.
+    # The in-process sweep (python -m app sweep): how long one run may take, how many X reads
+    # at once, and an optional pause between batches (none by default: GET /2/users/me is
+    # limited per user token, and the deployed worker stops on X's own limit headers instead).
     sweep_budget_seconds: float = Field(default=240, gt=0, le=900)
     sweep_concurrency: int = Field(default=4, ge=1, le=16)
-    sweep_seconds_between_calls: float = Field(default=1.0, ge=0, le=60)
+    sweep_seconds_between_calls: float = Field(default=0.0, ge=0, le=60)
+    # The deployed sweep: the planner sends accounts to this SQS queue, the worker function
+    # drains it (serverless.yml sets both URLs). Unset: no queue (local runs sweep in-process).
+    sweep_queue_url: str | None = None
+    sweep_dead_letter_queue_url: str | None = None
+    # How many worker functions run at once (the event source mapping's maximum concurrency;
+    # serverless.yml's sweepMaxConcurrency, the same default). Also the benchmark's threads.
+    sweep_max_concurrency: int = Field(default=10, ge=2, le=1000)
+    # An account whose bot job reported a good answer from X within this many days (and whose
+    # last check found it ok) is left out of the sweep: its paid read goes to a silent bot.
+    sweep_reported_healthy_days: float = Field(default=7, ge=0, le=90)
     # The invite ledger's DynamoDB table.
     invites_table: str = Field(default="birdhouse-invites", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     # Operators' keys (hashes only) and the audit trail: DynamoDB tables beside the ledger.

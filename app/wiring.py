@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from app.adapters.operator_registry import DynamoDBOperatorRegistry
     from app.adapters.refresh_lease import ServiceRefreshLease
     from app.adapters.secrets_manager import SecretsManagerAccountStore, SecretsManagerAppSecret
+    from app.adapters.sweep_queue import SqsSweepQueue
     from app.adapters.x_client import OAuth1XClient
     from app.adapters.x_oauth2 import OAuth2XClient
     from app.config import Settings
@@ -244,3 +245,14 @@ def oauth2_accounts(
     if not may_refresh:
         return OAuth2Accounts(client)
     return OAuth2Accounts(client, refresher(settings, secret, recorder=recorder))
+
+
+def sweep_queue(settings: "Settings", *, client: Any = None) -> "SqsSweepQueue":
+    """The sweep's work queue (and its dead-letter queue, for the depth)."""
+    from app.adapters.sweep_queue import SqsSweepQueue
+
+    return SqsSweepQueue(
+        client,
+        queue_url=settings.sweep_queue_url,
+        dead_letter_queue_url=settings.sweep_dead_letter_queue_url,
+    )

@@ -26,7 +26,7 @@ from infra.local_lambda import find_python, python_version_of, unpack
 # The deploy zip's goal: small enough for a quick upload and code download on a cold start.
 # Bytecode for 3.12 (about 3 MB zipped, 8 MB unzipped) buys back far more than the download
 # costs: importing from source took 1.8 times the CPU (benchmarks/cold_start.py). Measured:
-# 7.74 MB zipped, 22.02 MB unzipped (this script's own `package:` line).
+# 7.97 MB zipped, 22.54 MB unzipped (this script's own `package:` line).
 ZIP_SIZE_GOAL_BYTES = 8 * 1024 * 1024
 UNZIPPED_SIZE_GOAL_BYTES = 25 * 1024 * 1024
 # importlib.util.MAGIC_NUMBER of each runtime's Python (fixed within a minor version).
@@ -70,6 +70,8 @@ ROLE_ACTIONS: dict[str, dict[str, str]] = {
         "dynamodb:Scan": "ledger.list_invites; operators.list_operators",
         "dynamodb:Query": "audit.page (GET /audit)",
         "events:PutEvents": "EventBridgePublisher.publish (every account event)",
+        "sqs:GetQueueAttributes": "GET /sweep: SqsSweepQueue.depth",
+        "sqs:GetQueueUrl": "SqsSweepQueue: the queues' URLs from their names",
     },
     # app/refresher.py: refresh_due() over the store, the lease, X, and the Recorder.
     "app.refresher.handler": {
@@ -85,13 +87,35 @@ ROLE_ACTIONS: dict[str, dict[str, str]] = {
         "dynamodb:PutItem": "Recorder._reinvite: ledger.record",
         "events:PutEvents": "Recorder.record: EventBridgePublisher.publish",
     },
-    # app/sweep.py: sweep() over the store, the Recorder, and the re-invite of a revoked account.
+    # app/sweep.py's planner: plan_sweep lists, enqueues and marks; no secret value, no X.
     "app.sweep.handler": {
+        **_LAMBDA_LOGS,
+        "secretsmanager:ListSecrets": "plan_sweep: store.list_accounts",
+        "sqs:GetQueueAttributes": "plan_sweep: queue.depth (one plan at a time)",
+        "sqs:SendMessage": "plan_sweep: SqsSweepQueue.send (SendMessageBatch)",
+        "sqs:GetQueueUrl": "SqsSweepQueue: the work queue's URL from its name",
+    },
+    # app/sweep.py's worker: work_sweep over the store, the Recorder and the re-invite.
+    "app.sweep.worker": {
         **_LAMBDA_LOGS,
         "secretsmanager:GetSecretValue": "wiring.app_secret; store.get_account (each account)",
         "secretsmanager:DescribeSecret": "Recorder._reinvite: create_invite's describe_account",
         "secretsmanager:TagResource": "Recorder.record: store.record_check",
-        "secretsmanager:ListSecrets": "sweep: store.list_accounts",
+        "kms:Decrypt": _THROUGH_SECRETS_MANAGER,
+        "dynamodb:PutItem": "Recorder._reinvite: ledger.record",
+        "events:PutEvents": "Recorder.record: EventBridgePublisher.publish",
+        "sqs:SendMessage": "work_sweep: _put_back (a task delayed until X's reset)",
+        "sqs:GetQueueUrl": "SqsSweepQueue: the work queue's URL from its name",
+        "sqs:ReceiveMessage": "Lambda's SQS event source mapping, under the function's role",
+        "sqs:DeleteMessage": "Lambda's SQS event source mapping: a finished message",
+        "sqs:GetQueueAttributes": "Lambda's SQS event source mapping: the queue's settings",
+    },
+    # app/sweep.py's report: handle_bot_report (a verify like the worker's, or the ok tag).
+    "app.sweep.report": {
+        **_LAMBDA_LOGS,
+        "secretsmanager:GetSecretValue": "wiring.app_secret; store.get_account",
+        "secretsmanager:DescribeSecret": "handle_bot_report: describe_account; the re-invite",
+        "secretsmanager:TagResource": "Recorder.record; store.note_reported_ok",
         "kms:Decrypt": _THROUGH_SECRETS_MANAGER,
         "dynamodb:PutItem": "Recorder._reinvite: ledger.record",
         "events:PutEvents": "Recorder.record: EventBridgePublisher.publish",
@@ -265,10 +289,11 @@ def event_bus_problems(template: dict[str, Any]) -> list[str]:
         bus_name = resources[bus].get("Properties", {}).get("Name")
         if told is None or told != bus_name:
             problems.append(f"{name}: EVENT_BUS_NAME is {told!r}, not the stack's bus {bus}")
-        if role := _role_name(properties.get("Role")):
-            roles.add(role)
+        role = _role_name(properties.get("Role"))
         for statement in _allowed_statements(resources.get(role or "", {})):
             if "events:PutEvents" in _as_list(statement.get("Action")):
+                # Only the roles that publish may speak as Birdhouse (the planner does not).
+                roles.add(str(role))
                 where = json.dumps(statement.get("Resource"))
                 if "event-bus/default" in where or "event-bus/" not in where:
                     problems.append(f"{name}: may PutEvents to {where}, not only the stack's bus")
@@ -315,6 +340,8 @@ def _allowed_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
 NAMED_RESOURCES = {
     "INVITES_TABLE": ("AWS::DynamoDB::Table", "TableName"),
     "EVENT_BUS_NAME": ("AWS::Events::EventBus", "Name"),
+    "SWEEP_QUEUE_URL": ("AWS::SQS::Queue", "QueueName"),
+    "SWEEP_DEAD_LETTER_QUEUE_URL": ("AWS::SQS::Queue", "QueueName"),
 }
 
 

@@ -213,8 +213,10 @@ def test_accounts_json_is_the_apis_shape(cli_env: dict[str, str], secrets_client
                 "access_level": None,
                 "kind": "oauth1",
                 "expires_at": None,
+                "reported_ok_at": None,
             }
-        ]
+        ],
+        "next": None,
     }
 
 

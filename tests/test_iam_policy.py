@@ -33,3 +33,20 @@ def test_the_managed_bot_jobs_policy_reads_only_the_current_version() -> None:
     reads = [s for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
     assert reads
     assert all(s["Condition"] == CURRENT_VERSION_ONLY for s in reads)
+
+
+def test_the_printed_policy_may_report_to_birdhouses_bus_as_bot_jobs_only() -> None:
+    policy = bot_job_policy(
+        ["HelloBot"],
+        secrets_prefix="twitter-bots",
+        region="eu-west-1",
+        account_id="123456789012",
+        event_bus="birdhouse-prod",
+    )
+
+    (report,) = [s for s in policy["Statement"] if "events:PutEvents" in s["Action"]]
+    assert report["Action"] == ["events:PutEvents"]
+    assert report["Resource"] == "arn:aws:events:eu-west-1:123456789012:event-bus/birdhouse-prod"
+    assert report["Condition"] == {"StringEquals": {"events:source": "birdhouse.bot-jobs"}}
+    without = bot_job_policy(["HelloBot"], secrets_prefix="twitter-bots")
+    assert not [s for s in without["Statement"] if "events:PutEvents" in s["Action"]]

@@ -345,7 +345,18 @@ ROLE_OF = {
     "app.main.handler": "ApiRole",
     "app.sweep.handler": "SweepRole",
     "app.refresher.handler": "RefresherRole",
+    "app.sweep.worker": "SweepWorkerRole",
+    "app.sweep.report": "BotReportRole",
 }
+FUNCTION_OF = {
+    "app.main.handler": "MainLambdaFunction",
+    "app.sweep.handler": "SweepLambdaFunction",
+    "app.refresher.handler": "RefresherLambdaFunction",
+    "app.sweep.worker": "SweepWorkerLambdaFunction",
+    "app.sweep.report": "BotReportLambdaFunction",
+}
+# The roles that publish account events (the planner publishes none).
+PUBLISHERS = ["ApiRole", "BotReportRole", "RefresherRole", "SweepWorkerRole"]
 BUS_ARN = "arn:aws:events:eu-west-1:123456789012:event-bus/birdhouse-test"
 
 
@@ -369,7 +380,7 @@ def roles_and_functions(
                 "Properties": {"Policies": [{"PolicyDocument": {"Statement": statements}}]},
             },
         )
-        resources[f"{handler.split('.')[1].title()}LambdaFunction"] = {
+        resources[FUNCTION_OF[handler]] = {
             "Type": "AWS::Lambda::Function",
             "Properties": {
                 "Handler": handler,
@@ -405,10 +416,17 @@ def test_roles_holding_exactly_their_functions_actions_pass(checker: ModuleType)
             "SweepRole (app.sweep.handler): grants kms:GenerateDataKey",
         ),
         (
-            "app.sweep.handler",
+            "app.sweep.worker",
             None,
             "dynamodb:PutItem",
-            "SweepRole (app.sweep.handler): lacks dynamodb:PutItem, needed by Recorder._reinvite",
+            "SweepWorkerRole (app.sweep.worker): lacks dynamodb:PutItem, needed by "
+            "Recorder._reinvite",
+        ),
+        (
+            "app.sweep.handler",
+            "secretsmanager:GetSecretValue",
+            None,
+            "SweepRole (app.sweep.handler): grants secretsmanager:GetSecretValue",
         ),
         (
             "app.main.handler",
@@ -484,7 +502,7 @@ BUS_NAME = "birdhouse-dev"
 
 def with_bus(template: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """The stack's bus, its policy denying `source: birdhouse` to all but the functions' roles."""
-    roles = [{"Fn::GetAtt": [role, "Arn"]} for role in sorted(set(ROLE_OF.values()))]
+    roles = [{"Fn::GetAtt": [role, "Arn"]} for role in PUBLISHERS]
     deny = {
         "Effect": "Deny",
         "Principal": "*",
@@ -585,7 +603,10 @@ def test_the_default_bus_or_an_open_bus_is_caught(checker: ModuleType) -> None:
 
     assert "MainLambdaFunction: EVENT_BUS_NAME is 'default'" in text
     assert "MainLambdaFunction: may PutEvents to" in text
-    assert "not exactly the functions' roles ['ApiRole', 'RefresherRole', 'SweepRole']" in text
+    assert (
+        "not exactly the functions' roles "
+        "['ApiRole', 'BotReportRole', 'RefresherRole', 'SweepWorkerRole']" in text
+    )
     assert "AlertRule: matches 'birdhouse' events off the stack's bus" in text
 
     del template["Resources"]["EventBus"]["Properties"]["Policy"]

@@ -1,5 +1,6 @@
 """Secrets Manager, behind two small interfaces: the account store and the app secret source."""
 
+import base64
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -14,13 +15,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from app.adapters.aws_deadline import DeadlineReached, bound_by_deadline
-from app.core.accounts import PendingDeletion, SaveOutcome
+from app.core.accounts import AccountPage, PendingDeletion, SaveOutcome
 from app.core.deadline import (
     SECRETS_ATTEMPTS,
     SECRETS_CONNECT_TIMEOUT_SECONDS,
     SECRETS_READ_TIMEOUT_SECONDS,
 )
-from app.core.errors import StoreOutOfTime, StoreUnavailable
+from app.core.errors import BadCursor, StoreOutOfTime, StoreUnavailable
 from birdhouse_client.layout import (
     GONE_ERROR_CODES,
     STATUS_REVOKED,
@@ -29,6 +30,7 @@ from birdhouse_client.layout import (
     TAG_EXPIRES_AT,
     TAG_MOVED_TO,
     TAG_NAME_CONFLICT,
+    TAG_REPORTED_OK_AT,
     TAG_STATUS,
     TAG_USER_ID,
     AccountSummary,
@@ -41,7 +43,14 @@ from birdhouse_client.layout import (
     is_tombstone,
     tombstone,
 )
-from birdhouse_client.listing import account_secrets, account_summary, tag_dict
+from birdhouse_client.listing import (
+    LIST_PAGE_SIZE,
+    account_secrets,
+    account_secrets_page,
+    account_summary,
+    listing_filters,
+    tag_dict,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -106,6 +115,30 @@ def _translated_errors(action: str, secret_id: str) -> Iterator[None]:
         raise StoreUnavailable(
             f"Secrets Manager could not {action} {secret_id} ({type(exc).__name__})"
         ) from exc
+
+
+def encode_cursor(token: str | None, *, status: str | None, name_prefix: str | None) -> str | None:
+    """ListSecrets' NextToken with the filters it belongs to, URL-safe; None at the end."""
+    if token is None:
+        return None
+    payload = json.dumps({"t": token, "s": status, "p": name_prefix}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *, status: str | None, name_prefix: str | None) -> str | None:
+    """The NextToken inside a cursor from `encode_cursor`; BadCursor for any other text, or
+    for a cursor made under other filters (AWS would answer it with the wrong accounts)."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        token, filters = payload["t"], (payload["s"], payload["p"])
+    except (ValueError, TypeError, KeyError) as exc:
+        raise BadCursor("This `next` cursor was not handed out by GET /accounts.") from exc
+    if not isinstance(token, str) or filters != (status, name_prefix):
+        raise BadCursor("This `next` cursor belongs to a listing with other filters.")
+    return token
 
 
 def _description(account: StoredAccount) -> str:
@@ -247,6 +280,56 @@ class SecretsManagerAccountStore:
         with _translated_errors("list", f"{accounts_prefix(self._prefix)}*"):
             for entry in account_secrets(self._client, secrets_prefix=self._prefix):
                 yield account_summary(entry["Name"], entry)
+
+    def list_accounts_page(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        status: str | None = None,
+        name_prefix: str | None = None,
+    ) -> AccountPage:
+        """Up to `limit` accounts, filtered at AWS (name prefix, status tag), and the cursor.
+
+        ListSecrets' filters match loosely (a tag value matches under any key, a name prefix
+        in any case), so each entry is checked again here; a page may come back shorter.
+        """
+        filters = listing_filters(status=status)
+        names_start = accounts_prefix(self._prefix) + (name_prefix or "").lower()
+        token = decode_cursor(cursor, status=status, name_prefix=name_prefix)
+        found: list[AccountSummary] = []
+        with _translated_errors("list", f"{names_start}*"):
+            # Filtered pages can come back empty with a token: bound the calls per page.
+            for _ in range(limit // LIST_PAGE_SIZE + 5):
+                try:
+                    entries, token = account_secrets_page(
+                        self._client,
+                        names_start=names_start,
+                        filters=filters,
+                        page_size=min(LIST_PAGE_SIZE, limit - len(found)),
+                        next_token=token,
+                    )
+                except ClientError as exc:
+                    if aws_error_code(exc) != "InvalidNextTokenException":
+                        raise
+                    raise BadCursor("This `next` cursor has expired: list again.") from None
+                found += [
+                    summary
+                    for summary in (account_summary(e["Name"], e) for e in entries)
+                    if status is None or summary.status == status
+                ]
+                if token is None or len(found) >= limit:
+                    break
+        return AccountPage(
+            accounts=found,
+            next_cursor=encode_cursor(token, status=status, name_prefix=name_prefix),
+        )
+
+    def note_reported_ok(self, screen_name: str, *, reported_at: str) -> None:
+        self._update_tags(
+            self.account_secret_name(screen_name),
+            [{"Key": TAG_REPORTED_OK_AT, "Value": reported_at}],
+        )
 
     def list_deleted_accounts(self) -> Iterator[PendingDeletion]:
         """Every account scheduled for deletion and still restorable."""

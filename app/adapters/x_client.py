@@ -155,6 +155,8 @@ class OAuth1XClient:
             user_id=_text(data, "id"),
             screen_name=_screen_name(_text(data, "username")),
             access_level=response.headers.get("x-access-level") or None,
+            rate_limit_remaining=_int_header(response.headers, "x-rate-limit-remaining"),
+            rate_limit_reset=_int_header(response.headers, "x-rate-limit-reset"),
         )
 
     def create_tweet(self, tokens: TokenPair, *, text: str) -> Tweet:
@@ -343,6 +345,13 @@ def _retry_after(headers: Mapping[str, str]) -> tuple[int, bool]:
                 return reset, True
     reset = _seconds_until(headers.get("x-rate-limit-reset"))
     return (_DEFAULT_RETRY_AFTER_SECONDS if reset is None else reset), False
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    try:
+        return int(headers.get(name) or "")
+    except ValueError:
+        return None
 
 
 def _seconds_until(reset_header: str | None) -> int | None:

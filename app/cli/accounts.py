@@ -7,14 +7,19 @@ import json
 import shlex
 
 from app.cli.context import Context
-from app.cli.output import Progress, fail, print_json, print_table
+from app.cli.output import Progress, fail, print_json, print_table, printable
 from app.cli.parser import AddCommand, screen_name_argument
 from app.core.errors import BirdhouseError, XTokenRevoked
 from app.core.invites import invite_link
 from app.core.screen_names import validate_screen_name
 from app.flows import account_admin
 from birdhouse_client import load_account
-from birdhouse_client.layout import CREDENTIAL_KEYS, HEALTHY_STATUSES, OAuth2AccountSecret
+from birdhouse_client.layout import (
+    CREDENTIAL_KEYS,
+    HEALTHY_STATUSES,
+    STATUSES,
+    OAuth2AccountSecret,
+)
 
 # `creds --format env`: the names twitter bot scripts conventionally read.
 _ENV_NAMES = {key: f"TWITTER_{key.upper()}" for key in CREDENTIAL_KEYS}
@@ -33,6 +38,8 @@ def register(add_command: AddCommand) -> None:
         help="list the accounts scheduled for deletion instead, with their deletion date",
     )
     accounts.add_argument("--json", action="store_true", help="print JSON, as GET /accounts")
+    accounts.add_argument("--status", choices=STATUSES, help="only accounts in this state")
+    accounts.add_argument("--prefix", help="only screen names starting with this (any case)")
 
     creds = add_command(
         "creds", _creds, "Print one account's keys for a bot job.", audit="account.read_keys"
@@ -71,6 +78,17 @@ def register(add_command: AddCommand) -> None:
         audit="fleet.sweep",
     )
     sweep.add_argument("--budget", type=float, help="seconds the run may take")
+    sweep.add_argument(
+        "--plan",
+        action="store_true",
+        help="enqueue the accounts for the deployed worker instead (what the schedule does)",
+    )
+    add_command(
+        "sweep-status",
+        _sweep_status,
+        "The deployed sweep's queue: accounts waiting, being checked, delayed, and dead "
+        "letters (exit 1 if any).",
+    )
 
     rename = add_command(
         "rename",
@@ -135,18 +153,63 @@ def _accounts(args: argparse.Namespace, ctx: Context) -> int:
             )
             print("Restore one with: python -m app restore NAME (before its deletion date)")
         return 0
-    rows = sorted(ctx.store.list_accounts(), key=lambda a: a.screen_name.lower())
+    # A page at a time, printed as it comes: the first rows appear after one ListSecrets call.
+    header = ("SCREEN NAME", "USER ID", "STATUS", "AUTHORIZED AT")
+    widths = (16, 20, 18, 25)
+    collected: list[dict[str, object]] = []
+    cursor: str | None = None
+    shown = 0
+    while True:
+        page = ctx.store.list_accounts_page(
+            limit=100, cursor=cursor, status=args.status, name_prefix=args.prefix
+        )
+        if args.json:
+            collected += [dataclasses.asdict(a) for a in page.accounts]
+        else:
+            for account in page.accounts:
+                if not shown:
+                    print(_row(header, widths))
+                print(
+                    _row(
+                        (
+                            f"@{account.screen_name}",
+                            account.user_id,
+                            account.status,
+                            account.authorized_at,
+                        ),
+                        widths,
+                    ),
+                    flush=True,
+                )
+                shown += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
     if args.json:
-        print_json({"accounts": [dataclasses.asdict(a) for a in rows]})
-        return 0
-    if not rows:
-        print("No accounts onboarded yet.")
-        return 0
-    print_table(
-        ("SCREEN NAME", "USER ID", "AUTHORIZED AT"),
-        [(f"@{a.screen_name}", a.user_id, a.authorized_at) for a in rows],
-    )
+        print_json({"accounts": collected, "next": None})
+    elif not shown:
+        print("No accounts onboarded yet." if not (args.status or args.prefix) else "None match.")
     return 0
+
+
+def _row(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    return "  ".join(printable(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def _sweep_status(_args: argparse.Namespace, ctx: Context) -> int:
+    from app import wiring
+
+    depth = wiring.sweep_queue(ctx.settings).depth()
+    print(
+        f"Sweep queue: {depth.waiting} waiting, {depth.in_flight} being checked, "
+        f"{depth.delayed} delayed (until X's reset). Dead letters: {depth.dead_letters}."
+    )
+    if depth.dead_letters:
+        print(
+            "Dead letters are accounts the worker failed on three times: see the worker's log; "
+            "they are planned again after SWEEP_QUEUED_MARKER_HOURS."
+        )
+    return 1 if depth.dead_letters else 0
 
 
 def _creds(args: argparse.Namespace, ctx: Context) -> int:
@@ -244,7 +307,15 @@ def _reset(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _sweep(args: argparse.Namespace, ctx: Context) -> int:
-    from app.sweep import run_sweep
+    from app.sweep import run_plan, run_sweep
+
+    if args.plan:
+        plan = run_plan(ctx.settings)
+        print(
+            f"Queued {plan.enqueued} of {plan.accounts} accounts; {plan.already_queued} already "
+            f"queued, {plan.reported_healthy} reported healthy by their bot jobs lately."
+        )
+        return 0
 
     report = run_sweep(ctx.settings, budget_seconds=args.budget)
     counts = ", ".join(f"{count} {status}" for status, count in sorted(report.statuses.items()))

@@ -70,6 +70,14 @@ def register(add_command: AddCommand) -> None:
         help="the accounts are OAuth 2.0: also let the job refresh a token about to expire "
         "(their lease items in REFRESH_LEASES_TABLE, and writing their secrets)",
     )
+    policy.add_argument(
+        "--event-bus",
+        help="Birdhouse's bus for the job's health reports, e.g. birdhouse-prod "
+        "(default: EVENT_BUS_NAME)",
+    )
+    policy.add_argument(
+        "--no-reports", action="store_true", help="leave out the health reports' PutEvents"
+    )
 
 
 def _bootstrap(args: argparse.Namespace, ctx: Context) -> int:
@@ -175,6 +183,7 @@ def _policy(args: argparse.Namespace, ctx: Context) -> int:
         partition=args.partition,
         kms_key_arn=args.kms_key_arn,
         oauth2_lease_table=ctx.settings.refresh_leases_table if args.oauth2 else None,
+        event_bus=None if args.no_reports else args.event_bus or ctx.settings.event_bus_name,
     )
     print(json.dumps(policy, indent=2))
     return 0

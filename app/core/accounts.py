@@ -26,6 +26,14 @@ class PendingDeletion:
     moved_to: str | None = None
 
 
+@dataclass(frozen=True)
+class AccountPage:
+    """One page of the listing, and the opaque cursor of the next (None: this was the last)."""
+
+    accounts: "list[AccountSummary]"
+    next_cursor: str | None
+
+
 class AccountStore(Protocol):
     """Where account secrets are kept, one per screen name."""
 
@@ -42,6 +50,17 @@ class AccountStore(Protocol):
     ) -> None: ...
 
     def list_accounts(self) -> "Iterator[AccountSummary]": ...
+
+    def list_accounts_page(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        status: str | None = None,
+        name_prefix: str | None = None,
+    ) -> AccountPage: ...
+
+    def note_reported_ok(self, screen_name: str, *, reported_at: str) -> None: ...
 
     def list_deleted_accounts(self) -> Iterator[PendingDeletion]: ...
 

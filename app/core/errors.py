@@ -484,3 +484,19 @@ class NotOAuth2Account(BirdhouseError):
     status_code = 409
     title = "Not an OAuth 2.0 account"
     code = "not_oauth2"
+
+
+class BadCursor(BirdhouseError):
+    """A listing's `next` cursor that Birdhouse did not hand out, or one for other filters."""
+
+    status_code = 400
+    title = "Unknown page cursor"
+    code = "bad_cursor"
+
+
+class QueueUnavailable(BirdhouseError):
+    """The sweep's work queue (SQS) is not configured, refused or did not answer."""
+
+    status_code = 503
+    title = "The sweep's queue is unavailable"
+    code = "sweep_queue_unavailable"

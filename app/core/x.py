@@ -36,6 +36,10 @@ class XUser:
     screen_name: str
     # x-access-level on user-context answers: read, read-write, read-write-directmessages.
     access_level: str | None = None
+    # x-rate-limit-remaining and x-rate-limit-reset (epoch seconds) of this answer, if sent:
+    # at 0 remaining, the next call before the reset gets a 429.
+    rate_limit_remaining: int | None = None
+    rate_limit_reset: int | None = None
 
     @property
     def can_post(self) -> bool | None:

@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from app.core.errors import (
     XCreditsDepleted,
     XError,
     XForbidden,
+    XRateLimited,
     XRejected,
     XTokenRevoked,
 )
@@ -67,6 +68,9 @@ class Finding:
     x_screen_name: str | None = None
     # X's refusal, or (OAuth 2.0) why the token could not be refreshed.
     error: BirdhouseError | None = None
+    # X said its limit is spent (a 429, or 0 remaining on this answer): seconds until the
+    # reset, before which the next call would be refused.
+    wait_seconds: int | None = None
 
     @property
     def can_post(self) -> bool | None:
@@ -98,6 +102,9 @@ def check_account(
         return refused(STATUS_CREDITS_DEPLETED, exc)
     except (XAppNotEnrolled, XForbidden) as exc:
         return refused(STATUS_FORBIDDEN, exc)
+    except XRateLimited as exc:
+        limited = refused(STATUS_UNREACHABLE, exc)
+        return replace(limited, wait_seconds=exc.retry_after_seconds)
     except XRejected as exc:
         return refused(STATUS_UNREACHABLE if exc.x_status == 429 else STATUS_FORBIDDEN, exc)
     except XError as exc:  # down, slow, garbage
@@ -108,12 +115,14 @@ def check_account(
         status = STATUS_READ_ONLY
     else:
         status = STATUS_OK
+    spent = user.rate_limit_remaining == 0 and user.rate_limit_reset is not None
     return Finding(
         account.screen_name,
         account.user_id,
         status,
         access_level=user.access_level,
         x_screen_name=user.screen_name,
+        wait_seconds=max(1, (user.rate_limit_reset or 0) - int(time.time())) if spent else None,
     )
 
 

@@ -21,6 +21,7 @@ from app.core.errors import AdminUnavailable, BirdhouseError, NotAuthenticated, 
 from app.core.events import EventPublisher
 from app.core.invites import InviteLedger
 from app.core.operators import OWNER, Operator, OperatorRegistry, Role
+from app.core.sweep_queue import SweepQueue
 from app.core.x import XClient
 from app.flows.audit import Actor, Audit, AuditEntry
 from app.flows.health import Recorder
@@ -86,6 +87,13 @@ def get_x_client(settings: SettingsDep, app_secret: AppSecretDep) -> XClient:
 
 
 XClientDep = Annotated[XClient, Depends(get_x_client)]
+
+
+def get_sweep_queue(settings: SettingsDep) -> SweepQueue:
+    return wiring.sweep_queue(settings)
+
+
+SweepQueueDep = Annotated[SweepQueue, Depends(get_sweep_queue)]
 
 
 def get_public_base_url(request: Request, settings: SettingsDep) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.core.accounts import PendingDeletion, SaveOutcome
+from app.core.accounts import AccountPage, PendingDeletion, SaveOutcome
 from app.core.audit import AuditPage, AuditRecord
 from app.core.errors import (
     AuditUnavailable,
@@ -41,6 +41,7 @@ def _summary(
     check: tuple[str, str | None, str] | None = None,
     *,
     tagged: bool = True,
+    marks: dict[str, str] | None = None,
 ) -> AccountSummary:
     status, access_level, checked_at = check or ("unchecked", None, "")
     return AccountSummary(
@@ -51,6 +52,7 @@ def _summary(
         access_level=access_level,
         checked_at=checked_at or None,
         kind=account.kind,
+        reported_ok_at=(marks or {}).get("reported_ok_at"),
     )
 
 
@@ -71,6 +73,8 @@ class InMemoryAccountStore:
         # Accounts saved without the user-id tag (legacy secrets, or tagging that failed):
         # a search by user id does not find them.
         self.untagged: set[str] = set()
+        # What bot jobs reported: reported_ok_at, per account.
+        self.marks: dict[str, dict[str, str]] = {}
 
     def get_account(self, screen_name: str) -> StoredAccount | None:
         self._check()
@@ -104,10 +108,38 @@ class InMemoryAccountStore:
         self._check()
         return iter(
             [
-                _summary(a, self.checks.get(key), tagged=key not in self.untagged)
+                _summary(
+                    a,
+                    self.checks.get(key),
+                    tagged=key not in self.untagged,
+                    marks=self.marks.get(key),
+                )
                 for key, a in self.live.items()
             ]
         )
+
+    def list_accounts_page(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        status: str | None = None,
+        name_prefix: str | None = None,
+    ) -> AccountPage:
+        """Pages by position in name order; the cursor is the next position."""
+        matching = [
+            a
+            for a in sorted(self.list_accounts(), key=lambda a: a.screen_name.lower())
+            if (status is None or a.status == status)
+            and a.screen_name.lower().startswith((name_prefix or "").lower())
+        ]
+        start = int(cursor or 0)
+        end = start + limit
+        return AccountPage(matching[start:end], str(end) if end < len(matching) else None)
+
+    def note_reported_ok(self, screen_name: str, *, reported_at: str) -> None:
+        key = normalise_screen_name(screen_name)
+        self.marks.setdefault(key, {})["reported_ok_at"] = reported_at
 
     def list_deleted_accounts(self) -> Iterator[PendingDeletion]:
         self._check()
@@ -122,9 +154,10 @@ class InMemoryAccountStore:
 
     def describe_account(self, screen_name: str) -> AccountSummary | None:
         account = self.get_account(screen_name)
+        key = normalise_screen_name(screen_name)
         if account is None:
             return None
-        return _summary(account, self.checks.get(normalise_screen_name(screen_name)))
+        return _summary(account, self.checks.get(key), marks=self.marks.get(key))
 
     def schedule_deletion(
         self, screen_name: str, *, recovery_window_days: int, moved_to: str | None = None

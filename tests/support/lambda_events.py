@@ -180,3 +180,45 @@ def response_set_cookies(response: dict[str, Any]) -> list[str]:
 
 def query_string(**params: str) -> str:
     return urlencode(params)
+
+
+def sqs_event(messages: list[dict[str, Any]], *, queue_arn: str) -> dict[str, Any]:
+    """What an SQS event source mapping hands the function: ReceiveMessage's messages."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": {
+                    "ApproximateReceiveCount": message.get("Attributes", {}).get(
+                        "ApproximateReceiveCount", "1"
+                    ),
+                    "SentTimestamp": message.get("Attributes", {}).get("SentTimestamp", "0"),
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                    "ApproximateFirstReceiveTimestamp": "0",
+                },
+                "messageAttributes": {},
+                "md5OfBody": message["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+            for message in messages
+        ]
+    }
+
+
+def eventbridge_event(*, source: str, detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
+    """What an EventBridge rule hands its target function."""
+    return {
+        "version": "0",
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": detail_type,
+        "source": source,
+        "account": "123456789012",
+        "time": "2026-11-23T06:00:00Z",
+        "region": REGION,
+        "resources": [],
+        "detail": detail,
+    }

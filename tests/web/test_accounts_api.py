@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -65,13 +66,14 @@ def test_list_shows_every_account_without_tokens(
         "access_level",
         "kind",
         "expires_at",
+        "reported_ok_at",
     }
     assert (first["kind"], first["expires_at"]) == ("oauth1", None)
     assert_no_token_in(answer, birdhouse)
 
 
 def test_list_is_empty_before_any_onboarding(birdhouse: XStandin, api: AdminApi) -> None:
-    assert api.call("GET", "/accounts").json == {"accounts": []}
+    assert api.call("GET", "/accounts").json == {"accounts": [], "next": None}
 
 
 @pytest.mark.slow
@@ -92,11 +94,48 @@ def test_list_pages_through_hundreds_of_secrets(
     aws.create_secret(Name="Twitter-Bots/accounts/shouty", SecretString="{}")
     aws.create_secret(Name="other-prefix/accounts/x", SecretString="{}")
 
-    answer = api.call("GET", "/accounts")
+    pages = [api.call("GET", "/accounts")]
+    while pages[-1].json["next"]:
+        pages.append(api.call("GET", "/accounts?" + urlencode({"next": pages[-1].json["next"]})))
 
-    names = [a["screen_name"] for a in answer.json["accounts"]]
-    assert len(names) == 230
+    assert [len(page.json["accounts"]) for page in pages] == [100, 100, 30]
+    names = [a["screen_name"] for page in pages for a in page.json["accounts"]]
     assert sorted(names) == [f"Bot{n:03d}" for n in range(230)]
+    big = api.call("GET", "/accounts?" + urlencode({"limit": "1000"}))
+    assert (len(big.json["accounts"]), big.json["next"]) == (230, None)
+    found = api.call("GET", "/accounts?" + urlencode({"prefix": "bot12"})).json
+    assert [a["screen_name"] for a in found["accounts"]] == [f"Bot{n}" for n in range(120, 130)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"limit": "0"}, {"limit": "1001"}, {"prefix": "not a name"}, {"status": "dreaming"}],
+)
+def test_a_bad_page_request_is_refused_before_any_aws_call(
+    birdhouse: XStandin, api: AdminApi, query: dict[str, str]
+) -> None:
+    assert api.call("GET", "/accounts?" + urlencode(query)).status == 422
+
+
+def test_a_cursor_not_handed_out_or_for_other_filters_is_refused(
+    birdhouse: XStandin, api: AdminApi, onboard: Callable[[str], None]
+) -> None:
+    for name in ("Alpha", "Bravo"):
+        onboard(name)
+    first = api.call("GET", "/accounts?" + urlencode({"limit": "1"})).json
+
+    other_filters = api.call(
+        "GET", "/accounts?" + urlencode({"limit": "1", "status": "ok", "next": first["next"]})
+    )
+    forged = api.call("GET", "/accounts?" + urlencode({"next": "bm90IGEgY3Vyc29y"}))
+
+    assert (other_filters.status, other_filters.json["code"]) == (400, "bad_cursor")
+    assert (forged.status, forged.json["code"]) == (400, "bad_cursor")
+    rest = api.call("GET", "/accounts?" + urlencode({"limit": "1", "next": first["next"]})).json
+    assert [a["screen_name"] for a in first["accounts"] + rest["accounts"]] in (
+        ["Alpha", "Bravo"],
+        ["Bravo", "Alpha"],
+    )
 
 
 def test_get_one_account_case_insensitively(
@@ -372,7 +411,7 @@ def test_delete_revokes_at_x_and_schedules_deletion(
     deletion = datetime.fromisoformat(answer.json["deletion_date"])
     assert timedelta(days=6, hours=23) < deletion - datetime.now(UTC) <= timedelta(days=7)
     assert birdhouse.access_token_for("HelloBot") is None
-    assert api.call("GET", "/accounts").json == {"accounts": []}
+    assert api.call("GET", "/accounts").json == {"accounts": [], "next": None}
     assert api.call("GET", "/accounts/HelloBot").status == 404
     assert "DeletedDate" in aws.describe_secret(SecretId="twitter-bots/accounts/hellobot")
 

@@ -3,7 +3,6 @@ events it publishes (EventBridge, read back through a rule into an SQS queue, al
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -17,49 +16,7 @@ from tests.support.constants import ACCOUNT_EVENTS
 from tests.support.lambda_browser import LambdaBrowser
 from tests.support.lambda_events import REGION
 from tests.support.owner_flows import connect
-
-CREDITS_DEPLETED = Fault(
-    status=402,
-    body='{"title": "CreditsDepleted", "type": "https://api.x.com/2/problems/credits", '
-    '"detail": "Your enrolled account does not have any credits"}',
-)
-CLIENT_FORBIDDEN = Fault(
-    status=403,
-    body='{"title": "Client Forbidden", "reason": "client-not-enrolled", '
-    '"type": "https://api.x.com/2/problems/client-forbidden"}',
-)
-
-
-@pytest.fixture
-def events(aws: Any) -> Iterator[Any]:
-    """Every account event Birdhouse publishes, routed by a rule into a queue the test reads."""
-    sqs = boto3.client("sqs", region_name=REGION)
-    queue = sqs.create_queue(QueueName="birdhouse-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    bridge = boto3.client("events", region_name=REGION)
-    bridge.put_rule(Name="birdhouse-accounts", EventPattern=json.dumps(ACCOUNT_EVENTS))
-    bridge.put_targets(Rule="birdhouse-accounts", Targets=[{"Id": "queue", "Arn": arn}])
-
-    class Inbox:
-        def read(self) -> list[dict[str, Any]]:
-            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get(
-                "Messages", []
-            )
-            for message in messages:
-                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-            return [json.loads(m["Body"]) for m in messages]
-
-        def read_all(self) -> list[dict[str, Any]]:
-            found: list[dict[str, Any]] = []
-            while batch := self.read():
-                found += batch
-            return found
-
-    yield Inbox()
-    bridge.remove_targets(Rule="birdhouse-accounts", Ids=["queue"])
-    bridge.delete_rule(Name="birdhouse-accounts")
+from tests.web.conftest import CLIENT_FORBIDDEN, CREDITS_DEPLETED
 
 
 def tags(aws: Any, name: str) -> dict[str, str]:
@@ -202,19 +159,6 @@ def test_verify_reports_the_access_level_and_whether_the_token_can_post(
 # --- the sweep ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fleet(birdhouse: XStandin, browser: LambdaBrowser, events: Any) -> XStandin:
-    """Five bots connected, then life happens to four of them."""
-    for name in ("FineBot", "GoneBot", "OldName", "ReaderBot", "BrokeBot"):
-        connect(browser, invite_for=name, log_in_as=name)
-    events.read_all()  # the five "Account connected"
-    birdhouse.revoke_all("GoneBot")
-    birdhouse.rename("OldName", "NewName")
-    birdhouse.account("ReaderBot").can_write = False
-    birdhouse.fail_for("BrokeBot", CREDITS_DEPLETED)
-    return birdhouse
-
-
 @pytest.mark.slow
 def test_the_sweep_records_each_status_and_announces_each_change_once(
     fleet: XStandin, events: Any, aws: Any, use_settings: Any
@@ -305,32 +249,6 @@ def test_a_failed_publish_never_fails_the_request(
     page = connect(browser, invite_for="HelloBot", log_in_as="HelloBot")
 
     assert page.status == 200
-
-
-def test_the_sweep_calls_exactly_what_its_role_grants(
-    fleet: XStandin, use_settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every AWS call a sweep makes (a revoked account's re-invite too), as IAM actions, is its
-    role's row in the template check; the rest of the row is what Lambda and KMS do for it."""
-    from botocore.client import BaseClient
-
-    from infra.check_package import ROLE_ACTIONS
-
-    called: set[str] = set()
-    make_api_call = vars(BaseClient)["_make_api_call"]  # where every client call passes
-
-    def recording(client: Any, operation: str, params: Any) -> Any:
-        called.add(f"{client.meta.service_model.signing_name}:{operation}")
-        return make_api_call(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
-
-    report = run_sweep(use_settings(sweep_seconds_between_calls=0))
-
-    assert report.statuses.get("revoked") == 1  # the re-invite path ran
-    granted = set(ROLE_ACTIONS["app.sweep.handler"])
-    on_its_behalf = {a for a in granted if a.startswith(("logs:", "kms:"))}
-    assert called == granted - on_its_behalf
 
 
 def test_events_go_to_the_configured_bus(

@@ -25,6 +25,7 @@ from birdhouse_client.layout import AccountSecret
 from tests.support import fuzz_tally
 from tests.support.constants import ADMIN_TOKEN, CONSUMER_KEY, CONSUMER_SECRET
 from tests.support.error_shape import assert_error_body
+from tests.support.sweep_queue import create_sweep_queues
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -57,6 +58,9 @@ def fuzz_world(birdhouse: XStandin, aws: Any, monkeypatch: pytest.MonkeyPatch) -
     """An onboarded account, so generated names sometimes reach real account paths."""
     # Schemathesis calls the app in-process as Starlette's "testserver" host.
     monkeypatch.setenv("ALLOWED_HOSTS", "testserver")
+    queues = create_sweep_queues("fuzz-sweep")  # GET /sweep reads its depth
+    monkeypatch.setenv("SWEEP_QUEUE_URL", queues.url)
+    monkeypatch.setenv("SWEEP_DEAD_LETTER_QUEUE_URL", queues.dead_letter_url)
     SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots").save_account(
         AccountSecret(
             screen_name="a",

@@ -47,6 +47,7 @@ ADMIN_OPERATIONS = {
     ("/operators/{name}", "delete"),
     ("/audit", "get"),
     ("/accounts/{screen_name}/refresh", "post"),
+    ("/sweep", "get"),
 }
 PUBLIC_OPERATIONS = {("/healthz", "get"), ("/onboard", "get"), ("/callback", "get")}
 

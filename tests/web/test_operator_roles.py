@@ -154,6 +154,8 @@ ROUTES = [
         path=lambda w: "/operators/victim",
         target=("target_operator", "victim"),
     ),
+    # No queue in this world: 503 sweep_queue_unavailable, past the role's gate.
+    Route("GET", "/sweep", Role.VIEWER, allowed_status=503),
 ]
 
 

@@ -53,6 +53,8 @@ class XStandin:
         # Every token secret ever handed out, so tests can look for them where they must not be.
         self.issued_secrets = self._state.issued_secrets
         self.calls: list[tuple[str, int]] = []
+        # Added to every answer, as a real X's round trip would (benchmarks.fleet sets it).
+        self.latency_seconds = 0.0
         signatures = SignatureCheck(self._state)
         self.app = self._build_app(
             [
@@ -108,6 +110,10 @@ class XStandin:
     def restore(self, snapshot: dict[str, Any]) -> None:
         self._state.restore(snapshot)
 
+    def seed_account(self, screen_name: str, *, consumer_key: str) -> tuple[str, str, str]:
+        """An account that authorized the app already: (user id, access token, its secret)."""
+        return self._state.seed_account(screen_name, consumer_key=consumer_key)
+
     def calls_to(self, endpoint: str) -> list[int]:
         return [status for name, status in self.calls if name == endpoint]
 
@@ -125,6 +131,8 @@ class XStandin:
         """The endpoint's queued fault if there is one, else its work; the answer recorded."""
 
         async def endpoint(request: Request) -> Response:
+            if self.latency_seconds:
+                await asyncio.sleep(self.latency_seconds)
             fault = self._faults.next_for(name)
             if fault is not None and fault.after_work:
                 with contextlib.suppress(Refused):  # X refused; that answer is lost all the same

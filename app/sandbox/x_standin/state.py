@@ -103,6 +103,13 @@ class StandinState:
                     return issued.token, issued.secret
         return None
 
+    def seed_account(self, screen_name: str, *, consumer_key: str) -> tuple[str, str, str]:
+        """As if the account had authorized the app: for fleets too big to click through."""
+        with self._lock:
+            account = self._account_locked(screen_name)
+            issued = self._access_token_locked(consumer_key, account)
+            return account.user_id, issued.token, issued.secret
+
     # --- the three legs -------------------------------------------------------------------
 
     def issue_request_token(self, *, consumer_key: str, callback: str) -> RequestToken:

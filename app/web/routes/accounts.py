@@ -45,8 +45,15 @@ ScreenNamePath = Annotated[
 ]
 
 
+# GET /accounts answers at most this many per page: about 0.4 MB, 10 ListSecrets calls.
+MAX_PAGE = 1000
+
+
 class AccountList(BaseModel):
     accounts: list[AccountSummary]
+    next: str | None = Field(
+        description="Pass as `next` for the following page; null on the last one."
+    )
 
 
 class DeletedAccountList(BaseModel):
@@ -72,16 +79,38 @@ def list_accounts(
         Literal[STATUSES] | None,  # type: ignore[valid-type]
         Query(description="Only accounts the last check found in this state."),
     ] = None,
+    prefix: Annotated[
+        str | None,
+        Query(
+            pattern=r"^@?[A-Za-z0-9_]{1,15}$",
+            description="Only accounts whose screen name starts with this (any case).",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Accounts per page.")] = 100,
+    next_cursor: Annotated[
+        str | None,
+        Query(
+            alias="next",
+            max_length=4096,
+            description="The `next` of the previous page, with the same filters.",
+        ),
+    ] = None,
     deleted: Annotated[
         bool, Query(description="List the accounts scheduled for deletion instead.")
     ] = False,
 ) -> AccountList | DeletedAccountList:
-    """Every onboarded account: who, when, and how it was last found; never a token. Or,
-    with deleted=true, those scheduled for deletion, with the date each goes for good."""
+    """Onboarded accounts, a page at a time: who, when, and how each was last found; never a
+    token. Filters run at AWS (ListSecrets' name and tag filters). `next` is null on the last
+    page. With deleted=true, those scheduled for deletion, with the date each goes for good."""
     if deleted:
         return DeletedAccountList(accounts=account_admin.list_deleted_accounts(store=store))
-    accounts = [a for a in store.list_accounts() if status is None or a.status == status]
-    return AccountList(accounts=accounts)
+    page = store.list_accounts_page(
+        limit=limit,
+        cursor=next_cursor,
+        status=status,
+        name_prefix=prefix.removeprefix("@") if prefix else None,
+    )
+    return AccountList(accounts=page.accounts, next=page.next_cursor)
 
 
 @router.get("/{screen_name}", dependencies=[needs(Role.VIEWER)])

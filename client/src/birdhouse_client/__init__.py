@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from birdhouse_client.layout import AccountSecret, AccountSummary, OAuth2AccountSecret
 
 if TYPE_CHECKING:
+    from birdhouse_client.health_reports import report_hook
     from birdhouse_client.loaders import (
         AccountNotOnboarded,
         AccountRevoked,
@@ -40,6 +41,7 @@ _LAZY = {
     "account_statuses": "birdhouse_client.loaders",
     "load_account": "birdhouse_client.loaders",
     "load_accounts": "birdhouse_client.loaders",
+    "report_hook": "birdhouse_client.health_reports",
     "oauth1_session": "birdhouse_client.x",
     "tweepy_client": "birdhouse_client.x",
 }
@@ -73,5 +75,6 @@ __all__ = [
     "load_account",
     "load_accounts",
     "oauth1_session",
+    "report_hook",
     "tweepy_client",
 ]

@@ -51,6 +51,9 @@ TAG_KIND = "birdhouse:kind"
 # OAuth 2.0: when the stored access token expires, as Birdhouse last wrote it (a bot job's own
 # refresh does not tag, so it can only be older than the secret: the refresher then reads it).
 TAG_EXPIRES_AT = "birdhouse:expires_at"
+# When a bot job last reported a good answer from X for the account (birdhouse_client's
+# sessions do, at most every few hours): the sweep spends no paid read on it for a while.
+TAG_REPORTED_OK_AT = "birdhouse:reported_ok_at"
 STATUS_OK = "ok"
 STATUS_READ_ONLY = "read_only"
 STATUS_REVOKED = "revoked"
@@ -184,7 +187,8 @@ class AccountSecret:
         return {key: getattr(self, key) for key in CREDENTIAL_KEYS}
 
     def oauth1_session(self) -> "OAuth1Session":
-        """A requests session that signs every call as this account (extra: oauth)."""
+        """A requests session that signs every call as this account (extra: oauth). The
+        package's `oauth1_session(name)` also reports X's answers to Birdhouse."""
         from requests_oauthlib import OAuth1Session
 
         return OAuth1Session(
@@ -354,6 +358,7 @@ class AccountSummary:
     kind: str = KIND_OAUTH1
     # OAuth 2.0: when its token expires, as last tagged (see TAG_EXPIRES_AT).
     expires_at: str | None = None
+    reported_ok_at: str | None = None
 
     @classmethod
     def from_tags(
@@ -370,4 +375,50 @@ class AccountSummary:
             access_level=tags.get(TAG_ACCESS_LEVEL) or None,
             kind=tags.get(TAG_KIND) or KIND_OAUTH1,
             expires_at=tags.get(TAG_EXPIRES_AT) or None,
+            reported_ok_at=tags.get(TAG_REPORTED_OK_AT) or None,
+        )
+
+
+# A bot job's report of what X answered it, sent by the client's sessions to Birdhouse's event
+# bus (never a token). Birdhouse verifies an account reported in trouble at once, and spends no
+# sweep read for a while on one reported healthy.
+REPORT_SOURCE = "birdhouse.bot-jobs"
+REPORT_DETAIL_TYPE = "Bot job report"
+REPORT_OK = "ok"
+REPORT_TROUBLE = "trouble"
+
+
+@dataclass(frozen=True)
+class BotReport:
+    """What a bot job saw: `outcome` ok or trouble, X's status and problem, and when."""
+
+    screen_name: str
+    user_id: str
+    outcome: str
+    reported_at: str
+    x_status: int | None = None
+    # X's word for it: "unauthorized", "credits_depleted", "client_forbidden",
+    # "oauth1_permissions", "daily_cap".
+    problem: str | None = None
+
+    def to_detail(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    @classmethod
+    def from_detail(cls, detail: Any) -> "BotReport":
+        """ValueError for anything that is not a report of an account by its screen name."""
+        if not isinstance(detail, dict):
+            raise ValueError("a report's detail is a JSON object")
+        outcome = detail.get("outcome")
+        if outcome not in (REPORT_OK, REPORT_TROUBLE):
+            raise ValueError(f"outcome must be {REPORT_OK!r} or {REPORT_TROUBLE!r}")
+        x_status = detail.get("x_status")
+        problem = detail.get("problem")
+        return cls(
+            screen_name=parse_screen_name(str(detail.get("screen_name", ""))),
+            user_id=str(detail.get("user_id", ""))[:32],
+            outcome=outcome,
+            reported_at=str(detail.get("reported_at", ""))[:40],
+            x_status=x_status if isinstance(x_status, int) else None,
+            problem=str(problem)[:40] if problem else None,
         )

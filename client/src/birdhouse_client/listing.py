@@ -8,7 +8,7 @@ what that means is the caller's to decide (the operator's list shows it, a load 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from birdhouse_client.layout import AccountSummary, accounts_prefix
+from birdhouse_client.layout import STATUS_UNCHECKED, TAG_STATUS, AccountSummary, accounts_prefix
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -42,6 +42,39 @@ def account_secrets(
                 continue
             if ("DeletedDate" in entry) is scheduled_for_deletion:
                 yield entry
+
+
+def listing_filters(*, status: str | None = None) -> "list[FilterTypeDef]":
+    """ListSecrets filters for accounts in this status (by their status tag). None for
+    "unchecked": an account never checked may have no status tag to match."""
+    if status is None or status == STATUS_UNCHECKED:
+        return []
+    return [{"Key": "tag-key", "Values": [TAG_STATUS]}, {"Key": "tag-value", "Values": [status]}]
+
+
+def account_secrets_page(
+    client: "SecretsManagerClient",
+    *,
+    names_start: str,
+    filters: "Sequence[FilterTypeDef]" = (),
+    page_size: int = LIST_PAGE_SIZE,
+    next_token: str | None = None,
+) -> "tuple[list[SecretListEntryTypeDef], str | None]":
+    """One ListSecrets call: the live account secrets whose names start with `names_start`
+    (exactly: AWS's name filter ignores case), and the token of the next call."""
+    request: dict[str, Any] = {
+        "Filters": [{"Key": "name", "Values": [names_start]}, *filters],
+        "MaxResults": max(1, min(LIST_PAGE_SIZE, page_size)),
+    }
+    if next_token:
+        request["NextToken"] = next_token
+    answer = client.list_secrets(**request)
+    entries = [
+        entry
+        for entry in answer.get("SecretList", [])
+        if entry.get("Name", "").startswith(names_start) and "DeletedDate" not in entry
+    ]
+    return entries, answer.get("NextToken") or None
 
 
 def tag_dict(entry: Mapping[str, Any]) -> dict[str, str]:

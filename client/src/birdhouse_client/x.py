@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
+from birdhouse_client.health_reports import report_hook
 from birdhouse_client.layout import OAuth2AccountSecret
 from birdhouse_client.loaders import CredentialsError, load_account
 
@@ -10,14 +11,18 @@ if TYPE_CHECKING:
 
 
 def oauth1_session(screen_name: str, **load_options: Any) -> "OAuth1Session":
-    """A requests session that signs every call as the account (extra: oauth)."""
+    """A requests session that signs every call as the account (extra: oauth); with
+    BIRDHOUSE_EVENT_BUS set, it reports X's answers to Birdhouse (health_reports)."""
     account = load_account(screen_name, **load_options)
     if isinstance(account, OAuth2AccountSecret):
         raise CredentialsError(
             f"@{account.screen_name} is an OAuth 2.0 account: send its access token as "
             "'Authorization: Bearer' (load_account(...).authorization_header())"
         )
-    return account.oauth1_session()
+    session = account.oauth1_session()
+    # With BIRDHOUSE_EVENT_BUS set, X's answers are reported to Birdhouse (health_reports).
+    session.hooks["response"].append(report_hook(account))
+    return session
 
 
 def tweepy_client(screen_name: str, **load_options: Any) -> Any:
@@ -25,8 +30,13 @@ def tweepy_client(screen_name: str, **load_options: Any) -> Any:
 
     For an OAuth 1.0a account it signs every call; for an OAuth 2.0 account the user access
     token (fresh: refreshed first if about to expire) is its bearer token, so call it with
-    `user_auth=False`, as tweepy's docs say for OAuth 2.0 user context.
+    `user_auth=False`, as tweepy's docs say for OAuth 2.0 user context. With
+    BIRDHOUSE_EVENT_BUS set, it reports X's answers to Birdhouse (health_reports).
     """
     import tweepy
 
-    return tweepy.Client(**load_account(screen_name, **load_options).credentials())
+    account = load_account(screen_name, **load_options)
+    client = tweepy.Client(**account.credentials())
+    # tweepy sends every v2 call through this requests session.
+    client.session.hooks["response"].append(report_hook(account))
+    return client
