@@ -350,11 +350,26 @@
 
   // Accounts ---------------------------------------------------------------
 
-  function loadAccounts() {
+  // One page (100) at a time, filtered by the API at AWS: the status, and the search as a
+  // screen-name prefix. "More accounts" fetches the next page with the same filters.
+  var nextAccounts = null;
+
+  function accountsQuery(cursor) {
+    var params = ["limit=100"];
     var status = $("status-filter").value;
-    return api("GET", "accounts" + (status ? "?status=" + encodeURIComponent(status) : "")).then(
+    var prefix = $("search").value.trim().replace(/^@/, "");
+    if (status) params.push("status=" + encodeURIComponent(status));
+    if (/^[A-Za-z0-9_]{1,15}$/.test(prefix)) params.push("prefix=" + encodeURIComponent(prefix));
+    if (cursor) params.push("next=" + encodeURIComponent(cursor));
+    return "accounts?" + params.join("&");
+  }
+
+  function loadAccounts(more) {
+    return api("GET", accountsQuery(more ? nextAccounts : null)).then(
       function (data) {
-        accounts = data.accounts;
+        accounts = more ? accounts.concat(data.accounts) : data.accounts;
+        nextAccounts = data.next || null;
+        $("more-accounts").hidden = !nextAccounts;
         renderAccounts();
       },
       function (error) {
@@ -370,12 +385,9 @@
   }
 
   function renderAccounts() {
-    var needle = $("search").value.trim().replace(/^@/, "").toLowerCase();
     var body = $("accounts").querySelector("tbody");
     body.textContent = "";
-    var shown = accounts.filter(function (account) {
-      return account.screen_name.toLowerCase().indexOf(needle) !== -1;
-    });
+    var shown = accounts;
     shown.forEach(function (account) {
       var name = account.screen_name;
       // Verify, test tweet, reset and delete are the admin's; anyone may read the snippet.
@@ -606,7 +618,16 @@
     clearStale();
     loadAccounts();
   });
-  $("search").addEventListener("input", renderAccounts);
+  var searchTimer = null;
+  $("search").addEventListener("input", function () {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () {
+      loadAccounts();
+    }, 300);
+  });
+  $("more-accounts").addEventListener("click", function () {
+    loadAccounts(true);
+  });
   $("refresh-accounts").addEventListener("click", function () {
     clearStale();
     loadAccounts().then(function () {
