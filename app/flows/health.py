@@ -28,7 +28,7 @@ from app.core.errors import (
 from app.core.events import ACCOUNT_STATUS_CHANGED, EventPublisher
 from app.core.invites import REINVITE_LIFETIME, InviteLedger, invite_link
 from app.core.signing import SigningKeys
-from app.core.x import TokenPair, XClient
+from app.core.x import TokenPair, XClient, XUser
 from app.flows.invites import create_invite
 from birdhouse_client.layout import (
     STATUS_APP_KEYS_REJECTED,
@@ -109,6 +109,12 @@ def check_account(
         return refused(STATUS_UNREACHABLE if exc.x_status == 429 else STATUS_FORBIDDEN, exc)
     except XError as exc:  # down, slow, garbage
         return refused(STATUS_UNREACHABLE, exc)
+    return answered(account, user)
+
+
+def answered(account: StoredAccount, user: XUser) -> Finding:
+    """X's answer to /2/users/me read as a status (renamed, read-only or ok), either OAuth; and
+    when its rate-limit headers say the window is spent, how long until it resets."""
     if not same_account_name(user.screen_name, account.screen_name):
         status = STATUS_RENAMED
     elif user.can_post is False:

@@ -23,20 +23,16 @@ from app.core.errors import (
 )
 from app.core.oauth2 import OAuth2Client
 from app.core.x import Tweet, XUser
-from app.flows.health import Finding
+from app.flows.health import Finding, answered
 from app.flows.refresh import Refresher, utc_now
 from birdhouse_client.layout import (
     STATUS_CREDITS_DEPLETED,
     STATUS_FORBIDDEN,
-    STATUS_OK,
-    STATUS_READ_ONLY,
     STATUS_REFRESH_LOST,
     STATUS_REFRESH_REJECTED,
-    STATUS_RENAMED,
     STATUS_REVOKED,
     STATUS_UNREACHABLE,
     OAuth2AccountSecret,
-    same_account_name,
 )
 
 log = logging.getLogger(__name__)
@@ -100,19 +96,7 @@ class OAuth2Accounts:
             return refused(STATUS_UNREACHABLE, exc)
         except BirdhouseError as exc:  # the lease or the store: try again later
             return refused(STATUS_UNREACHABLE, exc)
-        if not same_account_name(user.screen_name, account.screen_name):
-            status = STATUS_RENAMED
-        elif user.can_post is False:
-            status = STATUS_READ_ONLY
-        else:
-            status = STATUS_OK
-        return Finding(
-            account.screen_name,
-            account.user_id,
-            status,
-            access_level=user.access_level,
-            x_screen_name=user.screen_name,
-        )
+        return answered(account, user)
 
     def revoke(self, account: OAuth2AccountSecret) -> None:
         """Revoke at X: the refresh token (the family) and the access token."""
