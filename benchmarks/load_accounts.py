@@ -8,7 +8,6 @@ on this machine but not AWS's latency; the call counts are what AWS would see an
 
 import argparse
 import json
-import logging
 import math
 import statistics
 import time
@@ -27,15 +26,12 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
-    from moto.server import ThreadedMotoServer
+    from app.sandbox.moto_server import serve_moto
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    server = serve_moto()
     client = boto3.client(
         "secretsmanager",
-        endpoint_url=f"http://{host}:{port}",
+        endpoint_url=server.url,
         region_name="us-east-1",
         aws_access_key_id="bench",
         aws_secret_access_key="bench",  # noqa: S106 - moto accepts anything

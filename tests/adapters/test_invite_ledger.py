@@ -9,7 +9,7 @@ from app.adapters.dynamodb import DYNAMODB_CLIENT_CONFIG
 from app.adapters.invite_ledger import DynamoDBInviteLedger
 from app.core.errors import InviteAlreadyUsed, InviteNotPending, InviteWithdrawn, LedgerUnavailable
 from app.core.invites import InviteRecord, InviteStatus
-from tests.support.aws import aws_json_error
+from tests.support.aws import BackoffClock, aws_json_error
 from tests.support.constants import INVITES_TABLE
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -113,8 +113,7 @@ def test_a_damaged_record_is_skipped_in_the_list_and_named_on_read(
         ledger.get("inv-bad")
 
 
-@pytest.mark.slow
-def test_throttling_that_persists_is_a_clear_503(dynamodb: Any) -> None:
+def test_throttling_that_persists_is_a_clear_503(dynamodb: Any, aws_backoff: BackoffClock) -> None:
     import boto3
 
     client = boto3.client(
@@ -131,6 +130,7 @@ def test_throttling_that_persists_is_a_clear_503(dynamodb: Any) -> None:
     with pytest.raises(LedgerUnavailable, match="ProvisionedThroughputExceeded"):
         DynamoDBInviteLedger(client, table_name=INVITES_TABLE).get("inv-0001")
     assert len(attempts) == 3  # retried with backoff, then given up
+    assert len(aws_backoff.waits) == 2
 
 
 def test_a_retried_claim_whose_first_answer_was_lost_succeeds(

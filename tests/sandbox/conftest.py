@@ -20,9 +20,12 @@ from tests.support.local_stack import (
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """`python -m app.sandbox.dev` in its own process group, with nothing real configured."""
+    """`python -m app.sandbox.dev` in its own process group, with nothing real configured.
+
+    One for the browser tests of a worker: each test mints its own links and names its own
+    bots, and none counts on what the others leave (starting and stopping it costs 3 s)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -58,6 +61,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Per module: Playwright's sync API keeps an event loop of its own while it is open, and
+    the tests that follow on this worker run asyncio (Mangum) in the same thread."""
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail("CI must install Debian's chromium (see .ci/run)")

@@ -1,6 +1,7 @@
 """boto3 clients and AWS answers for fault tests."""
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,3 +38,22 @@ def aws_json_error(url: str, code: str, *, message: str = "Rate exceeded") -> AW
     headers["Content-Type"] = "application/x-amz-json-1.1"
     body = json.dumps({"__type": code, "message": message}).encode()
     return AWSResponse(url, 400, headers, _Body(body))
+
+
+class BackoffClock:
+    """botocore's retry backoff on a clock that only counts: each wait is recorded, none slept.
+
+    botocore sleeps between attempts in `botocore.endpoint` (`time.sleep(delay)`, the delay
+    its retry handler chose). Swapping that module's `time` for this keeps every attempt,
+    every decision to retry and every delay exactly as botocore makes them, without the
+    seconds of real waiting a throttling test would otherwise spend.
+    """
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    def __getattr__(self, name: str) -> Any:  # time.time, time.monotonic, ...: the real ones
+        return getattr(time, name)

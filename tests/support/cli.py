@@ -109,7 +109,6 @@ def clear_process_caches() -> None:
     create_events_client.cache_clear()
     get_settings.cache_clear()
     clear_app_secret_cache()
-    boto3.DEFAULT_SESSION = _fresh_boto3_session()  # a session keeps the credentials it found
 
 
 @contextlib.contextmanager
@@ -118,11 +117,12 @@ def _fresh_process(env: dict[str, str]) -> Iterator[None]:
     root = logging.getLogger()
     saved = (app_logger.level, root.level, list(root.handlers), boto3.DEFAULT_SESSION)
     clear_process_caches()
+    boto3.DEFAULT_SESSION = _fresh_boto3_session()  # a session keeps the credentials it found
     try:
         with mock.patch.dict(os.environ, env, clear=True):
             yield
     finally:
-        clear_process_caches()
+        clear_process_caches()  # the session is put back below
         # main() sets the log levels for its one run; the next test's logs are its own.
         app_logger.setLevel(saved[0])
         root.setLevel(saved[1])

@@ -28,7 +28,7 @@ from app.main import app
 from app.sandbox.x_standin import Fault, XStandin
 from app.web.deps import get_app_secret_source, get_store
 from tests.support.admin_api import AdminApi
-from tests.support.aws import aws_json_error, unreachable_secrets_client
+from tests.support.aws import BackoffClock, aws_json_error, unreachable_secrets_client
 from tests.support.constants import INVITES_TABLE
 from tests.support.lambda_browser import FRONT_DOORS, LambdaBrowser, authorize_at_x
 from tests.support.lambda_events import REGION
@@ -113,9 +113,8 @@ def account_secret(aws: Any, name: str) -> dict[str, str]:
 # --- Secrets Manager throttling and outages ----------------------------------------------------
 
 
-@pytest.mark.slow
 def test_throttled_write_is_retried_with_backoff_and_succeeds(
-    served_secrets_manager: Any, browser: LambdaBrowser
+    served_secrets_manager: Any, browser: LambdaBrowser, aws_backoff: BackoffClock
 ) -> None:
     client = served_secrets_manager
     with secrets_manager_refuses(client, "CreateSecret", "ThrottlingException", times=2) as tries:
@@ -123,12 +122,12 @@ def test_throttled_write_is_retried_with_backoff_and_succeeds(
 
     assert page.status == 200
     assert tries == ["CreateSecret"] * 3
+    assert len(aws_backoff.waits) == 2  # botocore waited before each retry
     assert stored_accounts(client) == ["twitter-bots/accounts/hellobot"]
 
 
-@pytest.mark.slow
 def test_throttling_that_persists_ends_in_a_clear_503(
-    served_secrets_manager: Any, browser: LambdaBrowser
+    served_secrets_manager: Any, browser: LambdaBrowser, aws_backoff: BackoffClock
 ) -> None:
     client = served_secrets_manager
     with secrets_manager_refuses(client, "CreateSecret", "ThrottlingException", times=99) as tries:
@@ -137,12 +136,12 @@ def test_throttling_that_persists_ends_in_a_clear_503(
     assert page.status == 503
     assert "not connected yet" in page.text
     assert tries == ["CreateSecret"] * 3  # the app's client: three tries in all, then give up
+    assert len(aws_backoff.waits) == 2
     assert stored_accounts(client) == []
 
 
-@pytest.mark.slow
 def test_throttled_admin_listing_is_503_json(
-    served_secrets_manager: Any, browser: LambdaBrowser
+    served_secrets_manager: Any, browser: LambdaBrowser, aws_backoff: BackoffClock
 ) -> None:
     with secrets_manager_refuses(
         served_secrets_manager, "ListSecrets", "ThrottlingException", times=99
@@ -151,6 +150,7 @@ def test_throttled_admin_listing_is_503_json(
 
     assert answer.status == 503
     assert "ThrottlingException" in answer.json["detail"]
+    assert aws_backoff.waits  # retried, with backoff, before giving up
 
 
 @pytest.fixture
