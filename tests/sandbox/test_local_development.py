@@ -368,12 +368,8 @@ def test_dev_stack_uses_dotenv_and_the_cli_works_with_the_printed_exports(
 
 
 @pytest.mark.slow
-def test_landing_page_replaces_the_404_at_the_printed_url(
-    dev_stack_with_real_x_from_dotenv: tuple[subprocess.Popen[str], str, int],
-) -> None:
-    _process, _banner, port = dev_stack_with_real_x_from_dotenv
-
-    page = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
+def test_landing_page_replaces_the_404_at_the_printed_url(local_stack: LocalStack) -> None:
+    page = requests.get(f"{local_stack.app_url}/", timeout=10)
 
     assert page.status_code == 200
     assert "Birdhouse connects bot accounts" in page.text
