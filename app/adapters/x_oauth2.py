@@ -15,6 +15,7 @@ from urllib3.exceptions import NewConnectionError
 
 from app.adapters.bounded_http import HttpAnswer
 from app.adapters.x_client import (
+    _int_header,
     _json_data,
     _screen_name,
     _text,
@@ -142,6 +143,8 @@ class OAuth2XClient:
             user_id=_text(data, "id"),
             screen_name=_screen_name(_text(data, "username")),
             access_level=response.headers.get("x-access-level") or None,
+            rate_limit_remaining=_int_header(response.headers, "x-rate-limit-remaining"),
+            rate_limit_reset=_int_header(response.headers, "x-rate-limit-reset"),
         )
 
     def create_tweet(self, access_token: str, *, text: str) -> Tweet:

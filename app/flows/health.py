@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -103,13 +103,24 @@ def check_account(
     except (XAppNotEnrolled, XForbidden) as exc:
         return refused(STATUS_FORBIDDEN, exc)
     except XRateLimited as exc:
-        limited = refused(STATUS_UNREACHABLE, exc)
-        return replace(limited, wait_seconds=exc.retry_after_seconds)
+        return rate_limited(account, exc)
     except XRejected as exc:
         return refused(STATUS_UNREACHABLE if exc.x_status == 429 else STATUS_FORBIDDEN, exc)
     except XError as exc:  # down, slow, garbage
         return refused(STATUS_UNREACHABLE, exc)
     return answered(account, user)
+
+
+def rate_limited(account: StoredAccount, exc: XRateLimited) -> Finding:
+    """X's 429, either OAuth: unreachable for now, and how long until X may be asked again
+    (the sweep puts the rest back until then)."""
+    return Finding(
+        account.screen_name,
+        account.user_id,
+        STATUS_UNREACHABLE,
+        error=exc,
+        wait_seconds=exc.retry_after_seconds,
+    )
 
 
 def answered(account: StoredAccount, user: XUser) -> Finding:

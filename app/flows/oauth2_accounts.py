@@ -17,13 +17,14 @@ from app.core.errors import (
     XCreditsDepleted,
     XError,
     XForbidden,
+    XRateLimited,
     XRefreshRejected,
     XRejected,
     XTokenRevoked,
 )
 from app.core.oauth2 import OAuth2Client
 from app.core.x import Tweet, XUser
-from app.flows.health import Finding, answered
+from app.flows.health import Finding, answered, rate_limited
 from app.flows.refresh import Refresher, utc_now
 from birdhouse_client.layout import (
     STATUS_CREDITS_DEPLETED,
@@ -90,6 +91,8 @@ class OAuth2Accounts:
             return refused(STATUS_CREDITS_DEPLETED, exc)
         except (XAppNotEnrolled, XForbidden) as exc:
             return refused(STATUS_FORBIDDEN, exc)
+        except XRateLimited as exc:
+            return rate_limited(account, exc)
         except XRejected as exc:
             return refused(STATUS_UNREACHABLE if exc.x_status == 429 else STATUS_FORBIDDEN, exc)
         except XError as exc:

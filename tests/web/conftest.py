@@ -1,4 +1,5 @@
-"""Fixtures of the fleet-health tests: the events Birdhouse publishes, and a fleet in trouble."""
+"""Fixtures of the web tests: the events Birdhouse publishes, a fleet in trouble, and Birdhouse
+with an OAuth 2.0 client."""
 
 import json
 from collections.abc import Iterator
@@ -8,7 +9,17 @@ import boto3
 import pytest
 
 from app.sandbox.x_standin import Fault, XStandin
-from tests.support.constants import ACCOUNT_EVENTS
+from birdhouse_client.leases import create_lease_table
+from tests.support.constants import (
+    ACCOUNT_EVENTS,
+    APP_SECRET_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CONSUMER_KEY,
+    CONSUMER_SECRET,
+    OAUTH2_APP_SECRET_VALUE,
+    REFRESH_LEASES_TABLE,
+)
 from tests.support.lambda_browser import LambdaBrowser
 from tests.support.lambda_events import REGION
 from tests.support.owner_flows import connect
@@ -68,3 +79,23 @@ def fleet(birdhouse: XStandin, browser: LambdaBrowser, events: Any) -> XStandin:
     birdhouse.account("ReaderBot").can_write = False
     birdhouse.fail_for("BrokeBot", CREDITS_DEPLETED)
     return birdhouse
+
+
+@pytest.fixture
+def x2(
+    aws: Any,
+    dynamodb: Any,
+    _x_server: Any,
+    x_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> XStandin:
+    """Birdhouse with an OAuth 2.0 client in its app secret, against the stand-in."""
+    aws.create_secret(Name=APP_SECRET_ID, SecretString=json.dumps(OAUTH2_APP_SECRET_VALUE))
+    create_lease_table(dynamodb, REFRESH_LEASES_TABLE)
+    standin = XStandin(
+        consumers={CONSUMER_KEY: CONSUMER_SECRET}, oauth2_clients={CLIENT_ID: CLIENT_SECRET}
+    )
+    _x_server[0].current = standin.app
+    monkeypatch.setenv("X_API_BASE_URL", x_url)
+    monkeypatch.setenv("X_OAUTH2_AUTHORIZE_URL", f"{x_url}/i/oauth2/authorize")
+    return standin

@@ -11,41 +11,14 @@ import pytest
 from app.sandbox.x_standin import XStandin
 from birdhouse_client import load_account, tweepy_client
 from birdhouse_client.layout import OAuth2AccountSecret
-from birdhouse_client.leases import create_lease_table
 from tests.support.admin_api import AdminApi
 from tests.support.constants import (
-    APP_SECRET_ID,
     CLIENT_ID,
-    CLIENT_SECRET,
-    CONSUMER_KEY,
-    CONSUMER_SECRET,
-    OAUTH2_APP_SECRET_VALUE,
-    REFRESH_LEASES_TABLE,
 )
 from tests.support.lambda_browser import LambdaBrowser, Page, authorize_at_x_oauth2
 from tests.support.owner_flows import open_invite
 
 SCOPES = "tweet.read tweet.write users.read offline.access"
-
-
-@pytest.fixture
-def x2(
-    aws: Any,
-    dynamodb: Any,
-    _x_server: Any,
-    x_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> XStandin:
-    """Birdhouse with an OAuth 2.0 client in its app secret, against the stand-in."""
-    aws.create_secret(Name=APP_SECRET_ID, SecretString=json.dumps(OAUTH2_APP_SECRET_VALUE))
-    create_lease_table(dynamodb, REFRESH_LEASES_TABLE)
-    standin = XStandin(
-        consumers={CONSUMER_KEY: CONSUMER_SECRET}, oauth2_clients={CLIENT_ID: CLIENT_SECRET}
-    )
-    _x_server[0].current = standin.app
-    monkeypatch.setenv("X_API_BASE_URL", x_url)
-    monkeypatch.setenv("X_OAUTH2_AUTHORIZE_URL", f"{x_url}/i/oauth2/authorize")
-    return standin
 
 
 def mint(browser: LambdaBrowser, **fields: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import pytest
 
 from app import sweep
 from app.adapters import sweep_queue as sweep_queue_adapter
+from app.adapters.secrets_manager import SecretsManagerAccountStore
 from app.config import get_settings
 from app.core.sweep_queue import SweepTask
 from app.sandbox.x_standin import Fault, XStandin
@@ -20,7 +21,7 @@ from birdhouse_client import health_reports, oauth1_session
 from tests.support.admin_api import AdminApi
 from tests.support.lambda_browser import LambdaBrowser
 from tests.support.lambda_events import REGION, LambdaContext, eventbridge_event
-from tests.support.owner_flows import connect
+from tests.support.owner_flows import connect, oauth2_account
 from tests.support.sweep_queue import SweepQueues, create_sweep_queues
 
 FLEET = ("FineBot", "GoneBot", "OldName", "ReaderBot", "BrokeBot")
@@ -117,6 +118,33 @@ def test_a_429_with_a_reset_puts_the_rest_back_until_then(
     assert waiting["ApproximateNumberOfMessages"] == 0  # nothing to deliver before the reset
     assert waiting["ApproximateNumberOfMessagesDelayed"] == 3
     assert {tags(aws, n)["birdhouse:status"] for n in ("Alpha", "Bravo", "Charlie")} == {"ok"}
+
+
+@pytest.mark.parametrize("window", ["refused with 429", "spent by the first read"])
+def test_oauth2_accounts_are_put_back_until_x_resets_too(
+    x2: XStandin, x_url: str, queues: SweepQueues, aws: Any, window: str
+) -> None:
+    store = SecretsManagerAccountStore(aws, secrets_prefix="twitter-bots")
+    names = ("Alpha", "Bravo", "Charlie")
+    for name in names:
+        store.save_account(oauth2_account(x2, x_url, name))
+    sweep.handler({}, None)
+    reset = {"x-rate-limit-reset": str(int(time.time()) + 120)}
+    if window == "refused with 429":
+        x2.fail_next("users_me", Fault(status=429, body="{}", headers=reset))
+    else:  # X answers the first read, and says no read is left in this window
+        me = json.dumps({"data": {"id": x2.account("Alpha").user_id, "username": "Alpha"}})
+        x2.fail_next("users_me", Fault(200, me, headers={**reset, "x-rate-limit-remaining": "0"}))
+    reads_before = x_reads(x2)
+
+    answer_ids = queues.deliver(sweep.worker)
+
+    assert len(answer_ids) == 3
+    assert x_reads(x2) == reads_before + 1  # one read, then the rest wait for the reset
+    waiting = queues.attributes()
+    assert waiting["ApproximateNumberOfMessages"] == 0  # nothing to deliver before the reset
+    put_back = 3 if window == "refused with 429" else 2
+    assert waiting["ApproximateNumberOfMessagesDelayed"] == put_back
 
 
 def test_a_poisoned_message_ends_in_the_dead_letter_queue_and_shows(
