@@ -525,10 +525,12 @@ def _exit_now(code: int) -> None:
     """Exit once everything has stopped, without the interpreter's teardown of moto's modules
     (0.4 s after every Ctrl-C). Nothing is left to save: moto's recorder and the X sandbox
     write their state as it changes, and the app has stopped."""
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    try:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:  # a closed pipe on the other end is no reason to exit another way
+        os._exit(code)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,16 +48,30 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         text=True,
         start_new_session=True,
     )
+    drain: threading.Thread | None = None
     try:
-        yield read_welcome(process)
+        welcome = read_welcome(process)
+        # The access log goes on for the whole run: read it away, or a full pipe (64 KiB)
+        # would block the stack's logging and with it every request.
+        assert process.stdout is not None
+        drain = threading.Thread(target=process.stdout.read, name="dev-stack-log", daemon=True)
+        drain.start()
+        yield welcome
     finally:
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's group
         try:
-            process.communicate(timeout=15)  # drains and closes the pipe
+            if drain is None:
+                process.communicate(timeout=15)  # drains and closes the pipe
+            else:
+                process.wait(timeout=15)
+                drain.join(timeout=15)
+                assert process.stdout is not None
+                process.stdout.close()
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             raise
+    assert process.returncode == 0, f"make dev's Ctrl-C exit status: {process.returncode}"
 
 
 @pytest.fixture(scope="module")

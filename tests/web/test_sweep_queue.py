@@ -145,6 +145,10 @@ def test_oauth2_accounts_are_put_back_until_x_resets_too(
     assert waiting["ApproximateNumberOfMessages"] == 0  # nothing to deliver before the reset
     put_back = 3 if window == "refused with 429" else 2
     assert waiting["ApproximateNumberOfMessagesDelayed"] == put_back
+    # A 429 records nothing; the one answer read (Alpha's, the first on the queue) is ok.
+    assert {name: tags(aws, name)["birdhouse:status"] for name in names} == dict.fromkeys(
+        names, "ok"
+    )
 
 
 def test_a_poisoned_message_ends_in_the_dead_letter_queue_and_shows(
