@@ -98,28 +98,28 @@ def check_account(
         user = x_client.get_me(TokenPair.of_account(account))
     except XTokenRevoked as exc:
         return refused(*whose_401(x_client, exc))
-    except XCreditsDepleted as exc:
-        return refused(STATUS_CREDITS_DEPLETED, exc)
-    except (XAppNotEnrolled, XForbidden) as exc:
-        return refused(STATUS_FORBIDDEN, exc)
-    except XRateLimited as exc:
-        return rate_limited(account, exc)
-    except XRejected as exc:
-        return refused(STATUS_UNREACHABLE if exc.x_status == 429 else STATUS_FORBIDDEN, exc)
-    except XError as exc:  # down, slow, garbage
-        return refused(STATUS_UNREACHABLE, exc)
+    except XError as exc:
+        return refused_by_x(account, exc)
     return answered(account, user)
 
 
-def rate_limited(account: StoredAccount, exc: XRateLimited) -> Finding:
-    """X's 429, either OAuth: unreachable for now, and how long until X may be asked again
-    (the sweep puts the rest back until then)."""
+def refused_by_x(account: StoredAccount, exc: XError) -> Finding:
+    """X's refusal of /2/users/me read as a status, either OAuth (each kind reads its own
+    token's 401 first): out of credits, forbidden, or unreachable for now; on a 429, also how
+    long until X may be asked again (the sweep puts the rest back until then)."""
+    wait_seconds = None
+    if isinstance(exc, XCreditsDepleted):
+        status = STATUS_CREDITS_DEPLETED
+    elif isinstance(exc, XAppNotEnrolled | XForbidden):
+        status = STATUS_FORBIDDEN
+    elif isinstance(exc, XRateLimited):
+        status, wait_seconds = STATUS_UNREACHABLE, exc.retry_after_seconds
+    elif isinstance(exc, XRejected):
+        status = STATUS_UNREACHABLE if exc.x_status == 429 else STATUS_FORBIDDEN
+    else:  # down, slow, garbage
+        status = STATUS_UNREACHABLE
     return Finding(
-        account.screen_name,
-        account.user_id,
-        STATUS_UNREACHABLE,
-        error=exc,
-        wait_seconds=exc.retry_after_seconds,
+        account.screen_name, account.user_id, status, error=exc, wait_seconds=wait_seconds
     )
 
 

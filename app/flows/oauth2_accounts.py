@@ -13,22 +13,15 @@ from app.core.errors import (
     OAuth2NotConfigured,
     RefreshBusy,
     RefreshLost,
-    XAppNotEnrolled,
-    XCreditsDepleted,
     XError,
-    XForbidden,
-    XRateLimited,
     XRefreshRejected,
-    XRejected,
     XTokenRevoked,
 )
 from app.core.oauth2 import OAuth2Client
 from app.core.x import Tweet, XUser
-from app.flows.health import Finding, answered, rate_limited
+from app.flows.health import Finding, answered, refused_by_x
 from app.flows.refresh import Refresher, utc_now
 from birdhouse_client.layout import (
-    STATUS_CREDITS_DEPLETED,
-    STATUS_FORBIDDEN,
     STATUS_REFRESH_LOST,
     STATUS_REFRESH_REJECTED,
     STATUS_REVOKED,
@@ -87,16 +80,8 @@ class OAuth2Accounts:
             return refused(STATUS_UNREACHABLE, exc)
         except XTokenRevoked as exc:
             return refused(STATUS_REVOKED, exc)
-        except XCreditsDepleted as exc:
-            return refused(STATUS_CREDITS_DEPLETED, exc)
-        except (XAppNotEnrolled, XForbidden) as exc:
-            return refused(STATUS_FORBIDDEN, exc)
-        except XRateLimited as exc:
-            return rate_limited(account, exc)
-        except XRejected as exc:
-            return refused(STATUS_UNREACHABLE if exc.x_status == 429 else STATUS_FORBIDDEN, exc)
         except XError as exc:
-            return refused(STATUS_UNREACHABLE, exc)
+            return refused_by_x(account, exc)
         except BirdhouseError as exc:  # the lease or the store: try again later
             return refused(STATUS_UNREACHABLE, exc)
         return answered(account, user)
