@@ -1,10 +1,13 @@
 """`make run`: Birdhouse alone under uvicorn, settings from the environment and `.env`.
 
 Nothing is stood in: AWS and X are whatever the environment configures. `make dev` starts its
-app the same way, in a child process.
+app the same way, in a child process, before the AWS and X it needs are up: that process
+loads the app meanwhile and waits for its environment on stdin (--environment-from-stdin).
 """
 
 import argparse
+import importlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -22,7 +25,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, help="default: PORT, else 8000")
     parser.add_argument("--reload", action="store_true", help="restart on code changes")
+    # make dev's: the environment comes as one JSON line on stdin, once its AWS and X are up.
+    parser.add_argument("--environment-from-stdin", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.environment_from_stdin:
+        environment = _environment_from_launcher(preload=not args.reload)
+        if environment is None:
+            return 0  # make dev stopped before it needed the app
+        os.environ.clear()
+        os.environ.update(environment)
     load_env_file()
     port = args.port or int(os.environ.get("PORT") or 8000)
 
@@ -39,6 +50,25 @@ def main(argv: list[str] | None = None) -> int:
         access_log=True,
     )
     return 0
+
+
+def _environment_from_launcher(*, preload: bool) -> dict[str, str] | None:
+    """The environment make dev hands over once what the app reaches is up, or None if it
+    stopped first (stdin closed, or Ctrl-C). Meanwhile uvicorn and the app are imported, which
+    is most of the app's start (importing the app reads no setting). Under --reload there is
+    nothing to load early: uvicorn serves from a new process at each change."""
+    try:
+        import uvicorn  # noqa: F401 - imported now, used by main()
+
+        if preload:
+            importlib.import_module("app.main")
+        line = sys.stdin.readline()
+    except KeyboardInterrupt:  # Ctrl-C while make dev was still starting
+        return None
+    if not line.strip():
+        return None
+    environment: dict[str, str] = json.loads(line)
+    return environment
 
 
 if __name__ == "__main__":

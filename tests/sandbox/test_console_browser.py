@@ -7,12 +7,12 @@ withdrawing invites, delete, restore, sign out. After each action the test asser
 operator sees: the answer in the viewport, right under the row or form the action came from
 (or where the row was, when it left the list), and the keyboard focus on the control used.
 
-Screenshots of the viewport after each step go to test-artifacts/console-{width}-*.png. Any
+Screenshots of the viewport after each step go to test-artifacts/console-{width}-*.jpg. Any
 console error or CSP report fails the test: the page must run with no inline script.
 
 Then each role in turn (a viewer, an inviter, the owner as admin): each sees only the controls
 its role may use, an admin adds an operator (the key shown once) and revokes it, and the Audit
-tab lists those actions, filtered and a page at a time (screenshots: console-roles-*.png).
+tab lists those actions, filtered and a page at a time (screenshots: console-roles-*.jpg).
 """
 
 import re

@@ -2,6 +2,8 @@
 accident, busy ports named, the printed exports enough for the CLI, and no secret in the
 access log. The launchers run as subprocesses, as `make dev` and `make run` start them."""
 
+import io
+import json
 import os
 import re
 import signal
@@ -12,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import requests
@@ -19,6 +22,7 @@ import requests
 from app.config import Settings
 from app.env_file import ENV_FILE_VARIABLE, load_env_file
 from app.logging_setup import mask_query_values
+from app.sandbox import serve_local
 from app.sandbox.dev import DevRefusal, SecretsManagerKind, plan
 from app.sandbox.x_standin import XStandin
 from tests.support.cli import run_cli
@@ -398,6 +402,42 @@ def test_another_server_on_the_port_cannot_pass_for_birdhouse(
         finally:
             never_ours.kill()
             never_ours.wait()
+
+
+def test_make_devs_app_process_serves_with_exactly_the_environment_handed_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """make dev starts the app's process before its AWS and X are up; the process takes its
+    whole environment from one line on stdin, then serves on its port."""
+    served: dict[str, Any] = {}
+
+    def serve(app: str, **options: Any) -> None:
+        served.update(options, app=app, environment=dict(os.environ))
+
+    monkeypatch.setattr("uvicorn.run", serve)
+    handed_over = {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+        ENV_FILE_VARIABLE: str(REPOSITORY / "no-such.env"),  # nothing added from a .env
+    }
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(handed_over) + "\n"))
+    with mock.patch.dict(os.environ):  # put back afterwards: the process's is replaced
+        os.environ["LEFT_FROM_BEFORE"] = "1"
+        code = serve_local.main(["--port", "8123", "--environment-from-stdin"])
+
+    assert code == 0
+    assert served["app"] == "app.main:app"
+    assert served["port"] == 8123
+    assert served["environment"] == handed_over
+    assert "LEFT_FROM_BEFORE" not in os.environ
+
+
+def test_make_devs_app_process_exits_quietly_if_make_dev_stops_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("uvicorn.run", lambda *_, **__: pytest.fail("served"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # make dev closed the pipe, nothing sent
+
+    assert serve_local.main(["--environment-from-stdin"]) == 0
 
 
 # --- make run ---------------------------------------------------------------------------------
