@@ -35,14 +35,10 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-# Generated cases per operation, beyond Schemathesis's coverage phase (its boundary and
-# negative cases, about 500 per test). With the token, the cases reach the routes' own logic;
-# without it, every case stops at authentication (or body decoding), which the coverage
-# phase's cases already walk, so fewer are generated there. Together well over the 1,000
-# requests the session checks for (tests/support/fuzz_tally.py).
-WITH_TOKEN_EXAMPLES = 25
-WITHOUT_TOKEN_EXAMPLES = 10
+# Enough for well over the 1,000 requests the session checks for (tests/support/fuzz_tally.py).
+EXAMPLES_PER_OPERATION = 35
 FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES_PER_OPERATION,
     deadline=None,
     # The fixtures (moto, the stand-in) are meant to persist across examples.
     suppress_health_check=[
@@ -80,7 +76,7 @@ def fuzz_world(birdhouse: XStandin, aws: Any, monkeypatch: pytest.MonkeyPatch) -
 
 
 @schema.parametrize()
-@settings(FUZZ_SETTINGS, max_examples=WITH_TOKEN_EXAMPLES)
+@FUZZ_SETTINGS
 def test_fuzz_with_the_admin_token(case: Any, fuzz_world: XStandin) -> None:
     response = case.call(headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     requests_sent["with token"] += 1
@@ -98,7 +94,7 @@ def check_error_shape(response: Any) -> None:
 
 
 @schema.parametrize()
-@settings(FUZZ_SETTINGS, max_examples=WITHOUT_TOKEN_EXAMPLES)
+@FUZZ_SETTINGS
 def test_fuzz_without_a_token(case: Any, fuzz_world: XStandin) -> None:
     x_calls_before = len(fuzz_world.calls)
 
