@@ -28,13 +28,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import requests
@@ -228,16 +228,18 @@ def main(argv: list[str] | None = None) -> int:
                 state.wipe()
             # First, so that it loads the app while moto and the X sandbox start (a second of a
             # 2.4 s start); it serves once it has their addresses and keys.
-            app = _start_app(port=app_port, reload=not args.no_reload)
-            stack.callback(_stop, app)  # if the rest fails to start; else stopped below, first
+            app, handover = _start_app(port=app_port, reload=not args.no_reload)
+            stack.callback(_stop, app)  # if the rest fails to start
+            stack.callback(handover.close)  # (first: an app still waiting then exits by itself)
             dev = stack.enter_context(
                 _dev_stack(
                     dev_plan, app_port=app_port, x_port=x_port, moto_port=moto_port, state=state
                 )
             )
+            stack.callback(_stop, app)  # the app stops before moto and the X sandbox (LIFO)
             instance = secrets.token_hex(8)
             dev.env[INSTANCE_ID_VARIABLE] = instance
-            _hand_over_environment(app, dev.env)
+            _hand_over_environment(app, handover, dev.env)
         except KeyboardInterrupt:
             return 0
         try:
@@ -438,23 +440,34 @@ def _read_app_secret(env: dict[str, str], settings: Settings) -> dict[str, str] 
     return value
 
 
-def _start_app(*, port: int, reload: bool) -> subprocess.Popen[bytes]:
-    """The app's process, loading the app and waiting for its environment on stdin."""
+def _start_app(*, port: int, reload: bool) -> tuple[subprocess.Popen[bytes], BinaryIO]:
+    """The app's process, loading the app and waiting for its environment on a pipe of its own
+    (stdin stays the terminal's, for a breakpoint()); and that pipe's end to write."""
+    read_end, write_end = os.pipe()
     command = [sys.executable, "-m", "app.sandbox.serve_local", "--port", str(port)]
-    command.append("--environment-from-stdin")
+    command += ["--environment-fd", str(read_end)]
     if reload:
         command.append("--reload")
-    return subprocess.Popen(command, stdin=subprocess.PIPE, cwd=_REPOSITORY)  # noqa: S603 - our own interpreter
-
-
-def _hand_over_environment(app: subprocess.Popen[bytes], env: Mapping[str, str]) -> None:
-    """The app's whole environment, on one line: then it serves."""
-    assert app.stdin is not None
     try:
-        app.stdin.write(json.dumps(dict(env)).encode() + b"\n")
-        app.stdin.close()
-    except BrokenPipeError:
-        pass  # it exited while loading: _wait_until_up says so
+        app = subprocess.Popen(command, cwd=_REPOSITORY, pass_fds=(read_end,))  # noqa: S603 - our own interpreter
+    except BaseException:
+        os.close(write_end)
+        raise
+    finally:
+        os.close(read_end)  # the child's now; if it dies, writing fails instead of blocking
+    return app, os.fdopen(write_end, "wb", buffering=0)
+
+
+def _hand_over_environment(
+    app: subprocess.Popen[bytes], handover: BinaryIO, env: Mapping[str, str]
+) -> None:
+    """The app's whole environment, on one line: then it serves. An app that exited while
+    loading is left to _wait_until_up to report."""
+    with handover:
+        if app.poll() is not None:
+            return
+        with suppress(BrokenPipeError):  # it exited since
+            handover.write(json.dumps(dict(env)).encode() + b"\n")
 
 
 def _wait_until_up(

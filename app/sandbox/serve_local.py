@@ -2,7 +2,8 @@
 
 Nothing is stood in: AWS and X are whatever the environment configures. `make dev` starts its
 app the same way, in a child process, before the AWS and X it needs are up: that process
-loads the app meanwhile and waits for its environment on stdin (--environment-from-stdin).
+loads the app meanwhile and waits for its environment on a pipe of its own (--environment-fd),
+so stdin stays the terminal's (a breakpoint() in the app still reads from it).
 """
 
 import argparse
@@ -25,11 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, help="default: PORT, else 8000")
     parser.add_argument("--reload", action="store_true", help="restart on code changes")
-    # make dev's: the environment comes as one JSON line on stdin, once its AWS and X are up.
-    parser.add_argument("--environment-from-stdin", action="store_true", help=argparse.SUPPRESS)
+    # make dev's: the environment comes as one JSON line on this file descriptor, once its AWS
+    # and X are up.
+    parser.add_argument("--environment-fd", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.environment_from_stdin:
-        environment = _environment_from_launcher(preload=not args.reload)
+    if args.environment_fd is not None:
+        environment = _environment_from_launcher(args.environment_fd, preload=not args.reload)
         if environment is None:
             return 0  # make dev stopped before it needed the app
         os.environ.clear()
@@ -52,17 +54,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _environment_from_launcher(*, preload: bool) -> dict[str, str] | None:
+def _environment_from_launcher(fd: int, *, preload: bool) -> dict[str, str] | None:
     """The environment make dev hands over once what the app reaches is up, or None if it
-    stopped first (stdin closed, or Ctrl-C). Meanwhile uvicorn and the app are imported, which
-    is most of the app's start (importing the app reads no setting). Under --reload there is
-    nothing to load early: uvicorn serves from a new process at each change."""
+    stopped first (the pipe closed empty, or Ctrl-C). Meanwhile uvicorn and the app are
+    imported, which is most of the app's start. Importing the app reads only LOG_LEVEL, which
+    make dev passes on as it found it; every setting it hands over is read at the first
+    request or at start-up. Under --reload there is nothing to load early: uvicorn serves from
+    a new process at each change."""
     try:
-        import uvicorn  # noqa: F401 - imported now, used by main()
+        with os.fdopen(fd, "rb") as pipe:
+            import uvicorn  # noqa: F401 - imported now, used by main()
 
-        if preload:
-            importlib.import_module("app.main")
-        line = sys.stdin.readline()
+            if preload:
+                importlib.import_module("app.main")
+            line = pipe.readline()
     except KeyboardInterrupt:  # Ctrl-C while make dev was still starting
         return None
     if not line.strip():
@@ -72,4 +77,7 @@ def _environment_from_launcher(*, preload: bool) -> dict[str, str] | None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C before uvicorn took the signals over
+        sys.exit(0)

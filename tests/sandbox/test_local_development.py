@@ -404,11 +404,19 @@ def test_another_server_on_the_port_cannot_pass_for_birdhouse(
             never_ours.wait()
 
 
+def _handed_over(text: str) -> int:
+    """A pipe's read end holding what make dev wrote to it, closed after."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, text.encode())
+    os.close(write_end)
+    return read_end
+
+
 def test_make_devs_app_process_serves_with_exactly_the_environment_handed_over(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """make dev starts the app's process before its AWS and X are up; the process takes its
-    whole environment from one line on stdin, then serves on its port."""
+    whole environment from one line on a pipe of its own, then serves on its port."""
     served: dict[str, Any] = {}
 
     def serve(app: str, **options: Any) -> None:
@@ -419,25 +427,45 @@ def test_make_devs_app_process_serves_with_exactly_the_environment_handed_over(
         "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
         ENV_FILE_VARIABLE: str(REPOSITORY / "no-such.env"),  # nothing added from a .env
     }
-    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(handed_over) + "\n"))
+    fd = _handed_over(json.dumps(handed_over) + "\n")
     with mock.patch.dict(os.environ):  # put back afterwards: the process's is replaced
         os.environ["LEFT_FROM_BEFORE"] = "1"
-        code = serve_local.main(["--port", "8123", "--environment-from-stdin"])
+        code = serve_local.main(["--port", "8123", "--environment-fd", str(fd)])
+        assert "LEFT_FROM_BEFORE" not in os.environ
 
     assert code == 0
     assert served["app"] == "app.main:app"
     assert served["port"] == 8123
     assert served["environment"] == handed_over
-    assert "LEFT_FROM_BEFORE" not in os.environ
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.close(fd)  # read and closed by the process
 
 
+class _CtrlCWhileWaiting(io.RawIOBase):
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, _buffer: Any) -> int:
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("stopped_by", ["pipe closed empty", "Ctrl-C while waiting"])
 def test_make_devs_app_process_exits_quietly_if_make_dev_stops_first(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], stopped_by: str
 ) -> None:
     monkeypatch.setattr("uvicorn.run", lambda *_, **__: pytest.fail("served"))
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # make dev closed the pipe, nothing sent
+    fd = _handed_over("")
+    if stopped_by == "Ctrl-C while waiting":
+        monkeypatch.setattr(os, "fdopen", lambda *_: _CtrlCWhileWaiting())
+    with mock.patch.dict(os.environ):
+        code = serve_local.main(["--environment-fd", str(fd)])
+        environment_kept = "PATH" in os.environ
+    if stopped_by == "Ctrl-C while waiting":
+        os.close(fd)
 
-    assert serve_local.main(["--environment-from-stdin"]) == 0
+    assert code == 0
+    assert environment_kept
+    assert capfd.readouterr() == ("", "")
 
 
 # --- make run ---------------------------------------------------------------------------------
