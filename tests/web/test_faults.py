@@ -190,7 +190,7 @@ def test_unreachable_secrets_manager_is_503_for_the_owner_and_the_operator(
     [
         pytest.param(Fault(status=500), id="x-5xx"),
         pytest.param(Fault(status=200, body="<html>", content_type="text/html"), id="x-garbage"),
-        pytest.param(Fault(status=200, delay_seconds=2), id="x-slow"),
+        pytest.param(Fault(status=200, delay_seconds=2), id="x-slow", marks=pytest.mark.slow),
     ],
 )
 def test_x_failing_to_revoke_leaves_the_refusal_standing(
