@@ -1,0 +1,145 @@
+"""The test suite's wall time and CPU, this checkout against another commit, run in turn.
+
+    .venv/bin/python -m benchmarks.suite --against 40905ab [--pairs 2] [-- PYTEST_ARGS...]
+
+On a shared machine whose speed drifts by a fifth within an hour, one timing of the suite
+says little, and two timings an hour apart say less. So this runs the suite of this checkout
+(A, as it is on disk, uncommitted changes included) and of `--against` (B, a temporary git
+worktree using this checkout's .venv) in turn, A B A B ..., and prints each run and the
+ratios A/B pair by pair: the drift moves both halves of a pair alike. Also printed: how busy
+the whole machine was during each run (from /proc/stat), which says whether the suite was
+waiting or computing. Don't edit the checkout while it runs.
+
+pytest runs as `make test` runs it (`-n auto --dist worksteal`, bytecode written) unless
+arguments after `--` replace those.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+DEFAULT_PYTEST_ARGS = ["-n", "auto", "--dist", "worksteal", "-q"]
+
+
+@dataclass(frozen=True)
+class Run:
+    side: str
+    wall: float
+    cpu: float
+    busy: float | None  # the machine's busy share during the run, 0..1; None off Linux
+    passed: bool
+    summary: str
+
+
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(busy, total) jiffies of the whole machine so far, or None without /proc/stat."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def run_suite(side: str, tree: Path, python: Path, pytest_args: list[str]) -> Run:
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    before_ticks = _cpu_ticks()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    result = subprocess.run(  # noqa: S603 - this checkout's interpreter
+        [str(python), "-m", "pytest", *pytest_args],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after_ticks = _cpu_ticks()
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    busy = None
+    if before_ticks and after_ticks and after_ticks[1] > before_ticks[1]:
+        busy = (after_ticks[0] - before_ticks[0]) / (after_ticks[1] - before_ticks[1])
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    return Run(side, wall, cpu, busy, result.returncode == 0, lines[-1] if lines else "")
+
+
+def _worktree(ref: str, directory: Path) -> Path:
+    tree = directory / "baseline"
+    subprocess.run(  # noqa: S603
+        ["git", "-C", str(REPOSITORY), "worktree", "add", "--detach", "-q", str(tree), ref],  # noqa: S607
+        check=True,
+    )
+    (tree / ".venv").symlink_to(REPOSITORY / ".venv")
+    return tree
+
+
+def _remove_worktree(tree: Path) -> None:
+    subprocess.run(  # noqa: S603
+        ["git", "-C", str(REPOSITORY), "worktree", "remove", "--force", str(tree)],  # noqa: S607
+        check=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.suite", description=__doc__)
+    parser.add_argument("--against", required=True, help="the commit to compare with (B)")
+    parser.add_argument("--pairs", type=int, default=2, help="A B pairs to run (default 2)")
+    parser.add_argument("pytest_args", nargs="*", help="after --: pytest's arguments")
+    args = parser.parse_args(argv)
+    pytest_args = args.pytest_args or DEFAULT_PYTEST_ARGS
+    python = REPOSITORY / ".venv" / "bin" / "python"
+    if not python.exists():
+        print("no .venv here: run make install first", file=sys.stderr)
+        return 2
+
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="birdhouse-suite-") as scratch:
+        baseline = _worktree(args.against, Path(scratch))
+        try:
+            print(f"A = this checkout, B = {args.against}; pytest {' '.join(pytest_args)}")
+            for pair in range(1, args.pairs + 1):
+                for side, tree in (("A", REPOSITORY), ("B", baseline)):
+                    run = run_suite(side, tree, python, pytest_args)
+                    runs.append(run)
+                    busy = "" if run.busy is None else f", machine {run.busy:.0%} busy"
+                    print(
+                        f"  pair {pair} {side}: {run.wall:6.1f} s wall, {run.cpu:6.1f} s CPU"
+                        f"{busy}; {run.summary}",
+                        flush=True,
+                    )
+        finally:
+            _remove_worktree(baseline)
+
+    a_runs = [run for run in runs if run.side == "A"]
+    b_runs = [run for run in runs if run.side == "B"]
+    walls = [a.wall / b.wall for a, b in zip(a_runs, b_runs, strict=True)]
+    cpus = [a.cpu / b.cpu for a, b in zip(a_runs, b_runs, strict=True)]
+    for name, side_runs in (("A", a_runs), ("B", b_runs)):
+        print(
+            f"{name}: median {statistics.median(r.wall for r in side_runs):.1f} s wall, "
+            f"{statistics.median(r.cpu for r in side_runs):.1f} s CPU"
+        )
+    print(
+        f"A/B wall: median {statistics.median(walls):.3f} (pairs: "
+        f"{', '.join(f'{w:.3f}' for w in walls)}); "
+        f"A/B CPU: median {statistics.median(cpus):.3f} (pairs: "
+        f"{', '.join(f'{c:.3f}' for c in cpus)})"
+    )
+    failed = [run for run in runs if not run.passed]
+    for run in failed:
+        print(f"FAILED run of {run.side}: {run.summary}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
