@@ -112,12 +112,13 @@ def run_suite(side: str, tree: Path, python: Path, pytest_args: list[str]) -> Ru
     )
 
 
+def _git_worktree(*args: str, check: bool = False) -> None:
+    subprocess.run(["git", "-C", str(REPOSITORY), "worktree", *args], check=check)  # noqa: S603, S607
+
+
 def _worktree(ref: str, directory: Path) -> Path:
     tree = directory / "baseline"
-    subprocess.run(  # noqa: S603
-        ["git", "-C", str(REPOSITORY), "worktree", "add", "--detach", "-q", str(tree), ref],  # noqa: S607
-        check=True,
-    )
+    _git_worktree("add", "--detach", "-q", str(tree), ref, check=True)
     (tree / ".venv").symlink_to(REPOSITORY / ".venv")
     if (REPOSITORY / ".serverless").is_dir():  # so both sides run the tests of the built zip
         (tree / ".serverless").symlink_to(REPOSITORY / ".serverless")
@@ -125,11 +126,8 @@ def _worktree(ref: str, directory: Path) -> Path:
 
 
 def _remove_worktree(tree: Path) -> None:
-    subprocess.run(  # noqa: S603
-        ["git", "-C", str(REPOSITORY), "worktree", "remove", "--force", str(tree)],  # noqa: S607
-        check=False,
-    )
-    subprocess.run(["git", "-C", str(REPOSITORY), "worktree", "prune"], check=False)  # noqa: S603, S607
+    _git_worktree("remove", "--force", str(tree))
+    _git_worktree("prune")  # also when the worktree was only half made
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -236,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                     dev_plan, app_port=app_port, x_port=x_port, moto_port=moto_port, state=state
                 )
             )
-            stack.callback(_stop, app)  # the app stops before moto and the X sandbox (LIFO)
+            # On every way out from here on, the app stops first, then moto and the X sandbox.
+            stack.callback(_stop, app)
             instance = secrets.token_hex(8)
             dev.env[INSTANCE_ID_VARIABLE] = instance
             _hand_over_environment(app, handover, dev.env)
@@ -252,8 +253,6 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("\nStopping Birdhouse…", flush=True)
             return 0
-        finally:
-            _stop(app)
 
 
 def _port_from_environment(variable: str, *, default: int) -> int:
