@@ -94,9 +94,14 @@ class Walk:
         )
 
     def accounts_tab(self) -> None:
-        """Open the accounts, and wait until their list has arrived and been drawn."""
+        """Open the accounts, and wait until their list has arrived and been drawn: the rows
+        of an earlier visit stay until the new list replaces them, and a row found among
+        those is gone a moment later."""
+        drawn_before = self.page.query_selector("#accounts tbody tr")
         with self.listing():
             self.page.click('.tab[data-view="accounts"]')
+        if drawn_before is not None:
+            self.page.wait_for_function("row => !row.isConnected", arg=drawn_before)
         self.page.locator("#accounts tbody tr[data-screen-name]").first.wait_for()
 
     def account(self, screen_name: str) -> Any:
